@@ -1,0 +1,188 @@
+"""The `orbitdesk` command line: console, ask, run, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.adapters import console
+from bot.app import App
+from bot.config import Settings
+from bot.logs import setup_logging
+
+EXIT_OK, EXIT_UPSTREAM, EXIT_USAGE = 0, 1, 2
+
+
+def load_settings() -> Settings:
+    """Settings from the environment and .env; a bad value stops here, with its name."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "ORBITDESK_" + "_".join(str(p) for p in error["loc"]).upper()
+            print(f"orbitdesk: setting {name}: {error['msg']}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = [
+        settings.discord_token,
+        settings.slack_bot_token,
+        settings.slack_app_token,
+        settings.slack_signing_secret,
+    ]
+    return [v.get_secret_value() for v in values if v is not None]
+
+
+async def _ask(settings: Settings, text: str, as_json: bool, out_dir: Path) -> int:
+    app = App.build(settings)
+    try:
+        await app.start()
+        response = await app.core.dispatch(console.invocation(text))
+        response = console.save_attachments(response, out_dir)
+        print(console.to_json(response) if as_json else console.render(response))
+    finally:
+        await app.close()
+    if response.kind == "ok":
+        return EXIT_OK
+    return EXIT_USAGE if response.kind in ("usage", "not_found", "forbidden") else EXIT_UPSTREAM
+
+
+async def _console(settings: Settings) -> int:
+    app = App.build(settings)
+    try:
+        await app.start()
+        await console.run_console(
+            app.core, settings.data_dir / "console_history", settings.data_dir / "out"
+        )
+    finally:
+        await app.close()
+    return EXIT_OK
+
+
+async def _doctor(settings: Settings) -> int:
+    """Print what is configured and whether Yahoo and the data directory answer."""
+    print("OrbitDesk doctor")
+    print(f"  data dir        {settings.data_dir.resolve()}")
+    print(f"  database        {_mask_url(settings.resolved_database_url)}")
+    print(f"  yahoo base url  {settings.yahoo_base_url or 'https://*.yahoo.com (direct)'}")
+    print(f"  discord         {'configured' if settings.discord_configured else 'not configured'}")
+    slack = (
+        f"configured ({settings.slack_mode} mode)"
+        if settings.slack_configured
+        else "not configured"
+    )
+    print(f"  slack           {slack}")
+    ok = True
+    app = App.build(settings)
+    try:
+        await app.start()
+        started = time.perf_counter()
+        batch = await app.market.quotes(["AAPL"], budget=settings.quote_budget)
+        took = (time.perf_counter() - started) * 1000
+        if batch.quotes:
+            q = batch.quotes["AAPL"]
+            print(
+                f"  yahoo           OK: AAPL {q.price} {q.currency} via {q.route} ({took:.0f} ms)"
+            )
+        else:
+            ok = False
+            reason = ", ".join(sorted(set(batch.failed.values()))) or "no data"
+            print(f"  yahoo           FAILED: {reason} ({took:.0f} ms)")
+        probe = settings.data_dir / ".doctor-probe"
+        try:
+            probe.write_text("ok")
+            probe.unlink()
+            print("  data dir        writable")
+        except OSError as exc:
+            ok = False
+            print(f"  data dir        NOT writable: {exc}")
+        for check in app.services.extra.get("doctor_checks", []):
+            line, passed = await check()
+            ok = ok and passed
+            print(f"  {line}")
+    finally:
+        await app.close()
+    return EXIT_OK if ok else EXIT_UPSTREAM
+
+
+def _mask_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+async def _run(settings: Settings, target: str, or_console: bool) -> int:
+    wants_discord = target in ("all", "discord") and settings.discord_configured
+    wants_slack = target in ("all", "slack") and settings.slack_configured
+    if target == "console" or (not wants_discord and not wants_slack and or_console):
+        if target != "console":
+            print("No chat tokens configured (ORBITDESK_DISCORD_TOKEN, ORBITDESK_SLACK_BOT_TOKEN):")
+            print("opening the local console instead. See README, 'Connecting to Discord/Slack'.")
+        return await _console(settings)
+    if not wants_discord and not wants_slack:
+        missing = {
+            "all": "ORBITDESK_DISCORD_TOKEN and/or ORBITDESK_SLACK_BOT_TOKEN",
+            "discord": "ORBITDESK_DISCORD_TOKEN",
+            "slack": "ORBITDESK_SLACK_BOT_TOKEN (and ORBITDESK_SLACK_APP_TOKEN for Socket Mode)",
+        }[target]
+        print(
+            f"orbitdesk run: nothing to run; set {missing} (in the environment or .env).",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    from bot.runner import run_adapters
+
+    return await run_adapters(settings, discord=wants_discord, slack=wants_slack)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="orbitdesk", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("console", help="interactive prompt on this terminal")
+    ask = sub.add_parser("ask", help='run one command, e.g. orbitdesk ask "quote SPCX AMZN"')
+    ask.add_argument("text", nargs="+", help="the command and its arguments")
+    ask.add_argument("--json", action="store_true", help="print Response.to_dict() as JSON")
+    ask.add_argument(
+        "--out", type=Path, default=None, help="where attachments go (default DATA_DIR/out)"
+    )
+    run = sub.add_parser("run", help="connect to Discord and/or Slack as configured")
+    run.add_argument(
+        "target", nargs="?", default="all", choices=["all", "discord", "slack", "console"]
+    )
+    run.add_argument(
+        "--or-console", action="store_true", help="open the console when no chat token is set"
+    )
+    sub.add_parser("doctor", help="show the configuration and check Yahoo and storage")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    quiet = args.cmd in ("ask", "console") and settings.log_level == "INFO"
+    setup_logging(
+        "WARNING" if quiet else settings.log_level, settings.log_format, _secrets(settings)
+    )
+    try:
+        if args.cmd == "ask":
+            out = args.out or settings.data_dir / "out"
+            return asyncio.run(_ask(settings, " ".join(args.text), args.json, out))
+        if args.cmd == "console":
+            return asyncio.run(_console(settings))
+        if args.cmd == "doctor":
+            return asyncio.run(_doctor(settings))
+        return asyncio.run(_run(settings, args.target, args.or_console))
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

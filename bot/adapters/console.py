@@ -1,0 +1,103 @@
+"""The console adapter: a terminal prompt, and the renderer `orbitdesk ask` prints with."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import textwrap
+from pathlib import Path
+
+from bot.context import Channel, Invocation, User
+from bot.core import Core
+from bot.response import Card, Response, Tone
+
+CONSOLE_USER = User(id="console", name="console", can_manage_channel=True)
+CONSOLE_CHANNEL = Channel(id="console", name="console")
+
+_ANSI = {
+    Tone.UP: "\x1b[32m",
+    Tone.DOWN: "\x1b[31m",
+    Tone.WARNING: "\x1b[33m",
+    Tone.NEUTRAL: "\x1b[36m",
+}
+_RESET = "\x1b[0m"
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def invocation(text: str) -> Invocation:
+    return Invocation(text=text, platform="console", user=CONSOLE_USER, channel=CONSOLE_CHANNEL)
+
+
+def save_attachments(response: Response, out_dir: Path) -> Response:
+    """Write attachments under out_dir (names made safe) and record their paths."""
+    if not response.attachments:
+        return response
+    from dataclasses import replace
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for attachment in response.attachments:
+        path = out_dir / (_SAFE_NAME.sub("_", attachment.filename) or "attachment")
+        path.write_bytes(attachment.content)
+        saved.append(replace(attachment, path=str(path)))
+    return replace(response, attachments=tuple(saved))
+
+
+def render_card(card: Card, width: int, color: bool) -> str:
+    paint = _ANSI[card.tone] if color else ""
+    reset = _RESET if color else ""
+    lines = [f"{paint}▌ {card.title}{reset}"]
+    for para in card.description.splitlines():
+        lines.extend("▌ " + w for w in textwrap.wrap(para, width - 2) or [""])
+    label_width = max((len(f.name) for f in card.fields), default=0)
+    label_width = min(label_width, 16)
+    for field in card.fields:
+        value_lines = field.value.splitlines() or [""]
+        lines.append(f"▌ {field.name:<{label_width}}  {value_lines[0]}")
+        lines.extend(f"▌ {'':<{label_width}}  {v}" for v in value_lines[1:])
+    if card.footer:
+        lines.append(f"▌ {card.footer}")
+    if card.url:
+        lines.append(f"▌ {card.url}")
+    return "\n".join(lines)
+
+
+def render(response: Response, *, color: bool = False, width: int | None = None) -> str:
+    """Readable terminal text: cards framed and coloured by tone, or the plain text."""
+    width = width or min(shutil.get_terminal_size((100, 20)).columns, 100)
+    if not response.cards:
+        body = response.text
+    else:
+        body = "\n\n".join(render_card(c, width, color) for c in response.cards)
+    for attachment in response.attachments:
+        where = attachment.path or "(not saved)"
+        body += f"\n[{attachment.content_type}: {attachment.filename}, {len(attachment.content):,} bytes -> {where}]"
+    return body
+
+
+def to_json(response: Response) -> str:
+    return json.dumps(response.to_dict(), indent=2, ensure_ascii=False)
+
+
+async def run_console(core: Core, history_file: Path, out_dir: Path) -> None:
+    """Interactive prompt with line editing and history; `exit` or Ctrl-D leaves."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory
+
+    history_file.parent.mkdir(parents=True, exist_ok=True)
+    session: PromptSession[str] = PromptSession(history=FileHistory(str(history_file)))
+    print("OrbitDesk console. Type `help` for commands, `exit` to leave.")
+    while True:
+        try:
+            line = await session.prompt_async("orbitdesk> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+        line = line.strip()
+        if not line:
+            continue
+        if line.lower() in {"exit", "quit"}:
+            return
+        response = save_attachments(await core.dispatch(invocation(line)), out_dir)
+        print(render(response, color=True))

@@ -1,0 +1,89 @@
+"""Settings, read from the environment and `.env` (every name starts with ORBITDESK_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads. The README's settings table mirrors this class."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ORBITDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Storage
+    data_dir: Path = Field(Path("data"), description="Where the SQLite file and caches live.")
+    cache_dir: Path | None = Field(None, description="yfinance's cache; default DATA_DIR/cache.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default sqlite+aiosqlite:///DATA_DIR/orbitdesk.db."
+    )
+
+    # Market data
+    yahoo_base_url: str | None = Field(
+        None, description="Send every Yahoo request to {base}/HOST/PATH (mirrors, tests)."
+    )
+    yahoo_timeout: float = Field(2.0, gt=0, le=60, description="Cap per Yahoo HTTP request, s.")
+    yahoo_workers: int = Field(4, ge=1, le=64, description="Threads running yfinance.")
+    quote_budget: float = Field(2.5, gt=0, le=60, description="Longest a quote waits, s.")
+    command_timeout: float = Field(3.0, gt=0, le=120, description="Default command deadline, s.")
+
+    # Logging
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_format: Literal["plain", "json"] = Field("plain", description="plain or json.")
+
+    # Discord
+    discord_token: SecretStr | None = None
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+    discord_guild_id: int | None = None
+    discord_shards: str | None = None
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_mode: Literal["socket", "http"] = "socket"
+    slack_api_base: str | None = None
+    slack_admins: str = ""
+
+    # HTTP (Slack HTTP mode, health and metrics)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8080, ge=0, le=65535)
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return upper
+
+    @field_validator("yahoo_base_url", "discord_api_base", "slack_api_base")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return self.cache_dir or self.data_dir / "cache"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'orbitdesk.db'}"
+
+    @property
+    def discord_configured(self) -> bool:
+        return self.discord_token is not None
+
+    @property
+    def slack_configured(self) -> bool:
+        return self.slack_bot_token is not None

@@ -1,0 +1,157 @@
+"""Core.dispatch: one Invocation in, one Response out, whatever happens in between."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.context import Context, Invocation, Services
+from bot.errors import Forbidden, NotFound, OrbitDeskError, UpstreamError, UsageError
+from bot.params import bind_options, bind_text, tokenize
+from bot.registry import CommandSpec
+from bot.response import Response
+from bot.text import safe_echo
+
+log = logging.getLogger(__name__)
+
+# (invocation, spec or None, response, seconds) -> None; used for metrics and logs.
+DispatchListener = Callable[[Invocation, CommandSpec | None, Response, float], None]
+
+
+@dataclass
+class Core:
+    services: Services
+    deadline: float = 3.0
+    listeners: list[DispatchListener] = field(default_factory=list)
+
+    @property
+    def registry(self) -> Any:
+        return self.services.registry
+
+    async def dispatch(self, invocation: Invocation) -> Response:
+        """Route, validate and run one command; every failure becomes a short Response."""
+        started = time.perf_counter()
+        spec: CommandSpec | None = None
+        try:
+            spec, kwargs = self._resolve(invocation)
+            if spec.manage_channel and not invocation.user.can_manage_channel:
+                raise Forbidden(
+                    f"`{spec.name}` changes this channel's settings; it needs the "
+                    "Manage Channels permission (Discord) or a workspace admin (Slack)."
+                )
+            ctx = Context(
+                invocation=invocation,
+                services=self.services,
+                spec=spec,
+                now=self.services.clock.now(),
+            )
+            async with asyncio.timeout(spec.deadline or self.deadline):
+                response = await spec.func(ctx, **kwargs)
+            if not isinstance(response, Response):
+                raise TypeError(f"command {spec.name!r} returned {type(response).__name__}")
+        except UsageError as exc:
+            response = _usage_response(exc, spec)
+        except NotFound as exc:
+            text = exc.message
+            if exc.suggestions:
+                text += " Did you mean: " + ", ".join(exc.suggestions) + "?"
+            response = _error_response(exc, text, {"suggestions": list(exc.suggestions)})
+        except UpstreamError as exc:
+            response = _error_response(exc, exc.message, {"reason": exc.reason})
+        except Forbidden as exc:
+            response = _error_response(exc, exc.message)
+        except TimeoutError:
+            limit = spec.deadline if spec and spec.deadline else self.deadline
+            response = Response(
+                text=f"That took longer than {limit:g} s, so I stopped waiting. "
+                "Try again in a moment.",
+                kind="upstream",
+                ephemeral=True,
+                data={"error": "upstream", "reason": "timeout"},
+            )
+        except Exception:
+            log.exception("command failed: %r", invocation.text or invocation.path)
+            response = Response(
+                text="Something went wrong on our side; it has been logged.",
+                kind="error",
+                ephemeral=True,
+                data={"error": "error"},
+            )
+        elapsed = time.perf_counter() - started
+        for listener in self.listeners:
+            try:
+                listener(invocation, spec, response, elapsed)
+            except Exception:  # a metrics bug must not break answers
+                log.exception("dispatch listener failed")
+        return response
+
+    def _resolve(self, invocation: Invocation) -> tuple[CommandSpec, dict[str, Any]]:
+        registry = self.registry
+        if invocation.path:
+            spec = registry.get(invocation.path)
+            if spec is None:
+                raise UsageError(f"Unknown command {safe_echo(' '.join(invocation.path))!r}.")
+            try:
+                return spec, bind_options(spec, invocation.options)
+            except UsageError as exc:
+                exc.usage = exc.usage or spec.usage
+                raise
+        words = tokenize(invocation.text)
+        if not words:
+            raise UsageError("Type a command, for example `quote SPCX`; `help` lists them all.")
+        name = words[0].lstrip("/").lower()
+        rest = words[1:]
+        if name in registry.groups:
+            subs = sorted(s.path[1] for s in registry.subcommands(name))
+            if not rest:
+                raise UsageError(
+                    f"`{name}` needs a subcommand: {', '.join(subs)}.",
+                    usage=f"{name} <{'|'.join(subs)}> ...",
+                )
+            sub = rest[0].lower()
+            spec = registry.get((name, sub))
+            if spec is None:
+                raise UsageError(
+                    f"`{name}` has no subcommand {safe_echo(sub)!r}{_did_you_mean(sub, subs)}",
+                    usage=f"{name} <{'|'.join(subs)}> ...",
+                )
+            rest = rest[1:]
+        else:
+            spec = registry.get((name,))
+            if spec is None:
+                known = registry.top_level_names()
+                raise UsageError(
+                    f"Unknown command {safe_echo(name)!r}{_did_you_mean(name, known)} "
+                    "`help` lists every command."
+                )
+        try:
+            return spec, bind_text(spec, rest)
+        except UsageError as exc:
+            exc.usage = exc.usage or spec.usage
+            raise
+
+
+def _did_you_mean(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1)
+    return f"; did you mean `{close[0]}`?" if close else "."
+
+
+def _usage_response(exc: UsageError, spec: CommandSpec | None) -> Response:
+    usage = exc.usage or (spec.usage if spec else None)
+    text = exc.message if not usage else f"{exc.message}\nUsage: {usage}"
+    data: dict[str, Any] = {"error": "usage", "message": exc.message}
+    if usage:
+        data["usage"] = usage
+    return Response(text=text, kind="usage", ephemeral=True, data=data)
+
+
+def _error_response(
+    exc: OrbitDeskError, text: str, extra: dict[str, Any] | None = None
+) -> Response:
+    data: dict[str, Any] = {"error": exc.kind, "message": exc.message, **(extra or {})}
+    return Response(text=text, kind=exc.kind, ephemeral=True, data=data)

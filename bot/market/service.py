@@ -1,0 +1,350 @@
+"""The market-data service: yfinance with a budget, a session-aware cache and batching.
+
+- Blocking yfinance calls run in a dedicated thread pool; callers wait at most their budget.
+- Quotes are cached per symbol with a TTL from the exchange calendar (15 s while the market
+  trades, up to 15 min while it is shut); a cached value whose TTL ran out is still served,
+  marked stale with its "as of" time, when Yahoo fails.
+- Symbols missing from the cache during one event-loop turn go to Yahoo together, in one v7
+  quote request per 50 symbols; a symbol already being fetched is awaited, not asked again.
+- If the batch route answers garbage, each symbol falls back to its own chart request.
+- A 429 starts a cool-down during which Yahoo is not asked at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+from bot.context import Clock
+from bot.errors import UpstreamError
+from bot.market.calendar import MarketCalendar
+from bot.market.transport import UpstreamStats
+from bot.market.types import History, Quote, QuoteBatch, SearchHit
+from bot.market.yahoo import QUOTE_CHUNK, classify
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MISSING_TTL = 300.0  # remember "no such symbol" this long
+SEARCH_TTL = 86400.0
+COOLDOWN_FIRST = 30.0  # seconds without Yahoo after a 429, doubling up to COOLDOWN_MAX
+COOLDOWN_MAX = 600.0
+FALLBACK_REASONS = ("bad_answer",)  # the batch route is broken, not Yahoo as a whole
+
+
+class QuoteSource(Protocol):
+    """What the service needs from a Yahoo client (bot.market.yahoo.YahooClient)."""
+
+    stats: UpstreamStats
+
+    def fetch_quotes(
+        self, symbols: Sequence[str], now: datetime
+    ) -> tuple[dict[str, Quote], list[str]]: ...
+
+    def fetch_chart_quote(self, symbol: str, now: datetime) -> Quote: ...
+
+    def search(self, query: str) -> list[SearchHit]: ...
+
+    def history(
+        self, symbol: str, period: str, interval: str, prepost: bool, now: datetime
+    ) -> History: ...
+
+    def reset_after_failure(self) -> None: ...
+
+
+@dataclass(slots=True)
+class _Entry(Generic[T]):
+    value: T | None  # None: Yahoo says there is no such thing
+    fresh_until: float  # clock timestamp
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    stale_served: int = 0
+
+    @property
+    def hit_ratio(self) -> float:
+        total = self.hits + self.misses
+        return self.hits / total if total else 0.0
+
+
+@dataclass
+class MarketData:
+    client: QuoteSource
+    calendar: MarketCalendar
+    clock: Clock
+    workers: int = 4
+    budget: float = 2.5
+    cache_stats: CacheStats = field(default_factory=CacheStats)
+
+    def __post_init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="yahoo")
+        self._quotes: dict[str, _Entry[Quote]] = {}
+        self._inflight: dict[str, asyncio.Future[Quote | None]] = {}
+        self._queued: list[str] = []
+        self._flush_scheduled = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._cooldown_until = 0.0
+        self._cooldown = COOLDOWN_FIRST
+        self._other: dict[tuple[Any, ...], _Entry[Any]] = {}
+        self._other_inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
+
+    @property
+    def stats(self) -> UpstreamStats:
+        return self.client.stats
+
+    async def start(self) -> None:
+        """Load the New York calendar before the first command needs it."""
+        await self._run(self.calendar.schedule, "XNYS")
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # ----------------------------------------------------------------------------- quotes
+
+    async def quotes(self, symbols: Sequence[str], *, budget: float | None = None) -> QuoteBatch:
+        """Quotes for Yahoo symbols (already resolved); never waits longer than the budget."""
+        now = self.clock.now().timestamp()
+        found: dict[str, Quote] = {}
+        missing: list[str] = []
+        waits: dict[str, asyncio.Future[Quote | None]] = {}
+        for symbol in dict.fromkeys(symbols):
+            entry = self._quotes.get(symbol)
+            if entry is not None and entry.fresh_until > now:
+                self.cache_stats.hits += 1
+                if entry.value is None:
+                    missing.append(symbol)
+                else:
+                    found[symbol] = entry.value
+            else:
+                self.cache_stats.misses += 1
+                waits[symbol] = self._request(symbol)
+        failed: dict[str, str] = {}
+        if waits:
+            await asyncio.wait(set(waits.values()), timeout=budget or self.budget)
+            for symbol, future in waits.items():
+                if future.done() and future.exception() is None:
+                    value = future.result()
+                    if value is None:
+                        missing.append(symbol)
+                    else:
+                        found[symbol] = value
+                    continue
+                reason = classify(future.exception()).reason if future.done() else "timeout"  # type: ignore[arg-type]
+                entry = self._quotes.get(symbol)
+                if entry is not None and entry.value is not None:
+                    self.cache_stats.stale_served += 1
+                    found[symbol] = entry.value.as_stale()
+                failed[symbol] = reason
+        ordered = {s: found[s] for s in symbols if s in found}
+        return QuoteBatch(quotes=ordered, missing=tuple(missing), failed=failed)
+
+    def _request(self, symbol: str) -> asyncio.Future[Quote | None]:
+        future = self._inflight.get(symbol)
+        if future is not None:
+            return future
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        future.add_done_callback(_consume)
+        self._inflight[symbol] = future
+        self._queued.append(symbol)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush)
+        return future
+
+    def _flush(self) -> None:
+        """Send every symbol queued during this loop turn, 50 to a request."""
+        self._flush_scheduled = False
+        batch, self._queued = self._queued, []
+        for i in range(0, len(batch), QUOTE_CHUNK):
+            self._spawn(self._fetch_chunk(batch[i : i + QUOTE_CHUNK]))
+
+    async def _fetch_chunk(self, chunk: list[str]) -> None:
+        try:
+            results = await self._fetch_quotes(chunk)
+        except Exception as exc:  # every symbol of the chunk fails the same way
+            results = {s: exc for s in chunk}
+        for symbol in chunk:
+            future = self._inflight.pop(symbol, None)
+            if future is None or future.done():
+                continue
+            outcome = results.get(symbol)
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+    async def _fetch_quotes(self, chunk: list[str]) -> dict[str, Quote | BaseException | None]:
+        self._check_cooldown()
+        now = self.clock.now()
+        try:
+            found, _missing, ttls = await self._run(self._batch_job, chunk, now)
+        except Exception as exc:
+            error = self._failed(exc)
+            if error.reason not in FALLBACK_REASONS:
+                raise error from None
+            log.warning("v7 quote route failed (%s); falling back to charts", error.message)
+            return dict(
+                zip(chunk, await asyncio.gather(*(self._chart(s, now) for s in chunk)), strict=True)
+            )
+        self._cooldown = COOLDOWN_FIRST  # Yahoo answered: forget earlier rate limits
+        stamp = now.timestamp()
+        results: dict[str, Quote | BaseException | None] = {}
+        for symbol in chunk:
+            quote = found.get(symbol.upper())
+            if quote is None:
+                self._quotes[symbol] = _Entry(None, stamp + MISSING_TTL)
+            else:
+                self._quotes[symbol] = _Entry(quote, stamp + ttls[quote.symbol])
+            results[symbol] = quote
+        return results
+
+    def _batch_job(
+        self, chunk: list[str], now: datetime
+    ) -> tuple[dict[str, Quote], list[str], dict[str, float]]:
+        found, missing = self.client.fetch_quotes(chunk, now)
+        ttls = {s: self.calendar.ttl(s, q.exchange_tz, q.quote_type, now) for s, q in found.items()}
+        return found, missing, ttls
+
+    async def _chart(self, symbol: str, now: datetime) -> Quote | BaseException | None:
+        try:
+            quote = await self._run(self.client.fetch_chart_quote, symbol, now)
+        except Exception as exc:
+            error = self._failed(exc)
+            if error.reason == "not_found":
+                self._quotes[symbol] = _Entry(None, now.timestamp() + MISSING_TTL)
+                return None
+            return error
+        ttl = await self._run(self.calendar.ttl, symbol, quote.exchange_tz, quote.quote_type, now)
+        self._quotes[symbol] = _Entry(quote, now.timestamp() + ttl)
+        return quote
+
+    # ----------------------------------------------------------------- search and history
+
+    async def search(self, query: str, *, budget: float | None = None) -> list[SearchHit]:
+        """Yahoo's symbol search (cached a day). Raises UpstreamError."""
+        key = ("search", query.strip().lower())
+        result: list[SearchHit] = await self._cached(
+            key, lambda: self._run(self.client.search, query), lambda _: SEARCH_TTL, budget
+        )
+        return result
+
+    async def history(
+        self,
+        symbol: str,
+        period: str,
+        interval: str,
+        *,
+        prepost: bool = False,
+        budget: float | None = None,
+    ) -> History:
+        """Bars for one symbol and range (cached by market session). Raises UpstreamError."""
+        key = ("history", symbol, period, interval, prepost)
+
+        async def fetch() -> History:
+            now = self.clock.now()
+            return await self._run(self.client.history, symbol, period, interval, prepost, now)
+
+        def ttl(value: History) -> float:
+            base = self.calendar.ttl(symbol, value.exchange_tz, "EQUITY", self.clock.now())
+            return base * 4 if interval.endswith(("m", "h")) else max(base * 20, 300.0)
+
+        result: History = await self._cached(key, fetch, ttl, budget)
+        return result
+
+    async def _cached(
+        self,
+        key: tuple[Any, ...],
+        fetch: Callable[[], Awaitable[T]],
+        ttl: Callable[[T], float],
+        budget: float | None,
+    ) -> T:
+        now = self.clock.now().timestamp()
+        entry = self._other.get(key)
+        if entry is not None and entry.fresh_until > now:
+            self.cache_stats.hits += 1
+            value: T = entry.value
+            return value
+        self.cache_stats.misses += 1
+        future = self._other_inflight.get(key)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            future.add_done_callback(_consume)
+            self._other_inflight[key] = future
+            self._spawn(self._fill(key, fetch, ttl, future))
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), budget or self.budget)
+        except TimeoutError:
+            if entry is not None:
+                self.cache_stats.stale_served += 1
+                return entry.value  # type: ignore[no-any-return]
+            raise UpstreamError("timeout", "Yahoo did not answer in time.") from None
+        except UpstreamError:
+            if entry is not None:
+                self.cache_stats.stale_served += 1
+                return entry.value  # type: ignore[no-any-return]
+            raise
+
+    async def _fill(
+        self,
+        key: tuple[Any, ...],
+        fetch: Callable[[], Awaitable[T]],
+        ttl: Callable[[T], float],
+        future: asyncio.Future[Any],
+    ) -> None:
+        try:
+            self._check_cooldown()
+            value = await fetch()
+            lifetime = await self._run(ttl, value)
+            self._other[key] = _Entry(value, self.clock.now().timestamp() + lifetime)
+            future.set_result(value)
+        except Exception as exc:
+            future.set_exception(self._failed(exc))
+        finally:
+            self._other_inflight.pop(key, None)
+
+    # ----------------------------------------------------------------------------- plumbing
+
+    async def _run(self, func: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, func, *args)
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _check_cooldown(self) -> None:
+        if time.monotonic() < self._cooldown_until:
+            raise UpstreamError(
+                "rate_limited", "Yahoo is rate-limiting us; pausing requests for a moment."
+            )
+
+    def _failed(self, exc: BaseException) -> UpstreamError:
+        error = classify(exc)
+        self.stats.record_error(error.reason)
+        if error.reason != "not_found":
+            log.warning("Yahoo request failed: %s (%s)", error.reason, exc)
+        self.client.reset_after_failure()
+        if error.reason == "rate_limited":
+            self._cooldown_until = time.monotonic() + self._cooldown
+            self._cooldown = min(self._cooldown * 2, COOLDOWN_MAX)
+        return error
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    """Mark a shared future's exception as seen: its waiters may all have given up."""
+    if not future.cancelled():
+        future.exception()

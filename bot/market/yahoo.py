@@ -1,0 +1,321 @@
+"""Blocking calls to Yahoo through yfinance, and their failures sorted into four reasons.
+
+Everything here runs in the market service's own thread pool, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import warnings
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yfinance as yf
+from curl_cffi.requests import exceptions as curl_exc
+from yfinance.data import YfData
+from yfinance.exceptions import (
+    YFException,
+    YFInvalidPeriodError,
+    YFRateLimitError,
+    YFTickerMissingError,
+)
+
+from bot.errors import UpstreamError
+from bot.market.transport import UpstreamStats, YahooSession
+from bot.market.types import Bar, ExtendedPrice, History, MarketState, Quote, SearchHit
+
+log = logging.getLogger(__name__)
+
+QUOTE_URL = "https://query1.finance.yahoo.com/v7/finance/quote"
+# Yahoo answers a few hundred symbols per quote request; stay well below URL-length trouble.
+QUOTE_CHUNK = 50
+
+_configure_lock = threading.Lock()
+_configured_dir: Path | None = None
+
+
+def configure_yfinance(cache_dir: Path) -> None:
+    """Process-wide yfinance setup; must run before its first request (it ignores later moves)."""
+    global _configured_dir
+    with _configure_lock:
+        if _configured_dir is not None:
+            return
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        yf.set_tz_cache_location(str(cache_dir))
+        # With hidden exceptions, failures turn into empty frames depending on call history;
+        # we classify them ourselves instead.
+        yf.config.debug.hide_exceptions = False
+        yf.config.network.retries = 0
+        warnings.filterwarnings("ignore", module="yfinance")
+        pandas_future = getattr(pd.errors, "Pandas4Warning", None)
+        if pandas_future is not None:  # yfinance on pandas 3 warns on every call
+            warnings.filterwarnings("ignore", category=pandas_future)
+        logging.getLogger("yfinance").setLevel(logging.CRITICAL)
+        _configured_dir = cache_dir
+
+
+def classify(exc: BaseException) -> UpstreamError:
+    """Sort any failure from yfinance or the transport into an UpstreamError."""
+    if isinstance(exc, UpstreamError):
+        return exc
+    if isinstance(exc, YFRateLimitError):
+        return UpstreamError("rate_limited", "Yahoo is rate-limiting us; try again in a minute.")
+    if isinstance(exc, YFTickerMissingError | YFInvalidPeriodError):
+        return UpstreamError("not_found", "Yahoo has no data for that.")
+    if isinstance(exc, curl_exc.HTTPError):  # before RequestException: it is a subclass
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        if status == 404:
+            return UpstreamError("not_found", "Yahoo has no data for that.")
+        if status == 429:
+            return UpstreamError(
+                "rate_limited", "Yahoo is rate-limiting us; try again in a minute."
+            )
+        return UpstreamError("bad_answer", f"Yahoo answered with an error (HTTP {status}).")
+    if isinstance(exc, curl_exc.Timeout | TimeoutError):
+        return UpstreamError("timeout", "Yahoo did not answer in time.")
+    if isinstance(exc, curl_exc.RequestException | OSError):
+        return UpstreamError("unreachable", "Yahoo Finance cannot be reached right now.")
+    if isinstance(exc, ValueError | KeyError | TypeError | IndexError | YFException):
+        return UpstreamError("bad_answer", "Yahoo sent an answer we could not read.")
+    return UpstreamError("bad_answer", f"Yahoo request failed ({type(exc).__name__}).")
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, dict):  # formatted=true style {"raw": 1.2, "fmt": "1.20"}
+        value = value.get("raw")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _ts(value: Any) -> datetime | None:
+    number = _num(value)
+    return datetime.fromtimestamp(number, UTC) if number else None
+
+
+def _extended(row: dict[str, Any], prefix: str) -> ExtendedPrice | None:
+    price = _num(row.get(f"{prefix}Price"))
+    if not price:  # absent or 0: Yahoo's way of saying there is none
+        return None
+    return ExtendedPrice(
+        price=price,
+        change=_num(row.get(f"{prefix}Change")),
+        change_pct=_num(row.get(f"{prefix}ChangePercent")),
+        time=_ts(row.get(f"{prefix}Time")),
+    )
+
+
+def quote_from_v7(row: dict[str, Any], fetched_at: datetime) -> Quote | None:
+    """One result object of /v7/finance/quote as a Quote; None when it carries no price."""
+    price = _num(row.get("regularMarketPrice"))
+    symbol = row.get("symbol")
+    if price is None or not isinstance(symbol, str):
+        return None
+    state = MarketState.from_yahoo(row.get("marketState"))
+    volume = _num(row.get("regularMarketVolume"))
+    return Quote(
+        symbol=symbol.upper(),
+        name=str(row.get("longName") or row.get("shortName") or row.get("displayName") or symbol),
+        price=price,
+        currency=str(row.get("currency") or ""),
+        exchange=str(row.get("fullExchangeName") or row.get("exchange") or ""),
+        exchange_tz=str(row.get("exchangeTimezoneName") or "UTC"),
+        as_of=_ts(row.get("regularMarketTime")) or fetched_at,
+        change=_num(row.get("regularMarketChange")),
+        change_pct=_num(row.get("regularMarketChangePercent")),
+        previous_close=_num(row.get("regularMarketPreviousClose")),
+        open=_num(row.get("regularMarketOpen")),
+        day_low=_num(row.get("regularMarketDayLow")),
+        day_high=_num(row.get("regularMarketDayHigh")),
+        volume=int(volume) if volume is not None else None,
+        market_cap=_num(row.get("marketCap")),
+        year_low=_num(row.get("fiftyTwoWeekLow")),
+        year_high=_num(row.get("fiftyTwoWeekHigh")),
+        market_state=state,
+        quote_type=str(row.get("quoteType") or "EQUITY"),
+        pre_market=_extended(row, "preMarket") if state is MarketState.PRE else None,
+        post_market=_extended(row, "postMarket")
+        if state in (MarketState.POST, MarketState.CLOSED)
+        else None,
+        delay_minutes=int(_num(row.get("exchangeDataDelayedBy")) or 0),
+        route="quote",
+        fetched_at=fetched_at,
+    )
+
+
+class YahooClient:
+    """yfinance behind one capped session. Methods block; call them from worker threads."""
+
+    def __init__(
+        self, *, base_url: str | None, timeout_cap: float, cache_dir: Path, stats: UpstreamStats
+    ) -> None:
+        configure_yfinance(cache_dir)
+        self.stats = stats
+        self.session = YahooSession(base_url=base_url, timeout_cap=timeout_cap, stats=stats)
+        self.timeout_cap = timeout_cap
+
+    def _data(self) -> YfData:
+        return YfData(session=self.session)
+
+    def reset_after_failure(self) -> None:
+        """yfinance memoises responses (error pages too) in an lru_cache: forget them."""
+        YfData.cache_get.cache_clear()
+
+    def fetch_quotes(
+        self, symbols: Sequence[str], now: datetime
+    ) -> tuple[dict[str, Quote], list[str]]:
+        """Quotes for many symbols in one request to Yahoo's v7 quote endpoint.
+
+        Returns (found, missing). Uses yfinance's authenticated session (cookie and crumb).
+        """
+        params = {
+            "symbols": ",".join(symbols),
+            "formatted": "false",
+            "lang": "en-US",
+            "region": "US",
+        }
+        payload = self._data().get_raw_json(QUOTE_URL, params=params, timeout=self.timeout_cap)
+        body = payload.get("quoteResponse") if isinstance(payload, dict) else None
+        if not isinstance(body, dict) or not isinstance(body.get("result"), list):
+            raise ValueError("quoteResponse.result missing")
+        found: dict[str, Quote] = {}
+        for row in body["result"]:
+            if isinstance(row, dict) and (quote := quote_from_v7(row, now)) is not None:
+                found[quote.symbol] = quote
+        missing = [s for s in symbols if s.upper() not in found]
+        return found, missing
+
+    def fetch_chart_quote(self, symbol: str, now: datetime) -> Quote:
+        """A quote from five days of daily bars: the fallback when the batch route fails."""
+        ticker = yf.Ticker(symbol, session=self.session)
+        frame = ticker.history(period="5d", interval="1d", auto_adjust=False, raise_errors=True)
+        meta = ticker.history_metadata or {}
+        if frame is None or frame.empty:
+            raise UpstreamError("not_found", f"Yahoo has no data for {symbol}.")
+        closes = [float(c) for c in frame["Close"].tolist() if c == c]
+        price = _num(meta.get("regularMarketPrice")) or closes[-1]
+        previous = closes[-2] if len(closes) >= 2 else _num(meta.get("chartPreviousClose"))
+        change = price - previous if previous else None
+        last = frame.iloc[-1]
+        volume = last.get("Volume")
+        return Quote(
+            symbol=str(meta.get("symbol") or symbol).upper(),
+            name=str(meta.get("longName") or meta.get("shortName") or symbol),
+            price=price,
+            currency=str(meta.get("currency") or ""),
+            exchange=str(meta.get("fullExchangeName") or meta.get("exchangeName") or ""),
+            exchange_tz=str(meta.get("exchangeTimezoneName") or "UTC"),
+            as_of=_ts(meta.get("regularMarketTime")) or now,
+            change=change,
+            change_pct=(change / previous * 100) if change is not None and previous else None,
+            previous_close=previous,
+            day_low=_num(meta.get("regularMarketDayLow")),
+            day_high=_num(meta.get("regularMarketDayHigh")),
+            volume=int(volume) if volume == volume and volume is not None else None,
+            year_low=_num(meta.get("fiftyTwoWeekLow")),
+            year_high=_num(meta.get("fiftyTwoWeekHigh")),
+            market_state=_state_from_periods(meta, now),
+            quote_type=str(meta.get("instrumentType") or "EQUITY"),
+            route="chart",
+            fetched_at=now,
+        )
+
+    def search(self, query: str) -> list[SearchHit]:
+        result = yf.Search(
+            query,
+            max_results=8,
+            news_count=0,
+            lists_count=0,
+            include_cb=False,
+            session=self.session,
+            timeout=self.timeout_cap,
+            raise_errors=True,
+        )
+        hits = []
+        for row in result.quotes:
+            symbol = row.get("symbol")
+            if not isinstance(symbol, str):
+                continue
+            hits.append(
+                SearchHit(
+                    symbol=symbol.upper(),
+                    name=str(row.get("longname") or row.get("shortname") or symbol),
+                    exchange=str(row.get("exchDisp") or row.get("exchange") or ""),
+                    quote_type=str(row.get("quoteType") or ""),
+                )
+            )
+        return hits
+
+    def history(
+        self, symbol: str, period: str, interval: str, prepost: bool, now: datetime
+    ) -> History:
+        """Bars for a symbol over a Yahoo range ("1d", "5d", "1mo", ..., "max")."""
+        ticker = yf.Ticker(symbol, session=self.session)
+        frame = ticker.history(
+            period=period, interval=interval, prepost=prepost, auto_adjust=False, raise_errors=True
+        )
+        meta = ticker.history_metadata or {}
+        if frame is None or frame.empty:
+            raise UpstreamError("not_found", f"Yahoo has no {period} data for {symbol}.")
+        bars = []
+        for stamp, row in frame.iterrows():
+            close = float(row["Close"])
+            if close != close:  # NaN: a bar Yahoo left empty
+                continue
+            volume = row.get("Volume")
+            bars.append(
+                Bar(
+                    time=stamp.to_pydatetime().astimezone(UTC),
+                    open=float(row["Open"]),
+                    high=float(row["High"]),
+                    low=float(row["Low"]),
+                    close=close,
+                    volume=int(volume) if volume == volume and volume is not None else 0,
+                )
+            )
+        return History(
+            symbol=str(meta.get("symbol") or symbol).upper(),
+            name=str(meta.get("longName") or meta.get("shortName") or symbol),
+            currency=str(meta.get("currency") or ""),
+            exchange_tz=str(meta.get("exchangeTimezoneName") or "UTC"),
+            interval=interval,
+            range=period,
+            bars=tuple(bars),
+            sessions=tuple(_regular_sessions(meta)),
+            fetched_at=now,
+        )
+
+
+def _state_from_periods(meta: dict[str, Any], now: datetime) -> MarketState:
+    periods = meta.get("currentTradingPeriod") or {}
+    stamp = now.timestamp()
+    for key, state in (("pre", MarketState.PRE), ("regular", MarketState.OPEN)):
+        period = periods.get(key) or {}
+        start, end = _num(period.get("start")), _num(period.get("end"))
+        if start and end and start <= stamp < end:
+            return state
+    post = periods.get("post") or {}
+    start, end = _num(post.get("start")), _num(post.get("end"))
+    if start and end and start <= stamp < end:
+        return MarketState.POST
+    return MarketState.CLOSED
+
+
+def _regular_sessions(meta: dict[str, Any]) -> list[tuple[datetime, datetime]]:
+    periods = meta.get("tradingPeriods")
+    if isinstance(periods, dict):
+        periods = periods.get("regular")
+    out = []
+    if isinstance(periods, list):
+        for day in periods:
+            for period in day if isinstance(day, list) else [day]:
+                if isinstance(period, dict):
+                    start, end = _ts(period.get("start")), _ts(period.get("end"))
+                    if start and end:
+                        out.append((start, end))
+    return out

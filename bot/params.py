@@ -1,0 +1,155 @@
+"""From text ("quote SPCX AMZN", "orbital radiator power=40MW") to typed keyword arguments.
+
+Rules, the same on every text platform:
+- Words split on white space; "double" or 'single' quotes keep spaces together.
+- `name=value` (or `name:value`) sets a parameter by name, but only when `name` is one of the
+  command's parameters: `EURUSD=X` stays a symbol.
+- Other words fill the positional parameters in order; a list parameter takes the rest, and
+  also splits on commas ("SPCX,AMZN").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.errors import UsageError
+from bot.registry import CommandSpec, ParamKind, ParamSpec
+from bot.text import MAX_INPUT_CHARS, has_control_chars, safe_echo
+
+_NAMED = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]{0,30})[=:](.*)$", re.DOTALL)
+_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+_TRUE = {"true", "yes", "y", "on", "1"}
+_FALSE = {"false", "no", "n", "off", "0"}
+
+
+def tokenize(text: str) -> list[str]:
+    """Split a command line into words, refusing input no person would type."""
+    if len(text) > MAX_INPUT_CHARS:
+        raise UsageError(
+            f"That is {len(text):,} characters; commands take at most {MAX_INPUT_CHARS}."
+        )
+    if has_control_chars(text):
+        raise UsageError("That text holds control characters; type the command as plain text.")
+    text = text.translate(_SMART_QUOTES)
+    try:
+        return shlex.split(text, posix=True)
+    except ValueError:
+        raise UsageError("A quote mark is not closed.") from None
+
+
+def bind_text(spec: CommandSpec, words: Sequence[str]) -> dict[str, Any]:
+    """Typed keyword arguments for `spec` from the words after the command name."""
+    raw: dict[str, list[str]] = {}
+    positional: list[str] = []
+    for word in words:
+        match = _NAMED.match(word)
+        name = match.group(1).lower().replace("-", "_") if match else None
+        if match and name is not None and spec.param(name) is not None:
+            raw.setdefault(name, []).append(match.group(2))
+        else:
+            positional.append(word)
+    slots = [p for p in spec.params if p.positional and p.name not in raw]
+    for param in slots:
+        if not positional:
+            break
+        if param.many:
+            raw[param.name] = positional
+            positional = []
+        else:
+            raw[param.name] = [positional.pop(0)]
+    if positional:
+        raise UsageError(f"Unexpected {safe_echo(positional[0])!r}.")
+    return _convert_all(spec, raw)
+
+
+def bind_options(spec: CommandSpec, options: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed keyword arguments from options a platform already split by name (Discord)."""
+    raw: dict[str, list[str]] = {}
+    for name, value in options.items():
+        param = spec.param(name)
+        if param is None:
+            raise UsageError(f"Unknown option {safe_echo(name)!r}.")
+        if value is None:
+            continue
+        if isinstance(value, str):
+            if len(value) > MAX_INPUT_CHARS or has_control_chars(value):
+                raise UsageError(f"{name}: not a value this command takes.")
+            raw[name] = tokenize(value) if param.many else [value]
+        elif isinstance(value, list | tuple):
+            raw[name] = [str(v) for v in value]
+        else:
+            raw[name] = [str(value).lower() if isinstance(value, bool) else str(value)]
+    return _convert_all(spec, raw)
+
+
+def _convert_all(spec: CommandSpec, raw: Mapping[str, list[str]]) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    for param in spec.params:
+        values = raw.get(param.name)
+        if values is None:
+            if param.required:
+                raise UsageError(f"Missing {param.usage_token().strip('[]')}.")
+            kwargs[param.name] = param.default
+            continue
+        if param.many:
+            items = [item for v in values for item in v.split(",") if item.strip()]
+            if len(items) < param.min_items:
+                raise UsageError(f"Missing {param.usage_token().strip('[]')}.")
+            if param.max_items is not None and len(items) > param.max_items:
+                raise UsageError(
+                    f"{param.name}: at most {param.max_items} at a time (you gave {len(items)})."
+                )
+            kwargs[param.name] = [convert(param, item.strip()) for item in items]
+        else:
+            if len(values) > 1:
+                raise UsageError(f"{param.name} was given more than once.")
+            kwargs[param.name] = convert(param, values[0])
+    return kwargs
+
+
+def convert(param: ParamSpec, text: str) -> Any:
+    """One word of text to the parameter's type, or a UsageError naming the parameter."""
+    if len(text) > param.max_length:
+        raise UsageError(f"{param.name}: at most {param.max_length} characters.")
+    if param.parse is not None:
+        try:
+            return param.parse(text)
+        except ValueError as exc:
+            raise UsageError(f"{param.name}: {exc}") from None
+    kind = param.kind
+    if kind is ParamKind.STRING:
+        if not text.strip():
+            raise UsageError(f"{param.name}: empty.")
+        return text
+    if kind is ParamKind.CHOICE:
+        lowered = text.lower()
+        for label, value in zip(param.choices, param.choice_values, strict=True):
+            if label.lower() == lowered:
+                return value
+        raise UsageError(
+            f"{param.name}: {safe_echo(text)!r} is not one of {', '.join(param.choices)}."
+        )
+    if kind is ParamKind.BOOLEAN:
+        lowered = text.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise UsageError(f"{param.name}: say yes or no.")
+    cleaned = text.replace(",", "").replace("_", "")
+    try:
+        number: float = int(cleaned) if kind is ParamKind.INTEGER else float(cleaned)
+    except ValueError:
+        what = "a whole number" if kind is ParamKind.INTEGER else "a number"
+        raise UsageError(f"{param.name}: {safe_echo(text)!r} is not {what}.") from None
+    if isinstance(number, float) and not math.isfinite(number):
+        raise UsageError(f"{param.name}: must be a finite number.")
+    if param.min is not None and number < param.min:
+        raise UsageError(f"{param.name}: must be at least {param.min:g}.")
+    if param.max is not None and number > param.max:
+        raise UsageError(f"{param.name}: must be at most {param.max:g}.")
+    return number

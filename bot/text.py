@@ -1,0 +1,34 @@
+"""Handling untrusted text: length limits, control characters, and echoes that cannot ping."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_INPUT_CHARS = 500
+
+_MENTION = re.compile(r"@(everyone|here|channel)", re.IGNORECASE)
+_ANGLE = re.compile(r"[<>]")
+_ZWSP = "\u200b"
+
+
+def has_control_chars(text: str) -> bool:
+    """True when text holds control or format characters other than space, tab and newline."""
+    return any(
+        unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch not in "\t\n\r" for ch in text
+    )
+
+
+def safe_echo(text: str, limit: int = 40) -> str:
+    """User text made fit to appear inside an answer: short, printable, and unable to ping.
+
+    Adapters also switch mentions off (Discord allowed_mentions, Slack escaping); this is the
+    second lock on the same door.
+    """
+    cleaned = "".join(
+        ch if unicodedata.category(ch)[0] != "C" else "?" for ch in text.replace("\n", " ")
+    )
+    if len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1] + "…"
+    cleaned = _MENTION.sub(lambda m: "@" + _ZWSP + m.group(1), cleaned)
+    return _ANGLE.sub(lambda m: "‹" if m.group(0) == "<" else "›", cleaned)

@@ -1,0 +1,21 @@
+"""What the bot knows: one module per feature, registered in this explicit order."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from bot.registry import Registry
+from commands import help as help_module
+from commands import quote
+
+FEATURES: tuple[ModuleType, ...] = (help_module, quote)
+
+
+def register_all(registry: Registry) -> Registry:
+    for module in FEATURES:
+        registry.add_module(module)
+    return registry
+
+
+def build_registry() -> Registry:
+    return register_all(Registry())

@@ -1,0 +1,92 @@
+"""/quote: live prices for 1 to 10 symbols or company names."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated, Any
+
+from bot.context import Context
+from bot.errors import NotFound, UpstreamError
+from bot.market.symbols import check_symbol_text
+from bot.registry import Param, command
+from bot.response import Card, Response, Tone
+from bot.text import safe_echo
+from commands.quote_cards import quote_card, quote_line
+
+MAX_SYMBOLS = 10
+
+Symbols = Annotated[
+    list[str],
+    Param(
+        "1 to 10 tickers or company names, e.g. SPCX AMZN google",
+        min_items=1,
+        max_items=MAX_SYMBOLS,
+        max_length=40,
+        autocomplete="symbol",
+        parse=check_symbol_text,
+        metavar="symbol",
+    ),
+]
+
+
+@command(
+    "quote",
+    examples=("quote SPCX AMZN", "quote spacex google", "quote BRK.B 7203.T ^GSPC BTC-USD"),
+)
+async def quote(ctx: Context, symbols: Symbols) -> Response:
+    """Price, change, day range and market state for 1 to 10 symbols.
+
+    Takes tickers (SPCX, BRK.B, 7203.T, ^GSPC, BTC-USD, EURUSD=X) or company names
+    (spacex, amazon, google). Prices come from Yahoo Finance with the time they are from,
+    in the exchange's time zone; pre-market and after-hours prices show when there are any.
+    """
+    resolutions = await ctx.symbols.resolve(symbols, ctx.market)
+    wanted = list(dict.fromkeys(r.symbol for r in resolutions if r.symbol))
+    unmatched = [r.text for r in resolutions if r.symbol is None]
+    batch = await ctx.market.quotes(wanted) if wanted else None
+    quotes = list(batch.quotes.values()) if batch else []
+    typed = {r.symbol: r.text for r in resolutions if r.symbol}
+    missing = [*unmatched, *(typed.get(s, s) for s in (batch.missing if batch else ()))]
+    if not quotes:
+        if batch and batch.failed:
+            reason, _ = Counter(batch.failed.values()).most_common(1)[0]
+            raise UpstreamError(reason, _failure_message(reason))
+        raise NotFound(
+            f"No such symbol: {', '.join(safe_echo(m, 20) for m in missing)}.",
+            suggestions=await ctx.symbols.suggestions(missing[0], ctx.market) if missing else (),
+        )
+    ctx.symbols.remember(q.symbol for q in quotes)
+    failed = batch.failed if batch else {}
+    cards = [quote_card(q, failed.get(q.symbol)) for q in quotes]
+    lines = [quote_line(q) for q in quotes]
+    notes = []
+    if missing:
+        note = f"No such symbol: {', '.join(safe_echo(m, 20) for m in missing)}."
+        suggestions = await ctx.symbols.suggestions(missing[0], ctx.market)
+        if suggestions:
+            note += f" Did you mean: {', '.join(suggestions)}?"
+        notes.append(note)
+    unanswered = [s for s in failed if s not in batch.quotes] if batch else []
+    if unanswered:
+        notes.append(
+            f"No answer for {', '.join(unanswered)}: {_failure_message(failed[unanswered[0]])}"
+        )
+    if notes:
+        cards.append(Card(title="Not shown", description=" ".join(notes), tone=Tone.WARNING))
+    data: dict[str, Any] = {
+        "quotes": [q.to_dict() for q in quotes],
+        "missing": missing,
+        "failed": dict(failed),
+        "resolved": {r.text: r.symbol for r in resolutions if r.symbol and r.via != "ticker"},
+    }
+    return Response(text="\n".join([*lines, *notes]), cards=tuple(cards), data=data)
+
+
+def _failure_message(reason: str) -> str:
+    return {
+        "timeout": "Yahoo Finance did not answer in time; try again in a moment.",
+        "unreachable": "Yahoo Finance cannot be reached right now; try again later.",
+        "rate_limited": "Yahoo Finance is rate-limiting requests; try again in a minute.",
+        "bad_answer": "Yahoo Finance sent an answer we could not read; try again later.",
+        "not_found": "Yahoo Finance has no data for it.",
+    }.get(reason, "Yahoo Finance failed; try again later.")

@@ -1,0 +1,93 @@
+"""Shared fixtures: an offline network guard, a fake Yahoo, and apps wired to it."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.adapters.console import invocation
+from bot.app import App
+from bot.config import Settings
+from bot.response import Response
+from tests.fakes.yahoo_server import FakeYahoo
+
+# Settings must come from the test, never from a developer's .env or shell.
+for _key in list(os.environ):
+    if _key.startswith("ORBITDESK_") and _key != "ORBITDESK_TEST_DATABASE_URL":
+        del os.environ[_key]
+os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _check_address(address: Any) -> None:
+    if isinstance(address, tuple) and address:
+        host = address[0]
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            if host in ("localhost",):
+                return
+            raise OSError(f"test tried to reach {host!r}: tests never touch the internet") from None
+        if not ip.is_loopback:
+            raise OSError(f"test tried to reach {host}: tests never touch the internet")
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    _check_address(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    _check_address(address)
+    return _real_connect_ex(self, address)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def fake_yahoo() -> Iterator[FakeYahoo]:
+    with FakeYahoo() as fake:
+        yield fake
+
+
+def make_settings(tmp_path: Path, base_url: str | None, **overrides: Any) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path / "data",
+        yahoo_base_url=base_url,
+        **overrides,
+    )
+
+
+@pytest.fixture
+async def app(tmp_path: Path, fake_yahoo: FakeYahoo) -> AsyncIterator[App]:
+    built = App.build(make_settings(tmp_path, fake_yahoo.base_url))
+    await built.start()
+    yield built
+    await built.close()
+
+
+class Chat:
+    """A console conversation: `await chat("quote SPCX")` returns the Response."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, text: str) -> Response:
+        return await self.app.core.dispatch(invocation(text))
+
+
+@pytest.fixture
+def chat(app: App) -> Chat:
+    return Chat(app)
