@@ -95,7 +95,7 @@ class Core:
         if invocation.path:
             spec = registry.get(invocation.path)
             if spec is None:
-                raise UsageError(f"Unknown command {safe_echo(' '.join(invocation.path))!r}.")
+                raise UsageError(f"Unknown command '{safe_echo(' '.join(invocation.path))}'.")
             try:
                 return spec, bind_options(spec, invocation.options)
             except UsageError as exc:
@@ -117,7 +117,7 @@ class Core:
             spec = registry.get((name, sub))
             if spec is None:
                 raise UsageError(
-                    f"`{name}` has no subcommand {safe_echo(sub)!r}{_did_you_mean(sub, subs)}",
+                    f"`{name}` has no subcommand '{safe_echo(sub)}'{_did_you_mean(sub, subs)}",
                     usage=f"{name} <{'|'.join(subs)}> ...",
                 )
             rest = rest[1:]
@@ -126,7 +126,7 @@ class Core:
             if spec is None:
                 known = registry.top_level_names()
                 raise UsageError(
-                    f"Unknown command {safe_echo(name)!r}{_did_you_mean(name, known)} "
+                    f"Unknown command '{safe_echo(name)}'{_did_you_mean(name, known)} "
                     "`help` lists every command."
                 )
         try:

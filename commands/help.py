@@ -38,7 +38,7 @@ async def help_(ctx: Context, command: Topic = None) -> Response:
             text=text,
             cards=(Card(title=f"{slash}{group.name}", description=group.help, fields=fields),),
         )
-    raise UsageError(f"No command {safe_echo(' '.join(command))!r}; `help` lists them all.")
+    raise UsageError(f"No command '{safe_echo(' '.join(command))}'; `help` lists them all.")
 
 
 def _overview(ctx: Context, slash: str) -> Response:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import shutil
+import sys
 import textwrap
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 from bot.context import Channel, Invocation, User
@@ -33,8 +37,6 @@ def save_attachments(response: Response, out_dir: Path) -> Response:
     """Write attachments under out_dir (names made safe) and record their paths."""
     if not response.attachments:
         return response
-    from dataclasses import replace
-
     out_dir.mkdir(parents=True, exist_ok=True)
     saved = []
     for attachment in response.attachments:
@@ -81,16 +83,16 @@ def to_json(response: Response) -> str:
 
 
 async def run_console(core: Core, history_file: Path, out_dir: Path) -> None:
-    """Interactive prompt with line editing and history; `exit` or Ctrl-D leaves."""
-    from prompt_toolkit import PromptSession
-    from prompt_toolkit.history import FileHistory
+    """Interactive prompt with line editing and history; `exit` or Ctrl-D leaves.
 
-    history_file.parent.mkdir(parents=True, exist_ok=True)
-    session: PromptSession[str] = PromptSession(history=FileHistory(str(history_file)))
+    When standard input is not a terminal (a pipe, a script), lines are read plainly.
+    """
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    read_line = _prompt_reader(history_file) if interactive else _plain_reader()
     print("OrbitDesk console. Type `help` for commands, `exit` to leave.")
     while True:
         try:
-            line = await session.prompt_async("orbitdesk> ")
+            line = await read_line()
         except (EOFError, KeyboardInterrupt):
             print()
             return
@@ -100,4 +102,23 @@ async def run_console(core: Core, history_file: Path, out_dir: Path) -> None:
         if line.lower() in {"exit", "quit"}:
             return
         response = save_attachments(await core.dispatch(invocation(line)), out_dir)
-        print(render(response, color=True))
+        print(render(response, color=interactive), flush=True)
+
+
+def _prompt_reader(history_file: Path) -> Callable[[], Awaitable[str]]:
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory
+
+    history_file.parent.mkdir(parents=True, exist_ok=True)
+    session: PromptSession[str] = PromptSession(history=FileHistory(str(history_file)))
+    return lambda: session.prompt_async("orbitdesk> ")
+
+
+def _plain_reader() -> Callable[[], Awaitable[str]]:
+    async def read() -> str:
+        line = await asyncio.to_thread(sys.stdin.readline)
+        if not line:
+            raise EOFError
+        return line
+
+    return read

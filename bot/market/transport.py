@@ -81,10 +81,21 @@ class YahooSession(curl_requests.Session):  # type: ignore[misc]
         if not isinstance(timeout, int | float) or timeout <= 0 or timeout > self.timeout_cap:
             kwargs["timeout"] = self.timeout_cap
         self.stats.record_request(endpoint_of(url))
+        if self.base_url:
+            kwargs["cookies"] = {**self._cookies_for(url), **(kwargs.get("cookies") or {})}
         response = super().request(method, self.rewrite(url), *args, **kwargs)
         if self.base_url and urlsplit(url).hostname == "fc.yahoo.com":
             self._mirror_cookies(response)
         return response
+
+    def _cookies_for(self, url: str) -> dict[str, str]:
+        """Cookies the jar holds for the original host, sent along to the mirror."""
+        host = urlsplit(url).hostname or ""
+        return {
+            c.name: c.value or ""
+            for c in self.cookies.jar
+            if c.domain and (host == c.domain.lstrip(".") or host.endswith(c.domain))
+        }
 
     def _mirror_cookies(self, response: Any) -> None:
         """Keep Yahoo's cookie under .yahoo.com, where yfinance looks for it, when rewriting.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -70,16 +70,24 @@ class Quote:
         return replace(self, stale=True)
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        for key in ("as_of", "fetched_at"):
-            value = getattr(self, key)
-            out[key] = value.isoformat() if value else None
+        """JSON-ready values (built field by field: dataclasses.asdict deep-copies, slowly)."""
+        out = {name: getattr(self, name) for name in _QUOTE_FIELDS}
+        out["as_of"] = self.as_of.isoformat()
+        out["fetched_at"] = self.fetched_at.isoformat() if self.fetched_at else None
+        out["market_state"] = self.market_state.value
         for key in ("pre_market", "post_market"):
             ext = getattr(self, key)
             if ext is not None:
-                out[key]["time"] = ext.time.isoformat() if ext.time else None
-        out["market_state"] = self.market_state.value
+                out[key] = {
+                    "price": ext.price,
+                    "change": ext.change,
+                    "change_pct": ext.change_pct,
+                    "time": ext.time.isoformat() if ext.time else None,
+                }
         return out
+
+
+_QUOTE_FIELDS = tuple(f.name for f in fields(Quote))
 
 
 @dataclass(frozen=True, slots=True)

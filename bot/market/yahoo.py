@@ -193,7 +193,7 @@ class YahooClient:
     def fetch_chart_quote(self, symbol: str, now: datetime) -> Quote:
         """A quote from five days of daily bars: the fallback when the batch route fails."""
         ticker = yf.Ticker(symbol, session=self.session)
-        frame = ticker.history(period="5d", interval="1d", auto_adjust=False, raise_errors=True)
+        frame = ticker.history(period="5d", interval="1d", auto_adjust=False)
         meta = ticker.history_metadata or {}
         if frame is None or frame.empty:
             raise UpstreamError("not_found", f"Yahoo has no data for {symbol}.")
@@ -256,9 +256,7 @@ class YahooClient:
     ) -> History:
         """Bars for a symbol over a Yahoo range ("1d", "5d", "1mo", ..., "max")."""
         ticker = yf.Ticker(symbol, session=self.session)
-        frame = ticker.history(
-            period=period, interval=interval, prepost=prepost, auto_adjust=False, raise_errors=True
-        )
+        frame = ticker.history(period=period, interval=interval, prepost=prepost, auto_adjust=False)
         meta = ticker.history_metadata or {}
         if frame is None or frame.empty:
             raise UpstreamError("not_found", f"Yahoo has no {period} data for {symbol}.")

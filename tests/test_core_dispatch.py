@@ -1,0 +1,161 @@
+"""Core.dispatch turns every outcome into a Response: answers, usage, refusals, bugs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.config import Settings
+from bot.context import Channel, Invocation, ManualClock, Services, User
+from bot.core import Core
+from bot.errors import UpstreamError
+from bot.registry import Param, Registry, build_spec, group
+from bot.response import Response
+from commands import build_registry
+
+
+async def echo(ctx: object, words: Annotated[list[str], Param("words")]) -> Response:
+    """Say the words back."""
+    return Response(text=" ".join(words))
+
+
+async def boom(ctx: object) -> Response:
+    """Fail like a bug."""
+    raise RuntimeError("secret internal detail")
+
+
+async def slow(ctx: object) -> Response:
+    """Take too long."""
+    await asyncio.sleep(10)
+    return Response(text="late")
+
+
+async def flaky(ctx: object) -> Response:
+    """Fail like Yahoo."""
+    raise UpstreamError("rate_limited", "Yahoo is rate-limiting us.")
+
+
+async def wipe(ctx: object) -> Response:
+    """Change the channel."""
+    return Response(text="wiped")
+
+
+def make_core() -> Core:
+    registry = Registry()
+    registry.add_group(group("tools", "Small tools"))
+    registry.add(build_spec(echo, ("echo",)))
+    registry.add(build_spec(boom, ("boom",)))
+    registry.add(build_spec(slow, ("slow",), deadline=0.05))
+    registry.add(build_spec(flaky, ("tools", "flaky")))
+    registry.add(build_spec(wipe, ("wipe",), manage_channel=True))
+    from datetime import UTC, datetime
+
+    services = Services(
+        settings=Settings(_env_file=None),  # type: ignore[call-arg]
+        clock=ManualClock(datetime(2026, 11, 24, tzinfo=UTC)),
+        registry=registry,
+    )
+    return Core(services=services)
+
+
+async def ask(core: Core, text: str, *, manager: bool = True) -> Response:
+    user = User(id="u1", name="ada", can_manage_channel=manager)
+    return await core.dispatch(Invocation(text=text, user=user, channel=Channel()))
+
+
+async def test_answer() -> None:
+    answer = await ask(make_core(), "echo hello world")
+    assert (answer.kind, answer.text) == ("ok", "hello world")
+
+
+async def test_unknown_command_suggests_the_closest() -> None:
+    answer = await ask(make_core(), "ech hi")
+    assert answer.kind == "usage" and answer.ephemeral
+    assert answer.text.startswith("Unknown command 'ech'; did you mean `echo`?")
+
+
+async def test_group_without_subcommand_lists_them() -> None:
+    answer = await ask(make_core(), "tools")
+    assert answer.text == "`tools` needs a subcommand: flaky.\nUsage: tools <flaky> ..."
+
+
+async def test_bug_becomes_a_short_message_and_a_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR):
+        answer = await ask(make_core(), "boom")
+    assert answer.kind == "error"
+    assert answer.text == "Something went wrong on our side; it has been logged."
+    assert "secret internal detail" not in answer.text
+    assert "secret internal detail" in caplog.text  # the traceback is in the log
+
+
+async def test_deadline_answers_instead_of_hanging() -> None:
+    answer = await ask(make_core(), "slow")
+    assert answer.kind == "upstream"
+    assert answer.text.startswith("That took longer than 0.05 s")
+
+
+async def test_upstream_error_is_classified() -> None:
+    answer = await ask(make_core(), "tools flaky")
+    assert answer.data == {
+        "error": "upstream",
+        "message": "Yahoo is rate-limiting us.",
+        "reason": "rate_limited",
+    }
+
+
+async def test_channel_changes_need_permission() -> None:
+    refused = await ask(make_core(), "wipe", manager=False)
+    assert refused.kind == "forbidden"
+    assert "Manage Channels" in refused.text
+    assert (await ask(make_core(), "wipe", manager=True)).text == "wiped"
+
+
+async def test_mentions_in_echoed_errors_cannot_ping() -> None:
+    answer = await ask(make_core(), "@everyone")
+    assert "@everyone" not in answer.text
+    assert "@\u200beveryone" in answer.text
+
+
+async def test_listeners_see_every_dispatch() -> None:
+    core = make_core()
+    seen: list[tuple[str, str]] = []
+    core.listeners.append(lambda inv, spec, resp, secs: seen.append((inv.text, resp.kind)))
+    await ask(core, "echo a")
+    await ask(core, "nope")
+    assert seen == [("echo a", "ok"), ("nope", "usage")]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=600))
+async def test_arbitrary_text_never_raises_out_of_dispatch(text: str) -> None:
+    core = make_core()
+    for candidate in (text, f"echo {text}", f"help {text}"):
+        answer = await ask(core, candidate)
+        assert isinstance(answer, Response)
+        assert answer.kind in ("ok", "usage", "not_found")
+        assert answer.kind != "error", answer.text
+
+
+@settings(max_examples=200, deadline=None)
+@given(words=st.lists(st.text(max_size=50), max_size=12))
+async def test_arbitrary_words_through_the_real_registry_never_raise(words: list[str]) -> None:
+    from datetime import UTC, datetime
+
+    services = Services(
+        settings=Settings(_env_file=None),  # type: ignore[call-arg]
+        clock=ManualClock(datetime(2026, 11, 24, tzinfo=UTC)),
+        registry=build_registry(),
+    )
+    core = Core(services=services)
+    for name in ("help", "quote-less", *services.registry.top_level_names()):
+        if name == "quote":
+            continue  # needs the market service; covered with the fake Yahoo
+        answer = await core.dispatch(Invocation(text=" ".join([name, *words])))
+        assert answer.kind != "error", answer.text
