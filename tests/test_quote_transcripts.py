@@ -113,3 +113,30 @@ async def test_many_symbols_take_one_quote_request(chat: Chat, fake_yahoo: FakeY
     fake_yahoo.reset_counts()
     await chat("quote AMZN GOOG GOOGL AAPL MSFT NVDA META TSLA NFLX ORCL")
     assert fake_yahoo.counts() == {"quote": 1}
+
+
+async def test_absurd_input_gets_a_short_usage_message(chat: Chat, fake_yahoo: FakeYahoo) -> None:
+    fake_yahoo.reset_counts()
+    cases = {
+        "quote": "Missing <symbol...>.\nUsage: quote <symbol...>",
+        "quote A B C D E F G H I J K": "symbols: at most 10 at a time (you gave 11).\nUsage: quote <symbol...>",
+        "quote " + "X" * 2000: "That is 2,006 characters; commands take at most 500.",
+        "quote SP\x07CX": "That text holds control characters; type the command as plain text.",
+        "quote @everyone": "symbols: '@everyone' is not a ticker or company name\nUsage: quote <symbol...>",
+        "quote <!channel>": "symbols: '<!channel>' is not a ticker or company name\nUsage: quote <symbol...>",
+    }
+    for text, expected in cases.items():
+        answer = await chat(text)
+        assert answer.kind == "usage", text
+        assert answer.ephemeral
+        assert answer.text == expected
+    assert fake_yahoo.count() == 0  # refused before anything was fetched
+
+
+async def test_help_lists_commands_and_explains_quote(chat: Chat) -> None:
+    overview = await chat("help")
+    assert "quote" in overview.data["commands"]
+    detail = await chat("help quote")
+    assert detail.cards[0].title == "quote <symbol...>"
+    examples = {f.name: f.value for f in detail.cards[0].fields}["Examples"]
+    assert "quote SPCX AMZN" in examples
