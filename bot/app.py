@@ -14,6 +14,7 @@ from bot.market.service import MarketData
 from bot.market.symbols import SymbolResolver, load_aliases
 from bot.market.transport import UpstreamStats
 from bot.market.yahoo import YahooClient
+from bot.metrics import Metrics
 from commands import build_registry
 
 
@@ -28,6 +29,7 @@ class App:
     services: Services
     core: Core
     market: MarketData
+    metrics: Metrics
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
@@ -57,7 +59,9 @@ class App:
             symbols=SymbolResolver(aliases=aliases),
         )
         core = Core(services=services, deadline=settings.command_timeout)
-        return cls(settings=settings, services=services, core=core, market=market)
+        metrics = Metrics(market)
+        core.listeners.append(metrics.on_dispatch)
+        return cls(settings=settings, services=services, core=core, market=market, metrics=metrics)
 
     async def start(self) -> None:
         await self.market.start()

@@ -38,7 +38,8 @@ class Core:
         started = time.perf_counter()
         spec: CommandSpec | None = None
         try:
-            spec, kwargs = self._resolve(invocation)
+            spec, words = self._lookup(invocation)
+            kwargs = self._bind(spec, invocation, words)
             if spec.manage_channel and not invocation.user.can_manage_channel:
                 raise Forbidden(
                     f"`{spec.name}` changes this channel's settings; it needs the "
@@ -90,38 +91,20 @@ class Core:
                 log.exception("dispatch listener failed")
         return response
 
-    def _resolve(self, invocation: Invocation) -> tuple[CommandSpec, dict[str, Any]]:
+    def _lookup(self, invocation: Invocation) -> tuple[CommandSpec, list[str]]:
+        """The command asked for, and the words left for its parameters (text platforms)."""
         registry = self.registry
         if invocation.path:
             spec = registry.get(invocation.path)
             if spec is None:
                 raise UsageError(f"Unknown command '{safe_echo(' '.join(invocation.path))}'.")
-            try:
-                return spec, bind_options(spec, invocation.options)
-            except UsageError as exc:
-                exc.usage = exc.usage or spec.usage
-                raise
+            return spec, []
         words = tokenize(invocation.text)
         if not words:
             raise UsageError("Type a command, for example `quote SPCX`; `help` lists them all.")
         name = words[0].lstrip("/").lower()
         rest = words[1:]
-        if name in registry.groups:
-            subs = sorted(s.path[1] for s in registry.subcommands(name))
-            if not rest:
-                raise UsageError(
-                    f"`{name}` needs a subcommand: {', '.join(subs)}.",
-                    usage=f"{name} <{'|'.join(subs)}> ...",
-                )
-            sub = rest[0].lower()
-            spec = registry.get((name, sub))
-            if spec is None:
-                raise UsageError(
-                    f"`{name}` has no subcommand '{safe_echo(sub)}'{_did_you_mean(sub, subs)}",
-                    usage=f"{name} <{'|'.join(subs)}> ...",
-                )
-            rest = rest[1:]
-        else:
+        if name not in registry.groups:
             spec = registry.get((name,))
             if spec is None:
                 known = registry.top_level_names()
@@ -129,8 +112,26 @@ class Core:
                     f"Unknown command '{safe_echo(name)}'{_did_you_mean(name, known)} "
                     "`help` lists every command."
                 )
+            return spec, rest
+        subs = sorted(s.path[1] for s in registry.subcommands(name))
+        usage = f"{name} <{'|'.join(subs)}> ..."
+        if not rest:
+            raise UsageError(f"`{name}` needs a subcommand: {', '.join(subs)}.", usage=usage)
+        sub = rest[0].lower()
+        spec = registry.get((name, sub))
+        if spec is None:
+            raise UsageError(
+                f"`{name}` has no subcommand '{safe_echo(sub)}'{_did_you_mean(sub, subs)}",
+                usage=usage,
+            )
+        return spec, rest[1:]
+
+    @staticmethod
+    def _bind(spec: CommandSpec, invocation: Invocation, words: list[str]) -> dict[str, Any]:
         try:
-            return spec, bind_text(spec, rest)
+            if invocation.path:
+                return bind_options(spec, invocation.options)
+            return bind_text(spec, words)
         except UsageError as exc:
             exc.usage = exc.usage or spec.usage
             raise

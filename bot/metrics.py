@@ -1,0 +1,90 @@
+"""Prometheus metrics for one app: commands, latency, Yahoo traffic, cache, scheduled posts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from bot.context import Invocation
+from bot.market.service import MarketData
+from bot.registry import CommandSpec
+from bot.response import Response
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
+class _MarketCollector(Collector):
+    """Reads the market service's own counters at scrape time (no double bookkeeping)."""
+
+    def __init__(self, market: MarketData) -> None:
+        self.market = market
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        stats = self.market.stats
+        requests = CounterMetricFamily(
+            "orbitdesk_yahoo_requests", "HTTP requests sent to Yahoo", labels=["endpoint"]
+        )
+        for endpoint, count in sorted(stats.requests.items()):
+            requests.add_metric([endpoint], count)
+        yield requests
+        errors = CounterMetricFamily(
+            "orbitdesk_yahoo_errors", "Failed Yahoo calls by reason", labels=["reason"]
+        )
+        for reason, count in sorted(stats.errors.items()):
+            errors.add_metric([reason], count)
+        yield errors
+        cache = self.market.cache_stats
+        yield GaugeMetricFamily(
+            "orbitdesk_cache_hit_ratio", "Market cache hits / lookups", value=cache.hit_ratio
+        )
+        lookups = CounterMetricFamily(
+            "orbitdesk_cache_lookups", "Market cache lookups", labels=["result"]
+        )
+        lookups.add_metric(["hit"], cache.hits)
+        lookups.add_metric(["miss"], cache.misses)
+        lookups.add_metric(["stale_served"], cache.stale_served)
+        yield lookups
+
+
+class Metrics:
+    """One registry per app (no process globals), fed by Core's dispatch listener."""
+
+    def __init__(self, market: MarketData) -> None:
+        self.registry = CollectorRegistry()
+        self.commands = Counter(
+            "orbitdesk_commands",
+            "Commands answered, by command, platform and outcome",
+            ["command", "platform", "outcome"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "orbitdesk_command_seconds",
+            "Time from dispatch to answer",
+            ["command"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.posts = Counter(
+            "orbitdesk_scheduled_posts",
+            "Scheduled posts and alerts, by platform and result",
+            ["platform", "result"],
+            registry=self.registry,
+        )
+        self.registry.register(_MarketCollector(market))
+
+    def on_dispatch(
+        self, invocation: Invocation, spec: CommandSpec | None, response: Response, seconds: float
+    ) -> None:
+        name = spec.name if spec else "unknown"
+        self.commands.labels(name, invocation.platform, response.kind).inc()
+        self.latency.labels(name).observe(seconds)
+
+    def post_result(self, platform: str, result: str) -> None:
+        """Count one scheduled post: result is "sent" or "failed"."""
+        self.posts.labels(platform, result).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
