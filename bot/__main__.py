@@ -143,6 +143,24 @@ async def _run(settings: Settings, target: str, or_console: bool) -> int:
     return await run_adapters(settings, discord=wants_discord, slack=wants_slack)
 
 
+def _healthcheck(settings: Settings) -> int:
+    """Ask the running bot's /healthz (for Docker's HEALTHCHECK); 0 when ready."""
+    import urllib.error
+    import urllib.request
+
+    host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::", "") else settings.http_host
+    url = f"http://{host}:{settings.http_port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=4) as reply:
+            print(reply.read().decode())
+            return EXIT_OK
+    except urllib.error.HTTPError as exc:
+        print(exc.read().decode(), file=sys.stderr)
+    except OSError as exc:
+        print(f"healthcheck: {url}: {exc}", file=sys.stderr)
+    return EXIT_UPSTREAM
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orbitdesk", description=__doc__)
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -161,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--or-console", action="store_true", help="open the console when no chat token is set"
     )
     sub.add_parser("doctor", help="show the configuration and check Yahoo and storage")
+    sub.add_parser("healthcheck", help="exit 0 when the running bot's /healthz says ready")
     return parser
 
 
@@ -179,6 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_console(settings))
         if args.cmd == "doctor":
             return asyncio.run(_doctor(settings))
+        if args.cmd == "healthcheck":
+            return _healthcheck(settings)
         return asyncio.run(_run(settings, args.target, args.or_console))
     except KeyboardInterrupt:
         return EXIT_OK

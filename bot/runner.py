@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 
 from bot.adapters.base import ChatAdapter
 from bot.app import App
 from bot.config import Settings
+from bot.http_server import HttpServer
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +37,12 @@ async def run_adapters(settings: Settings, *, discord: bool, slack: bool) -> int
         loop.add_signal_handler(sig, stop.set)
     adapters = build_adapters(app, discord=discord, slack=slack)
     app.services.extra["adapters"] = {a.name: a for a in adapters}
+    http = HttpServer(settings.http_host, settings.http_port, app.metrics)
+    http.checks.extend(_ready_check(a) for a in adapters)
+    app.services.extra["http"] = http
     try:
         await app.start()
+        await http.start()
         for adapter in adapters:
             await adapter.start()
             log.info("%s adapter connected", adapter.name)
@@ -48,5 +54,13 @@ async def run_adapters(settings: Settings, *, discord: bool, slack: bool) -> int
                 await asyncio.wait_for(adapter.stop(), timeout=10)
             except Exception:
                 log.exception("%s adapter did not stop cleanly", adapter.name)
+        await http.stop()
         await app.close()
     return 0
+
+
+def _ready_check(adapter: ChatAdapter) -> Callable[[], Awaitable[tuple[str, bool]]]:
+    async def check() -> tuple[str, bool]:
+        return adapter.name, adapter.is_ready()
+
+    return check
