@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     yahoo_workers: int = Field(4, ge=1, le=64, description="Threads running yfinance.")
     quote_budget: float = Field(2.5, gt=0, le=60, description="Longest a quote waits, s.")
     command_timeout: float = Field(3.0, gt=0, le=120, description="Default command deadline, s.")
+    shutdown_grace: float = Field(
+        10.0, ge=0, le=300, description="On SIGTERM, how long commands under way may finish, s."
+    )
 
     # Logging
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")

@@ -28,6 +28,25 @@ class Core:
     services: Services
     deadline: float = 3.0
     listeners: list[DispatchListener] = field(default_factory=list)
+    accepting: bool = True
+    _inflight: int = 0
+    _idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def drain(self, timeout: float) -> bool:
+        """Stop taking commands and wait up to `timeout` s for those under way; True if all ended."""
+        self.accepting = False
+        if self._inflight == 0:
+            return True
+        self._idle.clear()
+        try:
+            async with asyncio.timeout(timeout):
+                while self._inflight:
+                    await self._idle.wait()
+                    self._idle.clear()
+        except TimeoutError:
+            log.warning("%d command(s) still running at shutdown", self._inflight)
+            return False
+        return True
 
     @property
     def registry(self) -> Any:
@@ -35,6 +54,22 @@ class Core:
 
     async def dispatch(self, invocation: Invocation) -> Response:
         """Route, validate and run one command; every failure becomes a short Response."""
+        if not self.accepting:
+            return Response(
+                text="OrbitDesk is restarting; try again in a moment.",
+                kind="upstream",
+                ephemeral=True,
+                data={"error": "upstream", "reason": "shutting_down"},
+            )
+        self._inflight += 1
+        try:
+            return await self._dispatch(invocation)
+        finally:
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._idle.set()
+
+    async def _dispatch(self, invocation: Invocation) -> Response:
         started = time.perf_counter()
         spec: CommandSpec | None = None
         try:

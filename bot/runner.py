@@ -47,7 +47,8 @@ async def run_adapters(settings: Settings, *, discord: bool, slack: bool) -> int
             await adapter.start()
             log.info("%s adapter connected", adapter.name)
         await stop.wait()
-        log.info("shutting down")
+        log.info("shutting down: finishing commands under way")
+        await app.core.drain(timeout=settings.shutdown_grace)
     finally:
         for adapter in reversed(adapters):
             try:

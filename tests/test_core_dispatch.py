@@ -159,3 +159,20 @@ async def test_arbitrary_words_through_the_real_registry_never_raise(words: list
             continue  # needs the market service; covered with the fake Yahoo
         answer = await core.dispatch(Invocation(text=" ".join([name, *words])))
         assert answer.kind != "error", answer.text
+
+
+async def test_drain_waits_for_commands_under_way_then_refuses_new_ones() -> None:
+    core = make_core()
+    core.services.registry.add(build_spec(_pause, ("pause",)))
+    running = asyncio.ensure_future(ask(core, "pause"))
+    await asyncio.sleep(0)
+    assert await core.drain(timeout=1.0) is True
+    assert running.done() and running.result().text == "done"
+    refused = await ask(core, "echo hi")
+    assert refused.data["reason"] == "shutting_down"
+
+
+async def _pause(ctx: object) -> Response:
+    """Take a moment."""
+    await asyncio.sleep(0.05)
+    return Response(text="done")
