@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,7 @@ class Call:
     params: dict[str, Any]
     body: bytes = b""
     path: str = ""
+    at: float = field(default_factory=time.perf_counter)  # when it arrived (benchmarks)
 
 
 @dataclass
