@@ -8,10 +8,12 @@ import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
 from bot.adapters.base import PostError
+from bot.adapters.console import invocation as console_invocation
 from bot.adapters.slack_adapter import SlackAdapter
 from bot.response import Card, Field, Response
 from tests.fakes.slack_server import FakeSlack, FakeUser
@@ -182,8 +184,6 @@ async def test_body_changed_after_signing_gets_401(adapter: SlackAdapter, slack:
     dispatched = record_dispatches(adapter.app.core)
     payload = slash_payload(slack, "/quote", "SPCX")
     tampered = dict(payload, text="SPCX AMZN GOOG")
-    from urllib.parse import urlencode
-
     assert adapter.http_port is not None
     status = await post_form(
         adapter.http_port, payload, body_after_signing=urlencode(tampered).encode()
@@ -285,9 +285,7 @@ async def test_post_waits_out_a_429_and_then_succeeds(
 async def test_post_uploads_attachments_after_the_message(
     adapter: SlackAdapter, slack: FakeSlack
 ) -> None:
-    answer = await adapter.app.core.dispatch(
-        __import__("bot.adapters.console", fromlist=["invocation"]).invocation("probe chart")
-    )
+    answer = await adapter.app.core.dispatch(console_invocation("probe chart"))
     await adapter.post("C0MARKETS", answer)
     order = [c.method for c in slack.calls if c.method != "auth.test"]
     assert order[0] == "chat.postMessage"
@@ -306,3 +304,32 @@ async def test_stop_closes_the_http_server(
     assert port is not None
     with pytest.raises(OSError):
         await post_form(port, slash_payload(slack, "/quote", "SPCX"))
+
+
+async def test_chart_in_a_channel_without_the_bot_tells_the_asker(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    slack.channel_errors["C0PRIVATE"] = "not_in_channel"
+    payload = slash_payload(slack, "/probe", "chart", channel_id="C0PRIVATE")
+    assert adapter.http_port is not None
+    assert await post_form(adapter.http_port, payload) == 200
+    await slack.wait_for("response", 2)
+    first, second = slack.answers(response_token(payload))
+    assert first["response_type"] == "in_channel"
+    assert second == {
+        "text": "The chart could not be attached: the bot is not in this channel; "
+        "invite it with /invite @OrbitDesk.",
+        "response_type": "ephemeral",
+    }
+
+
+async def test_what_the_asker_sees_for_mention_attempts(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    channel = await ask(adapter, slack, "/quote", "<!channel>")
+    here = await ask(adapter, slack, "/quote", "@here")
+    assert channel["text"] == (
+        "symbols: '&lt;!channel&gt;' is not a ticker or company name\n"
+        "Usage: quote &lt;symbol...&gt;"
+    )
+    assert here["text"].startswith("symbols: '@\u200bhere' is not a ticker")
