@@ -1,4 +1,4 @@
-"""The `orbitdesk` command line: console, ask, run, doctor."""
+"""The `orbitdesk` command line: console, ask, run, doctor, slack manifest."""
 
 from __future__ import annotations
 
@@ -138,6 +138,13 @@ async def _run(settings: Settings, target: str, or_console: bool) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if wants_slack:
+        from bot.adapters.slack_adapter import settings_problem
+
+        problem = settings_problem(settings)
+        if problem is not None:
+            print(f"orbitdesk run: Slack: {problem} (in the environment or .env).", file=sys.stderr)
+            return EXIT_USAGE
     from bot.runner import run_adapters
 
     return await run_adapters(settings, discord=wants_discord, slack=wants_slack)
@@ -180,7 +187,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("doctor", help="show the configuration and check Yahoo and storage")
     sub.add_parser("healthcheck", help="exit 0 when the running bot's /healthz says ready")
+    slack = sub.add_parser("slack", help="Slack helpers")
+    slack_sub = slack.add_subparsers(dest="slack_cmd", required=True)
+    manifest = slack_sub.add_parser(
+        "manifest", help="print the Slack app manifest (YAML) for every registered command"
+    )
+    manifest.add_argument(
+        "--mode", choices=["socket", "http"], default=None, help="default: ORBITDESK_SLACK_MODE"
+    )
+    manifest.add_argument(
+        "--url", default=None, help="HTTP mode: the public https:// URL Slack sends commands to"
+    )
+    manifest.add_argument("--name", default="OrbitDesk", help="the app's name in Slack")
     return parser
+
+
+def _slack_manifest(settings: Settings, mode: str | None, url: str | None, name: str) -> int:
+    """Print the app manifest built from the registry; errors name the missing option."""
+    from bot.adapters.slack_manifest import build_manifest, manifest_yaml
+    from commands import build_registry
+
+    chosen = mode or settings.slack_mode
+    try:
+        manifest = build_manifest(
+            build_registry(), mode="http" if chosen == "http" else "socket", url=url, name=name
+        )
+    except ValueError as exc:
+        print(f"orbitdesk slack manifest: {exc} (--url https://...).", file=sys.stderr)
+        return EXIT_USAGE
+    print(manifest_yaml(manifest), end="")
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -200,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_doctor(settings))
         if args.cmd == "healthcheck":
             return _healthcheck(settings)
+        if args.cmd == "slack":
+            return _slack_manifest(settings, args.mode, args.url, args.name)
         return asyncio.run(_run(settings, args.target, args.or_console))
     except KeyboardInterrupt:
         return EXIT_OK

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     slack_mode: Literal["socket", "http"] = "socket"
     slack_api_base: str | None = None
     slack_admins: str = ""
+    # Who sees a successful answer: the whole channel, or only the person who asked.
+    # Errors are always visible only to the person who asked.
+    slack_answer_visibility: Literal["in_channel", "ephemeral"] = "in_channel"
 
     # HTTP (Slack HTTP mode, health and metrics)
     http_host: str = "127.0.0.1"

@@ -1,0 +1,367 @@
+"""The Slack adapter: slash commands in through slack-bolt, Block Kit answers out.
+
+Socket Mode (default, no public URL) or HTTP mode (`/slack/events`, every request checked
+against the signing secret by Bolt). Each command is acknowledged at once, run through the
+core, and answered through the command's `response_url`; charts go up with files_upload_v2.
+Only translation lives here: parsing is the core's, layout is slack_render's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_server import AsyncSlackAppServer
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.base import PostError
+from bot.adapters.slack_manifest import EVENTS_PATH, UMBRELLA
+from bot.adapters.slack_render import render
+from bot.context import Channel, Invocation, User
+from bot.errors import UsageError
+from bot.params import tokenize
+from bot.response import Attachment, Response
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+ADMIN_CACHE_SECONDS = 300.0
+DRAIN_SECONDS = 5.0  # how long stop() waits for answers already being worked on
+RATE_LIMIT_RETRIES = 2
+
+# Errors after which posting to the same channel again cannot succeed without a person acting.
+PERMANENT_ERRORS = {
+    "not_in_channel": "the bot is not in this channel; invite it with /invite @OrbitDesk",
+    "channel_not_found": "the channel does not exist, or the bot cannot see it",
+    "is_archived": "the channel is archived",
+    "missing_scope": "the Slack app lacks a scope; reinstall it from the generated manifest",
+    "restricted_action": "the workspace does not let the bot post there",
+    "invalid_auth": "the bot token is not valid",
+    "token_revoked": "the bot token was revoked",
+    "account_inactive": "the bot's account is deactivated",
+    "not_authed": "no bot token was sent",
+}
+
+Ack = Callable[..., Awaitable[None]]
+Respond = Callable[..., Awaitable[Any]]
+
+
+def settings_problem(settings: Settings) -> str | None:
+    """What is missing for the configured Slack mode, as a sentence; None when complete."""
+    if settings.slack_bot_token is None:
+        return "set ORBITDESK_SLACK_BOT_TOKEN (xoxb-...)"
+    if settings.slack_mode == "socket" and settings.slack_app_token is None:
+        return "Socket Mode needs ORBITDESK_SLACK_APP_TOKEN (xapp-..., scope connections:write)"
+    if settings.slack_mode == "http" and settings.slack_signing_secret is None:
+        return (
+            "HTTP mode needs ORBITDESK_SLACK_SIGNING_SECRET (Basic Information > App Credentials)"
+        )
+    return None
+
+
+def invocation_text(command: str, text: str) -> str:
+    """`/quote` + `SPCX AMZN` -> `quote SPCX AMZN`; the umbrella `/orbitdesk` takes any command."""
+    name = command.lstrip("/").lower()
+    text = text.strip()
+    if name == UMBRELLA:
+        return text or "help"
+    return f"{name} {text}".strip()
+
+
+def post_error(exc: SlackApiError) -> PostError:
+    """A Slack API failure as a PostError whose reason is Slack's own error code."""
+    status = exc.response.status_code
+    error = str(exc.response.get("error") or f"http_{status}")
+    if status == 429 or error == "ratelimited":
+        return PostError("rate_limited", "Slack is rate-limiting posts", permanent=False)
+    if error in PERMANENT_ERRORS:
+        return PostError(error, PERMANENT_ERRORS[error], permanent=True)
+    return PostError(error, f"Slack refused the post: {error}", permanent=False)
+
+
+class SlackAdapter:
+    """One Slack workspace, through slack-bolt's AsyncApp."""
+
+    name = "slack"
+
+    def __init__(self, app: App) -> None:
+        settings = app.settings
+        problem = settings_problem(settings)
+        if problem is not None:
+            raise ValueError(f"Slack is not configured: {problem}")
+        assert settings.slack_bot_token is not None  # checked by settings_problem
+        self.app = app
+        self.settings = settings
+        self.admins = frozenset(u.strip() for u in settings.slack_admins.split(",") if u.strip())
+        base = (settings.slack_api_base or "https://slack.com/api").rstrip("/") + "/"
+        self.client = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=base,
+            # 429s wait for Retry-After; a dropped connection is tried once more.
+            retry_handlers=[
+                AsyncConnectionErrorRetryHandler(),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            ],
+        )
+        http = settings.slack_mode == "http"
+        secret = settings.slack_signing_secret
+        self.bolt = AsyncApp(
+            client=self.client,
+            signing_secret=secret.get_secret_value() if secret else "",
+            # Socket Mode envelopes come over an authenticated websocket: nothing to sign.
+            request_verification_enabled=http,
+            logger=logging.getLogger("slack_bolt.orbitdesk"),
+        )
+        self.commands = [*app.services.registry.top_level_names(), UMBRELLA]
+        for name in self.commands:
+            self.bolt.command(f"/{name}")(self._on_command)
+        self.http_port: int | None = None
+        self._mounted = False
+        self._handler: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._ready = False
+        self._admin_cache: dict[str, tuple[float, bool]] = {}
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    # ChatAdapter -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Check the token, then open the Socket Mode connection or the HTTP server."""
+        # One pooled session for Web API calls instead of one per call.
+        self._session = aiohttp.ClientSession()
+        self.client.session = self._session
+        try:
+            who = await self.client.auth_test()
+        except SlackApiError as exc:
+            await self._close_session()
+            raise RuntimeError(
+                f"Slack refused ORBITDESK_SLACK_BOT_TOKEN: {exc.response.get('error')}"
+            ) from None
+        log.info("slack: signed in as %s in %s", who.get("user"), who.get("team"))
+        if self.settings.slack_mode == "socket":
+            await self._start_socket_mode()
+        else:
+            await self._start_http()
+        self._ready = True
+
+    async def stop(self) -> None:
+        """Stop taking commands, let answers in progress finish (bounded), disconnect."""
+        self._ready = False
+        if self._handler is not None:
+            await self._handler.close_async()
+            self._handler = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout=DRAIN_SECONDS)
+        except TimeoutError:
+            log.warning("slack: %d answer(s) still running at shutdown", self._in_flight)
+        await self._close_session()
+
+    def is_ready(self) -> bool:
+        if not self._ready:
+            return False
+        if self._handler is not None:
+            ws = self._handler.client.current_session
+            return ws is not None and not ws.closed
+        return self._mounted or self._runner is not None
+
+    async def post(self, channel_id: str, response: Response) -> None:
+        """Post a Response to a channel (scheduled posts) with chat.postMessage."""
+        files = list(response.attachments)
+        message = render(response, uploaded=[a.filename for a in files])
+        try:
+            await self.client.chat_postMessage(
+                channel=channel_id,
+                text=message["text"],
+                blocks=message["blocks"] or None,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            if files:
+                await self._upload(channel_id, files)
+        except SlackApiError as exc:
+            raise post_error(exc) from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise PostError(
+                "unreachable", f"Slack cannot be reached: {exc}", permanent=False
+            ) from None
+
+    def mount(self, http_app: web.Application) -> None:
+        """HTTP mode: serve /slack/events from the bot's shared listener (beside /healthz).
+
+        Called by the runner before that listener starts; without it (tests, embedding),
+        start() opens a listener of its own.
+        """
+        if self.settings.slack_mode == "http":
+            server = AsyncSlackAppServer(port=0, path=EVENTS_PATH, app=self.bolt)
+            http_app.router.add_post(EVENTS_PATH, server.handle_post_requests)
+            self._mounted = True
+
+    # Starting ----------------------------------------------------------------------------
+
+    async def _start_socket_mode(self) -> None:
+        assert self.settings.slack_app_token is not None  # checked in __init__
+        handler = AsyncSocketModeHandler(
+            self.bolt, self.settings.slack_app_token.get_secret_value(), web_client=self.client
+        )
+        # Ask for the websocket URL ourselves: a bad app token then fails here, once, with
+        # Slack's reason, instead of inside the client's endless reconnect loop.
+        try:
+            handler.client.wss_uri = await handler.client.issue_new_wss_url()
+        except SlackApiError as exc:
+            await handler.client.close()
+            raise RuntimeError(
+                f"Slack refused ORBITDESK_SLACK_APP_TOKEN: {exc.response.get('error')}"
+            ) from None
+        await handler.connect_async()
+        self._handler = handler
+        log.info("slack: Socket Mode connected")
+
+    async def _start_http(self) -> None:
+        if self._mounted:
+            log.info("slack: HTTP mode, commands at %s on the shared listener", EVENTS_PATH)
+            return
+        runner = web.AppRunner(self.bolt.web_app(path=EVENTS_PATH), shutdown_timeout=DRAIN_SECONDS)
+        await runner.setup()
+        site = web.TCPSite(runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        self._runner = runner
+        address = runner.addresses[0]
+        self.http_port = int(address[1])
+        log.info("slack: HTTP mode, listening on %s:%s%s", address[0], address[1], EVENTS_PATH)
+
+    async def _close_session(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+            self.client.session = None
+
+    # Commands ----------------------------------------------------------------------------
+
+    async def _on_command(self, ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        """Ack first (Slack drops commands not acked in 3 s), then run and answer."""
+        await ack()
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            text = invocation_text(command.get("command", ""), command.get("text", ""))
+            invocation = Invocation(
+                text=text,
+                platform="slack",
+                user=User(
+                    id=command.get("user_id", ""),
+                    name=command.get("user_name", ""),
+                    can_manage_channel=await self._may_manage(text, command.get("user_id", "")),
+                ),
+                channel=Channel(
+                    id=command.get("channel_id", ""),
+                    name=command.get("channel_name", ""),
+                    guild_id=command.get("team_id"),
+                ),
+            )
+            response = await self.app.core.dispatch(invocation)
+            await self._answer(invocation.channel.id, response, respond)
+        except Exception:
+            log.exception("slack: answering %s failed", command.get("command"))
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def _answer(self, channel_id: str, response: Response, respond: Respond) -> None:
+        ephemeral = response.ephemeral or self.settings.slack_answer_visibility == "ephemeral"
+        # Files are always visible to the whole channel, so private answers carry none.
+        files = [] if ephemeral else list(response.attachments)
+        message = render(response, uploaded=[a.filename for a in files])
+        result = await respond(
+            text=message["text"],
+            blocks=message["blocks"] or None,
+            response_type="ephemeral" if ephemeral else "in_channel",
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        status = getattr(result, "status_code", 200)
+        if status != 200:
+            log.warning("slack: response_url answered %s", status)
+        if not files:
+            return
+        try:
+            await self._upload(channel_id, files)
+        except SlackApiError as exc:
+            error = post_error(exc)
+            log.warning("slack: chart upload failed: %s", error.reason)
+            await respond(
+                text=f"The chart could not be attached: {error.message}.",
+                response_type="ephemeral",
+            )
+
+    async def _upload(self, channel_id: str, files: Sequence[Attachment]) -> None:
+        """Share attachments in the channel (files.getUploadURLExternal, upload, complete)."""
+        await self.client.files_upload_v2(
+            channel=channel_id,
+            file_uploads=[
+                {
+                    "content": a.content,
+                    "filename": a.filename,
+                    "title": a.description or a.filename,
+                    "alt_txt": a.description or a.filename,
+                }
+                for a in files
+            ],
+        )
+
+    # Permissions -------------------------------------------------------------------------
+
+    async def _may_manage(self, text: str, user_id: str) -> bool:
+        """Whether the user may change this channel; asks Slack only for commands that need it."""
+        if not self._needs_permission(text):
+            return False
+        if user_id in self.admins:
+            return True
+        now = time.monotonic()
+        cached = self._admin_cache.get(user_id)
+        if cached is not None and now - cached[0] < ADMIN_CACHE_SECONDS:
+            return cached[1]
+        try:
+            info = await self.client.users_info(user=user_id)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("slack: users.info for %s failed: %s", user_id, exc)
+            return False
+        user = info.get("user") or {}
+        allowed = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        self._admin_cache[user_id] = (now, allowed)
+        return allowed
+
+    def _needs_permission(self, text: str) -> bool:
+        try:
+            words = [w.lower() for w in tokenize(text)]
+        except UsageError:
+            return False  # the core will explain what is wrong with the text
+        if not words:
+            return False
+        registry = self.app.services.registry
+        if words[0] in registry.groups and len(words) > 1:
+            spec = registry.get((words[0], words[1]))
+        else:
+            spec = registry.get((words[0],))
+        return bool(spec and spec.manage_channel)

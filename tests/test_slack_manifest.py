@@ -1,0 +1,100 @@
+"""`orbitdesk slack manifest`: the Slack app manifest generated from the command registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.__main__ import main
+from bot.adapters.slack_adapter import SlackAdapter
+from bot.adapters.slack_manifest import build_manifest
+from bot.registry import Registry
+from commands import build_registry
+from tests import probe_commands
+from tests.fakes.slack_server import FakeSlack
+from tests.fakes.yahoo_server import FakeYahoo
+from tests.slack_support import slack_app
+
+
+def registry_with_probes() -> Registry:
+    registry = build_registry()
+    registry.add_module(probe_commands)
+    return registry
+
+
+def commands_of(manifest: dict) -> dict[str, dict]:
+    return {c["command"]: c for c in manifest["features"]["slash_commands"]}
+
+
+def test_socket_mode_manifest_lists_every_command_and_the_umbrella() -> None:
+    manifest = build_manifest(registry_with_probes())
+    commands = commands_of(manifest)
+    assert list(commands) == ["/help", "/probe", "/quote", "/orbitdesk"]
+    quote = commands["/quote"]
+    assert quote["description"] == (
+        "Price, change, day range and market state for 1 to 10 symbols."
+    )
+    assert quote["usage_hint"] == "<symbol...>  e.g. SPCX AMZN"
+    assert quote["should_escape"] is False
+    assert commands["/probe"]["usage_hint"] == "echo|guard|chart [options]"
+    assert commands["/probe"]["description"] == "Test-only commands for the Slack adapter."
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert all("url" not in c for c in commands.values())
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) >= {
+        "commands",
+        "chat:write",
+        "files:write",
+        "users:read",
+    }
+    for command in commands.values():
+        assert len(command["command"]) <= 32 and len(command["description"]) <= 100
+
+
+def test_http_mode_points_every_command_at_the_request_url() -> None:
+    manifest = build_manifest(build_registry(), mode="http", url="https://bot.example.com/")
+    assert manifest["settings"]["socket_mode_enabled"] is False
+    urls = {c["url"] for c in manifest["features"]["slash_commands"]}
+    assert urls == {"https://bot.example.com/slack/events"}
+    again = build_manifest(
+        build_registry(), mode="http", url="https://bot.example.com/slack/events"
+    )
+    assert again == manifest
+
+
+@pytest.mark.parametrize("url", [None, "http://bot.example.com"])
+def test_http_mode_needs_a_public_https_url(url: str | None) -> None:
+    with pytest.raises(ValueError, match="https://"):
+        build_manifest(build_registry(), mode="http", url=url)
+
+
+async def test_the_adapter_listens_to_exactly_the_manifest_commands(
+    tmp_path: Path, fake_yahoo: FakeYahoo
+) -> None:
+    async with FakeSlack() as slack:
+        adapter = SlackAdapter(slack_app(tmp_path, fake_yahoo, slack))
+        manifest = build_manifest(adapter.app.services.registry)
+    assert {f"/{name}" for name in adapter.commands} == set(commands_of(manifest))
+
+
+@pytest.fixture
+def quiet_logging(monkeypatch: pytest.MonkeyPatch) -> None:
+    """main() installs its own log handler; keep pytest's in place for later tests."""
+    monkeypatch.setattr("bot.__main__.setup_logging", lambda *args, **kwargs: None)
+
+
+@pytest.mark.usefixtures("quiet_logging")
+def test_cli_prints_yaml_that_slack_can_read(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["slack", "manifest"]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed == build_manifest(build_registry())
+
+
+@pytest.mark.usefixtures("quiet_logging")
+def test_cli_http_mode_without_url_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["slack", "manifest", "--mode", "http"]) == 2
+    assert "--url https://" in capsys.readouterr().err
+    assert main(["slack", "manifest", "--mode", "http", "--url", "https://b.example"]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["features"]["slash_commands"][0]["url"] == "https://b.example/slack/events"

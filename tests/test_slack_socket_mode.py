@@ -1,0 +1,105 @@
+"""Slack in Socket Mode: the real slack-bolt handler dials a fake websocket on 127.0.0.1
+(`apps.connections.open` hands out a ws:// loopback URL), takes a slash command envelope,
+acks it and answers at the response_url; `orbitdesk run slack` stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from tests.fakes.slack_server import FakeSlack
+from tests.fakes.yahoo_server import FakeYahoo
+from tests.slack_support import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    response_token,
+    running,
+    slack_app,
+    slash_payload,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def envelope(envelope_id: str, payload: dict[str, str]) -> dict:
+    return {
+        "envelope_id": envelope_id,
+        "type": "slash_commands",
+        "payload": payload,
+        "accepts_response_payload": True,
+    }
+
+
+async def test_slash_command_over_the_socket_is_acked_and_answered(
+    tmp_path: Path, fake_yahoo: FakeYahoo
+) -> None:
+    async with FakeSlack() as slack:
+        async with running(slack_app(tmp_path, fake_yahoo, slack)) as adapter:
+            assert adapter.is_ready()
+            assert len(slack.calls_to("apps.connections.open")) == 1
+            payload = slash_payload(slack, "/quote", "SPCX AMZN")
+            slack.deliver(envelope("env-1", payload))
+            acks = await slack.wait_for_acks(1)
+            answer = await slack.wait_for_answer(response_token(payload))
+            umbrella = slash_payload(slack, "/orbitdesk", "quote <!channel>")
+            slack.deliver(envelope("env-2", umbrella))
+            refused = await slack.wait_for_answer(response_token(umbrella))
+        assert not adapter.is_ready()
+        await slack.wait_for("ws", 2)  # connected, then closed by stop()
+    assert acks[0] == {"envelope_id": "env-1"}
+    assert answer["response_type"] == "in_channel"
+    headers = [b["text"]["text"] for b in answer["blocks"] if b["type"] == "header"]
+    assert headers == [
+        "▲ SPCX · Space Exploration Technologies Corp.",
+        "▲ AMZN · Amazon.com, Inc.",
+    ]
+    assert refused["response_type"] == "ephemeral"
+    assert "<!channel>" not in str(refused)
+    assert [c.params["event"] for c in slack.calls_to("ws")] == ["connected", "closed"]
+
+
+async def test_orbitdesk_run_slack_answers_and_exits_cleanly_on_sigterm(
+    tmp_path: Path, fake_yahoo: FakeYahoo
+) -> None:
+    async with FakeSlack() as slack:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("ORBITDESK_")},
+            "ORBITDESK_SLACK_BOT_TOKEN": BOT_TOKEN,
+            "ORBITDESK_SLACK_APP_TOKEN": APP_TOKEN,
+            "ORBITDESK_SLACK_API_BASE": slack.api_base,
+            "ORBITDESK_YAHOO_BASE_URL": fake_yahoo.base_url,
+            "ORBITDESK_DATA_DIR": str(tmp_path / "data"),
+            "no_proxy": "127.0.0.1,localhost",
+            "NO_PROXY": "127.0.0.1,localhost",
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "slack",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await slack.wait_for("ws", 1, timeout=20)
+            payload = slash_payload(slack, "/quote", "SPCX")
+            slack.deliver(envelope("env-run", payload))
+            answer = await slack.wait_for_answer(response_token(payload), timeout=10)
+            proc.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(proc.communicate(), timeout=15)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+        await slack.wait_for("ws", 2)
+    assert answer["text"].startswith("SPCX  153.20 USD")
+    assert proc.returncode == 0, stderr.decode()
+    assert "Traceback" not in stderr.decode()
+    assert BOT_TOKEN not in stderr.decode()
+    assert [c.params["event"] for c in slack.calls_to("ws")] == ["connected", "closed"]
