@@ -45,7 +45,16 @@ RANGE_DAYS = {
     "10y": 3653,
     "max": 3653,
 }
-INTERVAL_SECONDS = {"1m": 60, "2m": 120, "5m": 300, "15m": 900, "30m": 1800, "60m": 3600, "1h": 3600, "90m": 5400}
+INTERVAL_SECONDS = {
+    "1m": 60,
+    "2m": 120,
+    "5m": 300,
+    "15m": 900,
+    "30m": 1800,
+    "60m": 3600,
+    "1h": 3600,
+    "90m": 5400,
+}
 ENDPOINTS = ("cookie", "crumb", "quote", "chart", "search", "quoteSummary", "timeseries")
 
 
@@ -73,15 +82,23 @@ class FakeSymbol:
     listed_since: date | None = None  # first trading day (for IPOs such as SPCX in June 2026)
 
 
-def _us(symbol: str, name: str, price: float, prev: float, cap: int | None, **kw: Any) -> FakeSymbol:
+def _us(
+    symbol: str, name: str, price: float, prev: float, cap: int | None, **kw: Any
+) -> FakeSymbol:
     return FakeSymbol(symbol, name, price, prev, market_cap=cap, **kw)
 
 
 def default_universe() -> dict[str, FakeSymbol]:
     """Symbols every test can ask for. SPCX's numbers are the seed article's quote box."""
     rows = [
-        _us("SPCX", "Space Exploration Technologies Corp.", 153.20, 153.00, 1_930_000_000_000,
-            listed_since=date(2026, 6, 12)),
+        _us(
+            "SPCX",
+            "Space Exploration Technologies Corp.",
+            153.20,
+            153.00,
+            1_930_000_000_000,
+            listed_since=date(2026, 6, 12),
+        ),
         _us("AMZN", "Amazon.com, Inc.", 231.50, 225.98, 2_460_000_000_000),
         _us("GOOG", "Alphabet Inc.", 318.40, 311.57, 3_850_000_000_000),
         _us("GOOGL", "Alphabet Inc.", 316.90, 311.51, 3_840_000_000_000),
@@ -91,30 +108,110 @@ def default_universe() -> dict[str, FakeSymbol]:
         _us("META", "Meta Platforms, Inc.", 613.05, 609.46, 1_540_000_000_000),
         _us("TSLA", "Tesla, Inc.", 391.09, 395.23, 1_300_000_000_000),
         _us("NFLX", "Netflix, Inc.", 104.21, 103.98, 441_000_000_000),
-        _us("ORCL", "Oracle Corporation", 198.76, 200.28, 560_000_000_000, exchange="NYQ", full_exchange="NYSE"),
-        _us("IBM", "International Business Machines Corporation", 305.12, 301.11, 284_000_000_000,
-            exchange="NYQ", full_exchange="NYSE"),
+        _us(
+            "ORCL",
+            "Oracle Corporation",
+            198.76,
+            200.28,
+            560_000_000_000,
+            exchange="NYQ",
+            full_exchange="NYSE",
+        ),
+        _us(
+            "IBM",
+            "International Business Machines Corporation",
+            305.12,
+            301.11,
+            284_000_000_000,
+            exchange="NYQ",
+            full_exchange="NYSE",
+        ),
         _us("INTC", "Intel Corporation", 35.79, 36.10, 156_000_000_000),
         _us("AMD", "Advanced Micro Devices, Inc.", 215.05, 206.02, 349_000_000_000),
         _us("AVGO", "Broadcom Inc.", 377.96, 340.20, 1_780_000_000_000),
-        _us("CRM", "Salesforce, Inc.", 234.10, 230.73, 223_000_000_000, exchange="NYQ", full_exchange="NYSE"),
+        _us(
+            "CRM",
+            "Salesforce, Inc.",
+            234.10,
+            230.73,
+            223_000_000_000,
+            exchange="NYQ",
+            full_exchange="NYSE",
+        ),
         _us("ADBE", "Adobe Inc.", 323.67, 320.08, 137_000_000_000),
         _us("RKLB", "Rocket Lab Corporation", 46.45, 43.68, 24_000_000_000),
         _us("ASTS", "AST SpaceMobile, Inc.", 63.20, 60.99, 22_000_000_000),
-        _us("BA", "The Boeing Company", 196.69, 191.40, 149_000_000_000, exchange="NYQ", full_exchange="NYSE"),
-        _us("BRK-B", "Berkshire Hathaway Inc.", 510.33, 507.10, 1_100_000_000_000,
-            exchange="NYQ", full_exchange="NYSE"),
-        FakeSymbol("7203.T", "Toyota Motor Corporation", 3021.0, 2987.0, currency="JPY", exchange="JPX",
-                   full_exchange="Tokyo", tz="Asia/Tokyo", calendar="XTKS", has_pre_post=False,
-                   delayed_by=20, market_cap=47_000_000_000_000),
-        FakeSymbol("^GSPC", "S&P 500", 6705.12, 6656.92, exchange="SNP", full_exchange="SNP",
-                   quote_type="INDEX", has_pre_post=False, volume=2_900_000_000),
-        FakeSymbol("BTC-USD", "Bitcoin USD", 87_450.12, 86_012.40, exchange="CCC", full_exchange="CCC",
-                   tz="UTC", quote_type="CRYPTOCURRENCY", calendar=None, has_pre_post=False,
-                   market_state="REGULAR", market_cap=1_740_000_000_000),
-        FakeSymbol("EURUSD=X", "EUR/USD", 1.1523, 1.1511, exchange="CCY", full_exchange="CCY",
-                   tz="Europe/London", quote_type="CURRENCY", calendar=None, has_pre_post=False,
-                   market_state="REGULAR", volume=0),
+        _us(
+            "BA",
+            "The Boeing Company",
+            196.69,
+            191.40,
+            149_000_000_000,
+            exchange="NYQ",
+            full_exchange="NYSE",
+        ),
+        _us(
+            "BRK-B",
+            "Berkshire Hathaway Inc.",
+            510.33,
+            507.10,
+            1_100_000_000_000,
+            exchange="NYQ",
+            full_exchange="NYSE",
+        ),
+        FakeSymbol(
+            "7203.T",
+            "Toyota Motor Corporation",
+            3021.0,
+            2987.0,
+            currency="JPY",
+            exchange="JPX",
+            full_exchange="Tokyo",
+            tz="Asia/Tokyo",
+            calendar="XTKS",
+            has_pre_post=False,
+            delayed_by=20,
+            market_cap=47_000_000_000_000,
+        ),
+        FakeSymbol(
+            "^GSPC",
+            "S&P 500",
+            6705.12,
+            6656.92,
+            exchange="SNP",
+            full_exchange="SNP",
+            quote_type="INDEX",
+            has_pre_post=False,
+            volume=2_900_000_000,
+        ),
+        FakeSymbol(
+            "BTC-USD",
+            "Bitcoin USD",
+            87_450.12,
+            86_012.40,
+            exchange="CCC",
+            full_exchange="CCC",
+            tz="UTC",
+            quote_type="CRYPTOCURRENCY",
+            calendar=None,
+            has_pre_post=False,
+            market_state="REGULAR",
+            market_cap=1_740_000_000_000,
+        ),
+        FakeSymbol(
+            "EURUSD=X",
+            "EUR/USD",
+            1.1523,
+            1.1511,
+            exchange="CCY",
+            full_exchange="CCY",
+            tz="Europe/London",
+            quote_type="CURRENCY",
+            calendar=None,
+            has_pre_post=False,
+            market_state="REGULAR",
+            volume=0,
+        ),
     ]
     return {r.symbol: r for r in rows}
 
@@ -126,7 +223,9 @@ def synthetic_symbols(count: int, prefix: str = "TST") -> dict[str, FakeSymbol]:
     for i in range(1, count + 1):
         price = round(rng.uniform(5, 500), 2)
         sym = f"{prefix}{i:04d}"
-        out[sym] = _us(sym, f"Test Company {i}", price, round(price * rng.uniform(0.95, 1.05), 2), None)
+        out[sym] = _us(
+            sym, f"Test Company {i}", price, round(price * rng.uniform(0.95, 1.05), 2), None
+        )
     return out
 
 
@@ -194,9 +293,13 @@ class FakeYahoo:
             self._release.set()
             self._release = threading.Event()
 
-    def set_state(self, symbol: str, state: str, *, pre: float | None = None, post: float | None = None) -> None:
+    def set_state(
+        self, symbol: str, state: str, *, pre: float | None = None, post: float | None = None
+    ) -> None:
         """Pin a symbol's market state (PRE, REGULAR, POST, CLOSED) and extended prices."""
-        self.symbols[symbol] = replace(self.symbols[symbol], market_state=state, pre_price=pre, post_price=post)
+        self.symbols[symbol] = replace(
+            self.symbols[symbol], market_state=state, pre_price=pre, post_price=post
+        )
 
     def count(self, endpoint: str | None = None) -> int:
         with self._lock:
@@ -217,7 +320,9 @@ class FakeYahoo:
 
     # -------------------------------------------------------------------------- answers
 
-    def handle(self, host: str, path: str, query: dict[str, list[str]], cookie: str) -> tuple[int, str, bytes, dict[str, str]]:
+    def handle(
+        self, host: str, path: str, query: dict[str, list[str]], cookie: str
+    ) -> tuple[int, str, bytes, dict[str, str]]:
         endpoint = _endpoint(host, path)
         with self._lock:
             self.requests.append((endpoint, f"{host}{path}"))
@@ -229,34 +334,97 @@ class FakeYahoo:
             if failed is not None:
                 return failed
         if endpoint == "cookie":
-            return 404, "text/html", b"<html>fc</html>", {"Set-Cookie": f"{COOKIE}; Path=/; Max-Age=31536000"}
+            return (
+                404,
+                "text/html",
+                b"<html>fc</html>",
+                {"Set-Cookie": f"{COOKIE}; Path=/; Max-Age=31536000"},
+            )
         if endpoint == "crumb":
             if "A3=" not in cookie:
-                return _json(401, {"finance": {"result": None, "error": {"code": "Unauthorized", "description": "Invalid Cookie"}}})
+                return _json(
+                    401,
+                    {
+                        "finance": {
+                            "result": None,
+                            "error": {"code": "Unauthorized", "description": "Invalid Cookie"},
+                        }
+                    },
+                )
             return 200, "text/plain;charset=utf-8", CRUMB.encode(), {}
         if endpoint == "quote":
             if query.get("crumb", [""])[0] != CRUMB:
-                return _json(401, {"finance": {"result": None, "error": {"code": "Unauthorized", "description": "Invalid Crumb"}}})
-            symbols = [s.strip().upper() for s in ",".join(query.get("symbols", [""])).split(",") if s.strip()]
+                return _json(
+                    401,
+                    {
+                        "finance": {
+                            "result": None,
+                            "error": {"code": "Unauthorized", "description": "Invalid Crumb"},
+                        }
+                    },
+                )
+            symbols = [
+                s.strip().upper()
+                for s in ",".join(query.get("symbols", [""])).split(",")
+                if s.strip()
+            ]
             rows = [self.quote_row(self.symbols[s]) for s in symbols if s in self.symbols]
             return _json(200, {"quoteResponse": {"result": rows, "error": None}})
         if endpoint == "chart":
             symbol = unquote(path.rsplit("/", 1)[1]).upper()
             if symbol not in self.symbols:
-                return _json(404, {"chart": {"result": None, "error": {"code": "Not Found", "description": "No data found, symbol may be delisted"}}})
+                return _json(
+                    404,
+                    {
+                        "chart": {
+                            "result": None,
+                            "error": {
+                                "code": "Not Found",
+                                "description": "No data found, symbol may be delisted",
+                            },
+                        }
+                    },
+                )
             return self.chart(self.symbols[symbol], query)
         if endpoint == "search":
             return _json(200, self.search(query.get("q", [""])[0]))
         if endpoint == "quoteSummary":
             symbol = unquote(path.rsplit("/", 1)[1]).upper()
             if symbol not in self.symbols:
-                return _json(404, {"quoteSummary": {"result": None, "error": {"code": "Not Found", "description": f"Quote not found for symbol: {symbol}"}}})
-            return _json(200, {"quoteSummary": {"result": [self.summary_row(self.symbols[symbol])], "error": None}})
+                return _json(
+                    404,
+                    {
+                        "quoteSummary": {
+                            "result": None,
+                            "error": {
+                                "code": "Not Found",
+                                "description": f"Quote not found for symbol: {symbol}",
+                            },
+                        }
+                    },
+                )
+            return _json(
+                200,
+                {
+                    "quoteSummary": {
+                        "result": [self.summary_row(self.symbols[symbol])],
+                        "error": None,
+                    }
+                },
+            )
         if endpoint == "timeseries":
             return _json(200, {"timeseries": {"result": [], "error": None}})
         if endpoint == "consent":
             return 200, "text/html", b"<html><body>consent</body></html>", {}
-        return _json(404, {"finance": {"result": None, "error": {"code": "Not Found", "description": "HTTP 404 Not Found"}}})
+        return _json(
+            404,
+            {
+                "finance": {
+                    "result": None,
+                    "error": {"code": "Not Found", "description": "HTTP 404 Not Found"},
+                }
+            },
+        )
 
     def _failure(self, mode: str) -> tuple[int, str, bytes, dict[str, str]] | None:
         if mode == "hang":
@@ -265,20 +433,40 @@ class FakeYahoo:
         if mode == "429":
             return 429, "text/plain", b"Edge: Too Many Requests", {}
         if mode == "404":
-            return _json(404, {"finance": {"result": None, "error": {"code": "Not Found", "description": "HTTP 404 Not Found"}}})
+            return _json(
+                404,
+                {
+                    "finance": {
+                        "result": None,
+                        "error": {"code": "Not Found", "description": "HTTP 404 Not Found"},
+                    }
+                },
+            )
         if mode == "500":
-            return 500, "text/html", b"<html><head><title>500</title></head><body>Internal Server Error</body></html>", {}
+            return (
+                500,
+                "text/html",
+                b"<html><head><title>500</title></head><body>Internal Server Error</body></html>",
+                {},
+            )
         if mode == "502":
             return 502, "text/html", b"<html><body><h1>502 Bad Gateway</h1></body></html>", {}
         if mode == "garbage":
-            return 200, "text/html", b"<!doctype html><html><body>Will be right back...</body></html>", {}
+            return (
+                200,
+                "text/html",
+                b"<!doctype html><html><body>Will be right back...</body></html>",
+                {},
+            )
         raise ValueError(f"unknown failure mode {mode!r}")
 
     def _calendar(self, code: str) -> Any:
         if code not in self._calendars:
             today = self.current_time().date()
             self._calendars[code] = xcals.get_calendar(
-                code, start=pd.Timestamp(today - timedelta(days=3700)), end=pd.Timestamp(today + timedelta(days=30))
+                code,
+                start=pd.Timestamp(today - timedelta(days=3700)),
+                end=pd.Timestamp(today + timedelta(days=30)),
             )
         return self._calendars[code]
 
@@ -349,7 +537,9 @@ class FakeYahoo:
             "exchange": sym.exchange,
             "exchangeTimezoneName": sym.tz,
             "exchangeTimezoneShortName": datetime.now(ZoneInfo(sym.tz)).strftime("%Z"),
-            "gmtOffSetMilliseconds": int(datetime.now(ZoneInfo(sym.tz)).utcoffset().total_seconds() * 1000),  # type: ignore[union-attr]
+            "gmtOffSetMilliseconds": int(
+                datetime.now(ZoneInfo(sym.tz)).utcoffset().total_seconds() * 1000
+            ),  # type: ignore[union-attr]
             "market": "us_market" if sym.currency == "USD" else "jp_market",
             "esgPopulated": False,
             "displayName": sym.name.split(",")[0],
@@ -360,20 +550,38 @@ class FakeYahoo:
         now = int(self.current_time().timestamp())
         if state == "PRE" and sym.pre_price:
             pre_change = sym.pre_price - sym.price
-            row.update(preMarketPrice=sym.pre_price, preMarketChange=pre_change,
-                       preMarketChangePercent=pre_change / sym.price * 100, preMarketTime=now)
+            row.update(
+                preMarketPrice=sym.pre_price,
+                preMarketChange=pre_change,
+                preMarketChangePercent=pre_change / sym.price * 100,
+                preMarketTime=now,
+            )
         if state in ("POST", "CLOSED", "PREPRE", "POSTPOST") and sym.post_price:
             post_change = sym.post_price - sym.price
-            row.update(postMarketPrice=sym.post_price, postMarketChange=post_change,
-                       postMarketChangePercent=post_change / sym.price * 100, postMarketTime=now)
+            row.update(
+                postMarketPrice=sym.post_price,
+                postMarketChange=post_change,
+                postMarketChangePercent=post_change / sym.price * 100,
+                postMarketTime=now,
+            )
         return row
 
     def summary_row(self, sym: FakeSymbol) -> dict[str, Any]:
         return {
-            "quoteType": {"exchange": sym.exchange, "quoteType": sym.quote_type, "symbol": sym.symbol,
-                          "shortName": sym.name, "longName": sym.name, "timeZoneFullName": sym.tz},
-            "summaryDetail": {"previousClose": sym.previous_close, "regularMarketPreviousClose": sym.previous_close,
-                              "currency": sym.currency, "marketCap": sym.market_cap},
+            "quoteType": {
+                "exchange": sym.exchange,
+                "quoteType": sym.quote_type,
+                "symbol": sym.symbol,
+                "shortName": sym.name,
+                "longName": sym.name,
+                "timeZoneFullName": sym.tz,
+            },
+            "summaryDetail": {
+                "previousClose": sym.previous_close,
+                "regularMarketPreviousClose": sym.previous_close,
+                "currency": sym.currency,
+                "marketCap": sym.market_cap,
+            },
             "financialData": {"currentPrice": sym.price, "financialCurrency": sym.currency},
             "defaultKeyStatistics": {},
             "assetProfile": {},
@@ -382,10 +590,17 @@ class FakeYahoo:
     def search(self, q: str) -> dict[str, Any]:
         needle = q.strip().lower()
         hits = [
-            s for s in self.symbols.values()
+            s
+            for s in self.symbols.values()
             if needle and (needle in s.symbol.lower() or needle in s.name.lower())
         ]
-        hits.sort(key=lambda s: (s.symbol.lower() != needle, not s.name.lower().startswith(needle), s.symbol))
+        hits.sort(
+            key=lambda s: (
+                s.symbol.lower() != needle,
+                not s.name.lower().startswith(needle),
+                s.symbol,
+            )
+        )
         quotes: list[dict[str, Any]] = [
             {
                 "exchange": s.exchange,
@@ -402,22 +617,43 @@ class FakeYahoo:
             for i, s in enumerate(hits[:8])
         ]
         if needle:
-            quotes.append({"index": "78ddc07626ff4bbcae663e88514c23a0", "name": q.title() + "ly",
-                           "permalink": needle.replace(" ", "-"), "isYahooFinance": False})
-        return {"explains": [], "count": len(quotes), "quotes": quotes, "news": [], "nav": [], "lists": [],
-                "researchReports": [], "screenerFieldResults": [], "totalTime": 83}
+            quotes.append(
+                {
+                    "index": "78ddc07626ff4bbcae663e88514c23a0",
+                    "name": q.title() + "ly",
+                    "permalink": needle.replace(" ", "-"),
+                    "isYahooFinance": False,
+                }
+            )
+        return {
+            "explains": [],
+            "count": len(quotes),
+            "quotes": quotes,
+            "news": [],
+            "nav": [],
+            "lists": [],
+            "researchReports": [],
+            "screenerFieldResults": [],
+            "totalTime": 83,
+        }
 
     # -------------------------------------------------------------------------- charts
 
-    def sessions(self, sym: FakeSymbol, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    def sessions(
+        self, sym: FakeSymbol, start: datetime, end: datetime
+    ) -> list[tuple[datetime, datetime]]:
         """Regular sessions (open, close) in UTC between two moments."""
         if sym.calendar is None:
             days = []
             day = start.date()
             while day <= end.date():
                 if sym.quote_type != "CURRENCY" or day.weekday() < 5:
-                    days.append((datetime(day.year, day.month, day.day, tzinfo=UTC),
-                                 datetime(day.year, day.month, day.day, 23, 59, tzinfo=UTC)))
+                    days.append(
+                        (
+                            datetime(day.year, day.month, day.day, tzinfo=UTC),
+                            datetime(day.year, day.month, day.day, 23, 59, tzinfo=UTC),
+                        )
+                    )
                 day += timedelta(days=1)
             return days
         cal = self._calendar(sym.calendar)
@@ -435,22 +671,44 @@ class FakeYahoo:
                 out.append((o, c))
         return out
 
-    def chart(self, sym: FakeSymbol, query: dict[str, list[str]]) -> tuple[int, str, bytes, dict[str, str]]:
+    def chart(
+        self, sym: FakeSymbol, query: dict[str, list[str]]
+    ) -> tuple[int, str, bytes, dict[str, str]]:
         interval = query.get("interval", ["1d"])[0]
         rng = query.get("range", [""])[0]
         prepost = query.get("includePrePost", ["false"])[0].lower() == "true"
         now = self.current_time()
         if rng:
             if rng not in VALID_RANGES:
-                return _json(400, {"chart": {"result": None, "error": {"code": "Bad Request", "description": f"Invalid input - range={rng}"}}})
-            start = datetime(now.year, 1, 1, tzinfo=UTC) if rng == "ytd" else now - timedelta(days=RANGE_DAYS[rng] * (1.5 if rng in ("1d", "5d") else 1) + 3)
+                return _json(
+                    400,
+                    {
+                        "chart": {
+                            "result": None,
+                            "error": {
+                                "code": "Bad Request",
+                                "description": f"Invalid input - range={rng}",
+                            },
+                        }
+                    },
+                )
+            start = (
+                datetime(now.year, 1, 1, tzinfo=UTC)
+                if rng == "ytd"
+                else now - timedelta(days=RANGE_DAYS[rng] * (1.5 if rng in ("1d", "5d") else 1) + 3)
+            )
         else:
             start = datetime.fromtimestamp(int(query.get("period1", ["0"])[0]), UTC)
-            now = min(now, datetime.fromtimestamp(int(query.get("period2", [str(int(now.timestamp()))])[0]), UTC))
+            now = min(
+                now,
+                datetime.fromtimestamp(
+                    int(query.get("period2", [str(int(now.timestamp()))])[0]), UTC
+                ),
+            )
         intraday = interval in INTERVAL_SECONDS
         sessions = self.sessions(sym, start, now)
         if rng in ("1d", "5d") and sessions:
-            sessions = sessions[-int(rng[0]):]
+            sessions = sessions[-int(rng[0]) :]
         times: list[int] = []
         for open_, close in sessions:
             if not intraday:
@@ -473,13 +731,22 @@ class FakeYahoo:
         if times:
             result["timestamp"] = times
             result["indicators"] = {
-                "quote": [{
-                    "open": [round(o, 4) for o in opens],
-                    "high": [round(max(o, c) * 1.003, 4) for o, c in zip(opens, closes, strict=True)],
-                    "low": [round(min(o, c) * 0.997, 4) for o, c in zip(opens, closes, strict=True)],
-                    "close": [round(c, 4) for c in closes],
-                    "volume": [sym.volume // max(len(times), 1) if intraday else sym.volume for _ in times],
-                }],
+                "quote": [
+                    {
+                        "open": [round(o, 4) for o in opens],
+                        "high": [
+                            round(max(o, c) * 1.003, 4) for o, c in zip(opens, closes, strict=True)
+                        ],
+                        "low": [
+                            round(min(o, c) * 0.997, 4) for o, c in zip(opens, closes, strict=True)
+                        ],
+                        "close": [round(c, 4) for c in closes],
+                        "volume": [
+                            sym.volume // max(len(times), 1) if intraday else sym.volume
+                            for _ in times
+                        ],
+                    }
+                ],
             }
             if not intraday:
                 result["indicators"]["adjclose"] = [{"adjclose": [round(c, 4) for c in closes]}]
@@ -487,14 +754,23 @@ class FakeYahoo:
             result["indicators"] = {"quote": [{}]}
         return _json(200, {"chart": {"result": [result], "error": None}})
 
-    def chart_meta(self, sym: FakeSymbol, rng: str, interval: str, sessions: list[tuple[datetime, datetime]],
-                   intraday: bool, prepost: bool) -> dict[str, Any]:
+    def chart_meta(
+        self,
+        sym: FakeSymbol,
+        rng: str,
+        interval: str,
+        sessions: list[tuple[datetime, datetime]],
+        intraday: bool,
+        prepost: bool,
+    ) -> dict[str, Any]:
         now = self.current_time()
         zone = ZoneInfo(sym.tz)
         offset = int(now.astimezone(zone).utcoffset().total_seconds())  # type: ignore[union-attr]
         abbrev = now.astimezone(zone).strftime("%Z")
         today = self.sessions(sym, now - timedelta(days=7), now + timedelta(days=7))
-        current = next((s for s in today if s[0].date() >= now.date()), today[-1] if today else (now, now))
+        current = next(
+            (s for s in today if s[0].date() >= now.date()), today[-1] if today else (now, now)
+        )
         o, c = int(current[0].timestamp()), int(current[1].timestamp())
 
         def period(start: int, end: int) -> dict[str, Any]:
@@ -537,9 +813,15 @@ class FakeYahoo:
             regular = [[period(int(a.timestamp()), int(b.timestamp()))] for a, b in sessions]
             if prepost:
                 meta["tradingPeriods"] = {
-                    "pre": [[period(int(a.timestamp()) - 19800, int(a.timestamp()))] for a, _ in sessions],
+                    "pre": [
+                        [period(int(a.timestamp()) - 19800, int(a.timestamp()))]
+                        for a, _ in sessions
+                    ],
                     "regular": regular,
-                    "post": [[period(int(b.timestamp()), int(b.timestamp()) + 14400)] for _, b in sessions],
+                    "post": [
+                        [period(int(b.timestamp()), int(b.timestamp()) + 14400)]
+                        for _, b in sessions
+                    ],
                 }
             else:
                 meta["tradingPeriods"] = regular
@@ -587,7 +869,7 @@ def _handler_for(fake: FakeYahoo) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
         def _serve(self) -> None:
@@ -598,7 +880,9 @@ def _handler_for(fake: FakeYahoo) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             if length:
                 self.rfile.read(length)
-            status, ctype, body, headers = fake.handle(host, path, parse_qs(parts.query), self.headers.get("Cookie", ""))
+            status, ctype, body, headers = fake.handle(
+                host, path, parse_qs(parts.query), self.headers.get("Cookie", "")
+            )
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
@@ -624,5 +908,3 @@ def unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
