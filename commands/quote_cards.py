@@ -164,4 +164,3 @@ def quotes_table_card(title: str, quotes: Sequence[Quote]) -> Card:
     latest = max(quotes, key=lambda q: q.as_of) if quotes else None
     foot = f"Yahoo Finance · as of {fmt_as_of(latest.as_of, latest.exchange_tz)}" if latest else ""
     return Card(title=title, fields=fields, tone=tone, footer=foot)
-

@@ -64,6 +64,11 @@ NO_MENTIONS = discord.AllowedMentions.none()
 MISSING_ACCESS, MISSING_PERMISSIONS, UNKNOWN_CHANNEL = 50001, 50013, 10003
 
 
+# OrbitDesk never joins voice: silence discord.py's start-up warnings about voice libraries.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
 def point_at(api_base: str | None, gateway_url: str | None) -> None:
     """Set discord.py's REST base and gateway: the given servers, or Discord's own.
 
@@ -117,6 +122,7 @@ class DiscordAdapter:
         self._ready = asyncio.Event()
         self._accepting = False
         self._inflight: set[asyncio.Task[Any]] = set()
+        self._max_concurrency = 1  # shards that may identify together (from /gateway/bot)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -187,12 +193,25 @@ class DiscordAdapter:
         else:
             client = discord.Client(**options)
         client.setup_hook = self._setup_hook  # type: ignore[method-assign]
+        if sharded:
+            client.before_identify_hook = self._before_identify  # type: ignore[method-assign]
         client.event(self.on_ready)
         client.event(self.on_interaction)
         return client
 
     async def _setup_hook(self) -> None:
+        client = self.client
+        if isinstance(client, discord.AutoShardedClient):
+            limits = await client.fetch_session_start_limits()
+            self._max_concurrency = max(1, limits.max_concurrency)
         await self.sync_commands()
+
+    async def _before_identify(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # Discord lets `max_concurrency` shards identify per 5 s (discord.py's default hook
+        # waits 5 s before every shard but the first). Shards launch in order, so only the
+        # first shard of each new bucket waits.
+        if not initial and (shard_id or 0) % self._max_concurrency == 0:
+            await asyncio.sleep(5.0)
 
     async def on_ready(self) -> None:
         client = self.client
@@ -299,23 +318,31 @@ class DiscordAdapter:
             )
             return
         invocation = self._invocation(interaction, call)
-        running = asyncio.create_task(self.app.core.dispatch(invocation))
-        if self.ack_grace > 0:
-            # An answer ready within the grace goes out as the interaction response itself:
-            # one request instead of two, and errors are natively ephemeral.
-            done, _ = await asyncio.wait({running}, timeout=self.ack_grace)
-            if done:
-                await self._reply(interaction, running.result())
-                return
-        # Acknowledge now ("OrbitDesk is thinking"); the 3 s window holds whatever the data
-        # source does, and the answer follows.
+        # Acknowledge ("OrbitDesk is thinking") as soon as the answer is not ready within
+        # ack_grace, so the 3 s window holds whatever the data source does. An answer ready
+        # sooner goes out as the interaction response itself: one request instead of two, and
+        # errors are natively ephemeral. A timer, not a task, so the fast path costs nothing.
+        loop = asyncio.get_running_loop()
+        deferral: list[asyncio.Task[Any]] = []
+
+        def defer() -> None:
+            deferral.append(loop.create_task(interaction.response.defer(thinking=True)))
+
+        timer = loop.call_later(self.ack_grace, defer) if self.ack_grace > 0 else None
+        if timer is None:
+            defer()
+        response = await self.app.core.dispatch(invocation)
+        if timer is not None:
+            timer.cancel()
+        if not deferral:
+            await self._reply(interaction, response)
+            return
         try:
-            await interaction.response.defer(thinking=True)
+            await deferral[0]
         except discord.HTTPException as exc:
             log.warning("could not defer interaction %s: %s", interaction.id, exc)
-            running.cancel()
             return
-        await self._follow_up(interaction, await running)
+        await self._follow_up(interaction, response)
 
     async def _reply(self, interaction: discord.Interaction, response: Response) -> None:
         """Answer as the initial interaction response (no deferral was needed)."""

@@ -125,17 +125,20 @@ def card_embeds(card: Card, files: Sequence[DiscordFile] = ()) -> list[dict[str,
         embeds.extend({"type": "rich", "color": colour, "description": p} for p in parts[1:])
     footer = trim(card.footer, MAX_FOOTER) if card.footer else ""
     budget = MAX_EMBED_TOTAL - len(footer)
+    current = embeds[-1]
+    size = embed_size(current)
     for item in card.fields:
         name = trim(item.name.strip(), MAX_FIELD_NAME) or BLANK
         value = trim(item.value.strip(), MAX_FIELD_VALUE) or BLANK
         short = len(value) <= SHORT_FIELD and "\n" not in value
         entry = {"name": name, "value": value, "inline": item.inline and short}
-        current = embeds[-1]
         fields = current.setdefault("fields", [])
-        if len(fields) >= MAX_FIELDS or embed_size(current) + len(name) + len(value) > budget:
+        if len(fields) >= MAX_FIELDS or size + len(name) + len(value) > budget:
             current = {"type": "rich", "color": colour, "fields": []}
             embeds.append(current)
+            size = 0
         current["fields"].append(entry)
+        size += len(name) + len(value)
     for embed in embeds:
         if not embed.get("fields"):
             embed.pop("fields", None)
@@ -172,22 +175,22 @@ def render(response: Response, *, file_limit: int = DEFAULT_FILE_LIMIT) -> list[
         texts = [*texts[:-1], *split_text("\n".join([*texts[-1:], *notes]), MAX_CONTENT)]
     # Pack: contents first (one per message), embeds in batches within count and size limits.
     batches: list[list[dict[str, Any]]] = []
+    batch_size = 0
     for embed in embeds:
-        last = batches[-1] if batches else None
-        if (
-            last is None
-            or len(last) >= MAX_EMBEDS
-            or sum(map(embed_size, last)) + embed_size(embed) > MAX_EMBED_TOTAL
-        ):
+        size = embed_size(embed)
+        if not batches or len(batches[-1]) >= MAX_EMBEDS or batch_size + size > MAX_EMBED_TOTAL:
             batches.append([embed])
+            batch_size = size
         else:
-            last.append(embed)
+            batches[-1].append(embed)
+            batch_size += size
     count = max(len(texts), len(batches), -(-len(files) // MAX_FILES), 1)
     messages = []
     for index in range(min(count, MAX_MESSAGES)):
         content = texts[index] if index < len(texts) else ""
         if index == MAX_MESSAGES - 1 and count > MAX_MESSAGES:
-            content = trim(content + "\n(answer trimmed: too long for Discord)", MAX_CONTENT)
+            note = "\n(answer trimmed: too long for Discord)"
+            content = trim(content, MAX_CONTENT - len(note)) + note
         messages.append(
             DiscordMessage(
                 content=content,

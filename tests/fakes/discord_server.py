@@ -35,6 +35,7 @@ USER_ID = 1_555_555_555_555_555_555
 SEND_MESSAGES = 1 << 11
 MANAGE_CHANNELS = 1 << 4
 MEMBER_PERMISSIONS = (1 << 10) | SEND_MESSAGES | (1 << 14) | (1 << 15) | (1 << 31)
+ARRIVED = web.RequestKey("arrived", float)
 
 
 @dataclass
@@ -315,6 +316,8 @@ class FakeDiscord:
             self._changed.notify_all()
 
     async def _rest(self, request: web.Request) -> web.Response:
+        # Arrival time: what the bot's latency ends at (this fake's own parsing is not the bot's).
+        request[ARRIVED] = time.perf_counter()
         path = "/" + request.match_info["tail"]
         for (method, pattern), error in self.rest_errors.items():
             if method == request.method and pattern == path:
@@ -346,7 +349,7 @@ class FakeDiscord:
             return await self._webhook(request, parts)
         if method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
             payload, files = await _read_body(request)
-            sent = self._record("channel", None, payload, files, channel_id=parts[1])
+            sent = self._record(request, "channel", None, payload, files, channel_id=parts[1])
             return _json(self._message(payload, sent, int(parts[1])))
         return _json({"code": 0, "message": f"fake Discord has no {method} {path}"}, 404)
 
@@ -372,7 +375,7 @@ class FakeDiscord:
         payload, files = await _read_body(request)
         kind = int(payload.get("type", 0))
         data = payload.get("data") or {}
-        sent = self._record("callback", token, data, files, callback_type=kind)
+        sent = self._record(request, "callback", token, data, files, callback_type=kind)
         interaction = {
             "id": request.match_info["tail"].split("/")[1],
             "type": 2,
@@ -390,17 +393,18 @@ class FakeDiscord:
     async def _webhook(self, request: web.Request, parts: list[str]) -> web.Response:
         token = parts[2]
         if request.method == "DELETE":
-            self._record("delete", token, {}, [])
+            self._record(request, "delete", token, {}, [])
             await self._notify()
             return web.Response(status=204)
         payload, files = await _read_body(request)
         route = "edit" if request.method == "PATCH" else "followup"
-        sent = self._record(route, token, payload, files)
+        sent = self._record(request, route, token, payload, files)
         await self._notify()
         return _json(self._message(payload, sent, CHANNEL_ID))
 
     def _record(
         self,
+        request: web.Request,
         route: str,
         token: str | None,
         payload: Mapping[str, Any],
@@ -420,6 +424,7 @@ class FakeDiscord:
             files=files,
             choices=list(payload.get("choices") or []),
             channel_id=channel_id,
+            at=request[ARRIVED],
         )
         self.sent.append(sent)
         return sent
