@@ -7,6 +7,7 @@ instances on 127.0.0.1, in this process), interleaved in blocks so drift hits bo
   render, send), as configured by default: an answer ready within `ack_grace` (0.1 s) is the
   interaction response itself, anything slower is deferred and followed up.
 - OrbitDesk with ack_grace=0: every interaction deferred, then followed up (two requests).
+- OrbitDesk `/ping`, a command answering a constant Response: the adapter's own cost.
 - baseline: a bare discord.py `on_interaction` that answers a constant string.
 
 Run from the repo root: `.venv/bin/python bench/discord_roundtrip.py [--n 1000]`.
@@ -35,6 +36,9 @@ import discord  # noqa: E402
 from bot.adapters.discord_adapter import DiscordAdapter  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.context import Context  # noqa: E402
+from bot.registry import command  # noqa: E402
+from bot.response import Response  # noqa: E402
 from tests.fakes.discord_server import FakeDiscord  # noqa: E402
 from tests.fakes.yahoo_server import FakeYahoo  # noqa: E402
 
@@ -77,8 +81,15 @@ def percentile(values: list[float], q: float) -> float:
 SIDES = (
     ("orbitdesk", "OrbitDesk /quote SPCX (default)"),
     ("orbitdesk_always_defer", "OrbitDesk, ack_grace=0 (defer+f/up)"),
+    ("orbitdesk_ping", "OrbitDesk /ping (constant Response)"),
     ("bare_discord_py", "bare discord.py constant reply"),
 )
+
+
+@command("ping", hidden=True)
+async def ping(ctx: Context) -> Response:
+    """Answer a constant: isolates the adapter's own cost from the quote command's work."""
+    return Response(text="pong")
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -105,6 +116,7 @@ async def main(n: int) -> dict[str, Any]:
             discord_gateway_url=fake.gateway_url,
         )
         app = App.build(settings)
+        app.services.registry.add(ping.__orbitdesk_spec__)  # type: ignore[attr-defined]
         await app.start()
         adapters = [
             DiscordAdapter(app, guild_ready_timeout=0.05),
@@ -113,13 +125,14 @@ async def main(n: int) -> dict[str, Any]:
         for adapter in adapters:
             await adapter.start()
         bare, bare_task = await bare_client()
-        sessions = list(fake.sessions)
+        default, always_defer, bare_session = fake.sessions
         quote = [{"name": "symbols", "type": 3, "value": "SPCX"}]
 
-        def run(session: str) -> Callable[[], Awaitable[float]]:
-            return lambda: round_trip(fake, fake.interaction("quote", quote), session)
+        def run(session: str, name: str = "quote") -> Callable[[], Awaitable[float]]:
+            options = quote if name == "quote" else []
+            return lambda: round_trip(fake, fake.interaction(name, options), session)
 
-        runners = [run(session) for session in sessions]
+        runners = [run(default), run(always_defer), run(default, "ping"), run(bare_session)]
         for _ in range(20):  # warm: the quote cache, connections, code paths
             for runner in runners:
                 await runner()
@@ -148,6 +161,7 @@ async def main(n: int) -> dict[str, Any]:
     result["ratio_p50_always_defer"] = round(
         result["orbitdesk_always_defer"]["p50_ms"] / bare_p50, 3
     )
+    result["ratio_p50_ping"] = round(result["orbitdesk_ping"]["p50_ms"] / bare_p50, 3)
     result["target_ratio_p50"] = TARGET_RATIO
     result["meets_target"] = result["ratio_p50"] <= TARGET_RATIO
     result["yahoo_requests_during_run"] = upstream
