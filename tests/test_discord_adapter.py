@@ -510,6 +510,7 @@ async def test_orbitdesk_run_discord_stops_cleanly_on_sigterm(
         "ORBITDESK_DISCORD_GATEWAY_URL": fake_discord.gateway_url,
         "ORBITDESK_YAHOO_BASE_URL": fake_yahoo.base_url,
         "ORBITDESK_DATA_DIR": str(tmp_path / "data"),
+        "ORBITDESK_HTTP_PORT": "0",  # any health/metrics listener takes a free port
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
