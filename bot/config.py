@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = None
     discord_guild_id: int | None = None
     discord_shards: str | None = None
+    discord_ack_grace: float = Field(
+        0.1, ge=0, le=1.0, description="Answer directly if ready this fast, else defer, s."
+    )
 
     # Slack
     slack_bot_token: SecretStr | None = None

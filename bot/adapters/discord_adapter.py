@@ -1,0 +1,507 @@
+"""The Discord adapter: slash commands in, rendered Responses out, nothing else.
+
+- Commands: every registry command is synced as a native application command (schema from
+  bot.adapters.discord_schema). The global PUT happens only when the schema hash changed;
+  with ORBITDESK_DISCORD_GUILD_ID set, commands go to that guild instead (instant, for
+  development).
+- Answers: an interaction whose options cannot bind (a usage error) or whose user lacks the
+  permission is refused at once with an ephemeral reply; everything else is deferred at once
+  ("OrbitDesk is thinking"), dispatched concurrently, and answered by a follow-up. When the
+  command itself ends in an error (not found, upstream), the public "thinking" message is
+  deleted and the error goes out as an ephemeral follow-up, so errors are never public.
+- Symbol options autocomplete from aliases and recent symbols, then Yahoo search with a short
+  budget; at most 25 choices, and never an exception.
+- `allowed_mentions` is none on everything the bot sends.
+- `post()` sends scheduled answers; missing permission (50013) and lost access (50001) come
+  back as distinct, permanent PostErrors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import discord
+import discord.gateway
+import discord.http
+import yarl
+from discord import app_commands
+
+from bot.adapters.base import PostError
+from bot.adapters.discord_render import DEFAULT_FILE_LIMIT, DiscordMessage, render
+from bot.adapters.discord_schema import (
+    Call,
+    command_payloads,
+    read_call,
+    schema_hash,
+)
+from bot.context import Channel, Invocation, User
+from bot.market.symbols import check_symbol_text
+from bot.registry import ParamSpec
+from bot.response import Response
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+# Discord's own endpoints, captured before anything can change them: an adapter without
+# ORBITDESK_DISCORD_API_BASE/GATEWAY_URL always talks to Discord, whatever ran before it.
+DISCORD_API_BASE = discord.http.Route.BASE
+DISCORD_GATEWAY = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+HASH_FILE = "discord_commands.sha256"
+MAX_CHOICES = 25
+AUTOCOMPLETE_SEARCH_BUDGET = 1.0  # s; Discord drops an autocomplete not answered in 3 s
+MIN_SEARCH_PREFIX = 2
+NO_MENTIONS = discord.AllowedMentions.none()
+# Error codes of JSON error bodies: https://discord.com/developers/docs/topics/opcodes-and-status-codes
+MISSING_ACCESS, MISSING_PERMISSIONS, UNKNOWN_CHANNEL = 50001, 50013, 10003
+
+
+# OrbitDesk never joins voice: silence discord.py's start-up warnings about voice libraries.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
+def point_at(api_base: str | None, gateway_url: str | None) -> None:
+    """Set discord.py's REST base and gateway: the given servers, or Discord's own.
+
+    discord.py reads both from class attributes (no per-client hook), so every adapter sets
+    them on start, deterministically, instead of inheriting what an earlier one left behind.
+    """
+    base = DISCORD_API_BASE
+    if api_base:
+        base = api_base.rstrip("/")
+        if "/api/v" not in base:
+            base += "/api/v10"
+    discord.http.Route.BASE = base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = (
+        yarl.URL(gateway_url) if gateway_url else DISCORD_GATEWAY
+    )
+
+
+def shard_option(value: str | None) -> tuple[bool, int | None]:
+    """(sharded, shard_count) from ORBITDESK_DISCORD_SHARDS: unset, "auto", or a number."""
+    if value is None or not value.strip():
+        return False, None
+    cleaned = value.strip().lower()
+    if cleaned == "auto":
+        return True, None
+    if not cleaned.isdigit() or int(cleaned) < 1:
+        raise ValueError("ORBITDESK_DISCORD_SHARDS must be 'auto' or a whole number >= 1")
+    return True, int(cleaned)
+
+
+class DiscordAdapter:
+    """Runs OrbitDesk as a Discord bot through discord.py (sharded when configured)."""
+
+    name = "discord"
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        guild_ready_timeout: float = 2.0,
+        drain_timeout: float = 8.0,
+        ack_grace: float | None = None,
+    ) -> None:
+        self.app = app
+        self.settings = app.settings
+        self.ack_grace = self.settings.discord_ack_grace if ack_grace is None else ack_grace
+        self.guild_ready_timeout = guild_ready_timeout
+        self.drain_timeout = drain_timeout
+        self.client: discord.Client | None = None
+        self.last_sync: str | None = None  # "global", "guild", "unchanged" or "failed"
+        self._runner: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+        self._accepting = False
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self._max_concurrency = 1  # shards that may identify together (from /gateway/bot)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Log in, sync commands, connect the gateway; returns once Discord says READY."""
+        token = self.settings.discord_token
+        if token is None:
+            raise RuntimeError("ORBITDESK_DISCORD_TOKEN is not set")
+        point_at(self.settings.discord_api_base, self.settings.discord_gateway_url)
+        self.client = self._build_client()
+        self._accepting = True
+        self._runner = asyncio.create_task(
+            self.client.start(token.get_secret_value()), name="discord-gateway"
+        )
+        ready = asyncio.create_task(self._ready.wait())
+        done, _ = await asyncio.wait({self._runner, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if self._runner in done:
+            ready.cancel()
+            error = self._runner.exception()
+            await self.client.close()
+            if isinstance(error, discord.LoginFailure):
+                raise RuntimeError("Discord refused ORBITDESK_DISCORD_TOKEN (login failed)")
+            raise RuntimeError(f"Discord connection ended before READY: {error!r}")
+
+    async def stop(self) -> None:
+        """Refuse new commands, let in-flight ones finish (bounded), close the gateway."""
+        self._accepting = False
+        pending = {t for t in self._inflight if t is not asyncio.current_task()}
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=self.drain_timeout)
+            for task in late:
+                task.cancel()
+            if late:
+                log.warning("cancelled %d Discord commands still running at shutdown", len(late))
+        if self.client is not None:
+            await self.client.close()
+        if self._runner is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self._runner, timeout=5)
+        self._ready.clear()
+
+    def is_ready(self) -> bool:
+        client = self.client
+        return client is not None and client.is_ready() and not client.is_closed()
+
+    async def drain(self) -> None:
+        """Wait for every interaction being handled now (tests and shutdown use it)."""
+        while self._inflight:
+            await asyncio.wait(set(self._inflight))
+
+    def _build_client(self) -> discord.Client:
+        # Slash commands need no privileged intents and no message content; `guilds` keeps
+        # channel and guild names cached for Invocations.
+        intents = discord.Intents.none()
+        intents.guilds = True
+        options: dict[str, Any] = {
+            "intents": intents,
+            "allowed_mentions": NO_MENTIONS,
+            "max_messages": None,
+            "chunk_guilds_at_startup": False,
+            "member_cache_flags": discord.MemberCacheFlags.none(),
+            "guild_ready_timeout": self.guild_ready_timeout,
+        }
+        sharded, count = shard_option(self.settings.discord_shards)
+        client: discord.Client
+        if sharded:
+            client = discord.AutoShardedClient(shard_count=count, **options)
+        else:
+            client = discord.Client(**options)
+        client.setup_hook = self._setup_hook  # type: ignore[method-assign]
+        if sharded:
+            client.before_identify_hook = self._before_identify  # type: ignore[method-assign]
+        client.event(self.on_ready)
+        client.event(self.on_interaction)
+        return client
+
+    async def _setup_hook(self) -> None:
+        client = self.client
+        if isinstance(client, discord.AutoShardedClient):
+            limits = await client.fetch_session_start_limits()
+            self._max_concurrency = max(1, limits.max_concurrency)
+        await self.sync_commands()
+
+    async def _before_identify(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # Discord lets `max_concurrency` shards identify per 5 s (discord.py's default hook
+        # waits 5 s before every shard but the first). Shards launch in order, so only the
+        # first shard of each new bucket waits.
+        if not initial and (shard_id or 0) % self._max_concurrency == 0:
+            await asyncio.sleep(5.0)
+
+    async def on_ready(self) -> None:
+        client = self.client
+        if client is not None:
+            log.info("Discord ready as %s in %d servers", client.user, len(client.guilds))
+        self._ready.set()
+
+    # ------------------------------------------------------------------ command sync
+
+    @property
+    def hash_path(self) -> Path:
+        return self.settings.data_dir / HASH_FILE
+
+    async def sync_commands(self) -> str:
+        """PUT the registry's commands: to the dev guild, or globally when they changed."""
+        client = self.client
+        assert client is not None and client.application_id is not None
+        payloads = command_payloads(self.app.services.registry)
+        guild_id = self.settings.discord_guild_id
+        try:
+            if guild_id is not None:
+                await client.http.bulk_upsert_guild_commands(
+                    client.application_id, guild_id, payloads
+                )
+                self.last_sync = "guild"
+            else:
+                digest = schema_hash(payloads, client.application_id)
+                if self._stored_hash() == digest:
+                    self.last_sync = "unchanged"
+                else:
+                    await client.http.bulk_upsert_global_commands(client.application_id, payloads)
+                    self.hash_path.parent.mkdir(parents=True, exist_ok=True)
+                    self.hash_path.write_text(digest + "\n", encoding="utf-8")
+                    self.last_sync = "global"
+        except discord.HTTPException as exc:
+            # The bot still answers the commands Discord already has; the next start retries.
+            log.error("Discord command sync failed (%s): %s", exc.status, exc.text)
+            self.last_sync = "failed"
+        log.info("Discord commands: %s (%d commands)", self.last_sync, len(payloads))
+        return self.last_sync
+
+    def _stored_hash(self) -> str | None:
+        try:
+            return self.hash_path.read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
+
+    # ------------------------------------------------------------------ interactions
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await self._autocomplete(interaction)
+            elif interaction.type is discord.InteractionType.application_command:
+                await self._command(interaction)
+        except Exception:
+            log.exception("Discord interaction %s failed", interaction.id)
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+
+    def _call(self, interaction: discord.Interaction) -> Call | None:
+        data: Any = interaction.data or {}
+        return read_call(self.app.services.registry, data)
+
+    def _invocation(self, interaction: discord.Interaction, call: Call) -> Invocation:
+        user = interaction.user
+        channel = interaction.channel
+        channel_id = str(interaction.channel_id or "")
+        return Invocation(
+            path=call.spec.path,
+            options=call.options,
+            platform="discord",
+            user=User(
+                id=str(user.id),
+                name=user.display_name,
+                # Resolved for this channel, overwrites included (0 in DMs).
+                can_manage_channel=interaction.permissions.manage_channels,
+            ),
+            channel=Channel(
+                id=channel_id,
+                name=str(getattr(channel, "name", None) or channel_id),
+                guild_id=str(interaction.guild_id) if interaction.guild_id else None,
+            ),
+        )
+
+    async def _command(self, interaction: discord.Interaction) -> None:
+        if not self._accepting:
+            await interaction.response.send_message(
+                "OrbitDesk is restarting; try again in a moment.",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+            return
+        call = self._call(interaction)
+        if call is None:
+            await interaction.response.send_message(
+                "This command changed since Discord last loaded it; try again in a minute.",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+            return
+        invocation = self._invocation(interaction, call)
+        # Acknowledge ("OrbitDesk is thinking") as soon as the answer is not ready within
+        # ack_grace, so the 3 s window holds whatever the data source does. An answer ready
+        # sooner goes out as the interaction response itself: one request instead of two, and
+        # errors are natively ephemeral. A timer, not a task, so the fast path costs nothing.
+        loop = asyncio.get_running_loop()
+        deferral: list[asyncio.Task[Any]] = []
+
+        def defer() -> None:
+            deferral.append(loop.create_task(interaction.response.defer(thinking=True)))
+
+        timer = loop.call_later(self.ack_grace, defer) if self.ack_grace > 0 else None
+        if timer is None:
+            defer()
+        response = await self.app.core.dispatch(invocation)
+        if timer is not None:
+            timer.cancel()
+        if not deferral:
+            await self._reply(interaction, response)
+            return
+        try:
+            await deferral[0]
+        except discord.HTTPException as exc:
+            log.warning("could not defer interaction %s: %s", interaction.id, exc)
+            return
+        await self._follow_up(interaction, response)
+
+    async def _reply(self, interaction: discord.Interaction, response: Response) -> None:
+        """Answer as the initial interaction response (no deferral was needed)."""
+        messages = render(response, file_limit=interaction.filesize_limit)
+        first, rest = messages[0], messages[1:]
+        await interaction.response.send_message(
+            **_message_kwargs(first), ephemeral=response.ephemeral, allowed_mentions=NO_MENTIONS
+        )
+        await self._send_followups(interaction, rest, response)
+
+    async def _follow_up(self, interaction: discord.Interaction, response: Response) -> None:
+        """Answer a deferred interaction; errors replace the public placeholder privately."""
+        messages = render(response, file_limit=interaction.filesize_limit)
+        if response.ephemeral:
+            # The first follow-up would inherit the public deferral; remove it first.
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.delete_original_response()
+        await self._send_followups(interaction, messages, response)
+
+    async def _send_followups(
+        self,
+        interaction: discord.Interaction,
+        messages: Sequence[DiscordMessage],
+        response: Response,
+    ) -> None:
+        for message in messages:
+            try:
+                await interaction.followup.send(
+                    **_message_kwargs(message),
+                    ephemeral=response.ephemeral,
+                    allowed_mentions=NO_MENTIONS,
+                )
+            except discord.HTTPException as exc:
+                if exc.status != 400:
+                    raise
+                # Discord refused the rich form; the text answer is always complete on its own.
+                log.warning("Discord refused a rendered message (%s); sending text", exc.text)
+                await interaction.followup.send(
+                    content=response.text[:2000] or "…",
+                    ephemeral=response.ephemeral,
+                    allowed_mentions=NO_MENTIONS,
+                )
+                return
+
+    # ------------------------------------------------------------------ autocomplete
+
+    async def _autocomplete(self, interaction: discord.Interaction) -> None:
+        choices: list[app_commands.Choice[str]] = []
+        try:
+            call = self._call(interaction)
+            param = call.spec.param(call.focused) if call and call.focused else None
+            if call is not None and param is not None:
+                typed = str(call.options.get(param.name) or "")
+                choices = await self.choices_for(param, typed)
+        except Exception:  # a suggestion list is never worth an error
+            log.exception("autocomplete failed")
+        await interaction.response.autocomplete(choices[:MAX_CHOICES])
+
+    async def choices_for(self, param: ParamSpec, typed: str) -> list[app_commands.Choice[str]]:
+        """Up to 25 suggestions for what the user is typing into `param`."""
+        # A list option ("SPCX AMZN go") completes its last word and keeps the words before.
+        head, _, prefix = typed.rpartition(" ") if param.many else ("", "", typed)
+        head = f"{head} " if head else ""
+        pairs: list[tuple[str, str]] = []
+        if param.autocomplete == "symbol":
+            pairs = await self._symbol_pairs(prefix)
+        elif param.choices:
+            needle = prefix.casefold()
+            pairs = [(c, c) for c in param.choices if c.casefold().startswith(needle)]
+        out: list[app_commands.Choice[str]] = []
+        for label, value in pairs:
+            full = head + value
+            if len(full) > 100:
+                continue
+            out.append(app_commands.Choice(name=(head + label)[:100], value=full))
+            if len(out) == MAX_CHOICES:
+                break
+        return out
+
+    async def _symbol_pairs(self, prefix: str) -> list[tuple[str, str]]:
+        symbols = self.app.services.symbols
+        pairs = symbols.complete_local(prefix, limit=MAX_CHOICES) if symbols else []
+        if len(pairs) >= MAX_CHOICES or len(prefix.strip()) < MIN_SEARCH_PREFIX:
+            return pairs
+        try:
+            check_symbol_text(prefix)
+            async with asyncio.timeout(AUTOCOMPLETE_SEARCH_BUDGET + 0.2):
+                hits = await self.app.market.search(prefix, budget=AUTOCOMPLETE_SEARCH_BUDGET)
+        except Exception:  # slow, failing or odd text: the local suggestions stand
+            return pairs
+        seen = {value for _, value in pairs}
+        for hit in hits:
+            if hit.symbol and hit.symbol not in seen:
+                seen.add(hit.symbol)
+                pairs.append((f"{hit.symbol} · {hit.name} ({hit.exchange})", hit.symbol))
+        return pairs[:MAX_CHOICES]
+
+    # ------------------------------------------------------------------ scheduled posts
+
+    async def post(self, channel_id: str, response: Response) -> None:
+        """Send a Response to a channel unprompted. Raises PostError, never anything else."""
+        client = self.client
+        if client is None or client.is_closed():
+            raise PostError(
+                "not_connected", "OrbitDesk is not connected to Discord.", permanent=False
+            )
+        try:
+            target = int(channel_id)
+        except ValueError:
+            raise PostError(
+                "bad_channel", f"{channel_id!r} is not a Discord channel id.", permanent=True
+            ) from None
+        channel = client.get_partial_messageable(target)
+        try:
+            for message in render(response, file_limit=DEFAULT_FILE_LIMIT):
+                await channel.send(**_message_kwargs(message), allowed_mentions=NO_MENTIONS)
+        except discord.Forbidden as exc:
+            if exc.code == MISSING_ACCESS:
+                raise PostError(
+                    "missing_access",
+                    f"OrbitDesk can no longer see channel {channel_id} (removed from the server, "
+                    "or the channel is private to it).",
+                    permanent=True,
+                ) from exc
+            raise PostError(
+                "missing_permissions",
+                f"OrbitDesk may not post in channel {channel_id}: it needs View Channel, "
+                "Send Messages, Embed Links and Attach Files there.",
+                permanent=True,
+            ) from exc
+        except discord.NotFound as exc:
+            raise PostError(
+                "channel_not_found", f"Channel {channel_id} no longer exists.", permanent=True
+            ) from exc
+        except discord.HTTPException as exc:
+            raise PostError(
+                "discord_error",
+                f"Discord refused the post to {channel_id} ({exc.status}).",
+                permanent=400 <= exc.status < 500 and exc.status != 429,
+            ) from exc
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise PostError(
+                "unreachable",
+                f"Discord cannot be reached: {exc.__class__.__name__}.",
+                permanent=False,
+            ) from exc
+
+
+def _message_kwargs(message: DiscordMessage) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if message.content:
+        kwargs["content"] = message.content
+    if message.embeds:
+        kwargs["embeds"] = [discord.Embed.from_dict(e) for e in message.embeds]
+    if message.files:
+        kwargs["files"] = [
+            discord.File(
+                io.BytesIO(f.content), filename=f.filename, description=f.description or None
+            )
+            for f in message.files
+        ]
+    return kwargs
