@@ -6,9 +6,9 @@ from types import ModuleType
 
 from bot.registry import Registry
 from commands import help as help_module
-from commands import quote
+from commands import orbital, quote
 
-FEATURES: tuple[ModuleType, ...] = (help_module, quote)
+FEATURES: tuple[ModuleType, ...] = (help_module, quote, orbital)
 
 
 def register_all(registry: Registry) -> Registry:
