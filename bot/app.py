@@ -14,7 +14,7 @@ from bot.market.service import MarketData
 from bot.market.symbols import SymbolResolver, load_aliases
 from bot.market.transport import UpstreamStats
 from bot.market.yahoo import YahooClient
-from commands import build_registry
+from commands import build_registry, knowledge
 
 
 def bundled_data(name: str) -> Path:
@@ -56,6 +56,7 @@ class App:
             market=market,
             symbols=SymbolResolver(aliases=aliases),
         )
+        knowledge.install(services)  # deal book and orbital claims: validated once, here
         core = Core(services=services, deadline=settings.command_timeout)
         return cls(settings=settings, services=services, core=core, market=market)
 

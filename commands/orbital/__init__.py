@@ -16,10 +16,13 @@ from commands.orbital.calc_commands import (
     radiator,
     solar,
 )
+from commands.orbital.claim_commands import claim, claims
 
 orbital = group("orbital", "Orbital data-center claims, sourced, and calculators that check them")
 
 __all__ = [
+    "claim",
+    "claims",
     "datacenter",
     "launch",
     "learning",

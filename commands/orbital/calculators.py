@@ -218,6 +218,21 @@ def energy_kwh(*, power_w: float, years: float) -> float:
 
 
 @dataclass(frozen=True, slots=True)
+class EnergyCostResult:
+    energy_kwh: float
+    cost_per_kwh: float
+
+
+def energy_cost(*, cost: float, power_w: float, years: float) -> EnergyCostResult:
+    """Cost per kWh of a one-off spend spread over the energy a power delivers in some years."""
+    _non_negative("cost", cost)
+    _positive("power", power_w)
+    _positive("lifetime", years)
+    energy = energy_kwh(power_w=power_w, years=years)
+    return EnergyCostResult(energy_kwh=energy, cost_per_kwh=cost / energy)
+
+
+@dataclass(frozen=True, slots=True)
 class LaunchResult:
     mass_kg: float
     price_per_kg: float

@@ -38,6 +38,7 @@ LENGTH = Kind("length", "m", "m", "m, km, cm, um")
 MASS = Kind("mass", "kg", "kg", "kg, t")
 AREA = Kind("area", "m^2", "m^2", "m2, km2")
 DURATION = Kind("duration", "year", "year", "5y, 10yr, 18mo")
+TIME = Kind("time", "s", "s", "1.8ms, 95min")
 ANGLE = Kind("angle", "deg", "deg", "30deg, 0.5rad")
 FRACTION = Kind("fraction", "", "", "0.92, 92%")
 RATIO = Kind("ratio", "", "", "1.56")
@@ -61,6 +62,7 @@ KINDS = {
         MASS,
         AREA,
         DURATION,
+        TIME,
         ANGLE,
         FRACTION,
         RATIO,
@@ -263,6 +265,7 @@ _PREFIXED = {
     "m": ((1e3, "km"), (1.0, "m"), (1e-2, "cm"), (1e-3, "mm"), (1e-6, "µm"), (1e-9, "nm")),
     "kg": ((1e3, "t"), (1.0, "kg"), (1e-3, "g")),
     "m^2": ((1e6, "km²"), (1.0, "m²"), (1e-4, "cm²")),
+    "s": ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")),
 }
 
 
