@@ -15,7 +15,7 @@ from bot.market.symbols import SymbolResolver, load_aliases
 from bot.market.transport import UpstreamStats
 from bot.market.yahoo import YahooClient
 from bot.metrics import Metrics
-from commands import build_registry
+from commands import build_registry, knowledge
 
 
 def bundled_data(name: str) -> Path:
@@ -58,6 +58,7 @@ class App:
             market=market,
             symbols=SymbolResolver(aliases=aliases),
         )
+        knowledge.install(services)  # deal book and orbital claims: validated once, here
         core = Core(services=services, deadline=settings.command_timeout)
         metrics = Metrics(market)
         core.listeners.append(metrics.on_dispatch)

@@ -215,7 +215,12 @@ async def test_every_registered_command_is_synced_with_its_options(
     [(scope, payload)] = discord_chat.fake.command_syncs
     assert scope is None  # global
     by_name = {c["name"]: c for c in payload}
-    assert sorted(by_name) == ["help", "quote", "slow", "slowfail", "snapshot", "watch"]
+    registry = discord_chat.adapter.app.services.registry
+    assert sorted(by_name) == registry.top_level_names()
+    assert {"help", "quote", "slow", "slowfail", "snapshot", "watch"} <= set(by_name)
+    orbital = {o["name"]: o for o in by_name["orbital"]["options"]}
+    assert {s.path[1] for s in registry.subcommands("orbital")} == set(orbital)
+    assert all(o["type"] == 1 for o in orbital.values())  # subcommands
     assert by_name["quote"] == {
         "type": 1,
         "name": "quote",

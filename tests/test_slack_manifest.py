@@ -29,9 +29,11 @@ def commands_of(manifest: dict) -> dict[str, dict]:
 
 
 def test_socket_mode_manifest_lists_every_command_and_the_umbrella() -> None:
-    manifest = build_manifest(registry_with_probes())
+    registry = registry_with_probes()
+    manifest = build_manifest(registry)
     commands = commands_of(manifest)
-    assert list(commands) == ["/help", "/probe", "/quote", "/orbitdesk"]
+    assert list(commands) == [*(f"/{n}" for n in registry.top_level_names()), "/orbitdesk"]
+    assert {"/help", "/probe", "/quote"} <= set(commands)
     quote = commands["/quote"]
     assert quote["description"] == (
         "Price, change, day range and market state for 1 to 10 symbols."

@@ -1,0 +1,378 @@
+"""Orbital data-center claims: schema, loading, and self-consistency checks by the calculators.
+
+A claim may list `checks`: a calculator run on the claim's own inputs and the figure the claim
+states for the output. When the calculator's answer is further from the stated figure than
+the tolerance, the claim is flagged "contradicted by its own numbers", whatever status the
+file gives it (a user file cannot hide an arithmetic error).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
+
+from commands.deal_book import (
+    DataFileError,
+    DataProblem,
+    normalise,
+    read_yaml,
+    user_files,
+    validation_problems,
+)
+from commands.orbital import assumptions as d
+from commands.orbital import calculators as calc
+from commands.orbital import units as u
+
+log = logging.getLogger(__name__)
+
+BUNDLED_CLAIMS = "orbital_claims.yaml"
+USER_GLOB = "orbital_claims*.yaml"
+
+
+class ClaimStatus(StrEnum):
+    CLAIMED = "claimed"
+    CONTESTED = "contested"
+    DEMONSTRATED = "demonstrated"
+    CONTRADICTED = "contradicted"  # by its own numbers
+
+    @property
+    def label(self) -> str:
+        return "contradicted by its own numbers" if self is ClaimStatus.CONTRADICTED else self.value
+
+
+VERIFICATION = {
+    "V": "verified in a primary or near-primary text",
+    "S": "secondary source only",
+    "U": "unverified or conflicting",
+    "D": "derived: arithmetic recomputed from the stated inputs",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Checkable:
+    """A calculator a claim check may run: its inputs (name -> keyword, kind) and outputs."""
+
+    func: Callable[..., Any]
+    inputs: Mapping[str, tuple[str, u.Kind]]
+    defaults: Mapping[str, u.Measure]
+    outputs: Mapping[str, u.Kind]
+
+
+CALCULATORS: dict[str, Checkable] = {
+    "radiator": Checkable(
+        calc.radiator,
+        {
+            "temp": ("temperature_k", u.TEMPERATURE),
+            "emissivity": ("emissivity", u.FRACTION),
+            "absorptivity": ("absorptivity", u.FRACTION),
+            "solar_flux": ("solar_flux", u.IRRADIANCE),
+            "view_factor": ("view_factor", u.FRACTION),
+            "albedo": ("albedo", u.FRACTION),
+            "earth_temp": ("earth_temperature_k", u.TEMPERATURE),
+            "ir_absorptivity": ("ir_absorptivity", u.FRACTION),
+            "power": ("heat_load_w", u.POWER),
+        },
+        {
+            "temp": d.TEMPERATURE,
+            "emissivity": d.EMISSIVITY,
+            "absorptivity": d.ABSORPTIVITY,
+            "solar_flux": d.SOLAR_FLUX,
+            "view_factor": d.VIEW_FACTOR,
+            "albedo": d.ALBEDO,
+            "earth_temp": d.EARTH_TEMPERATURE,
+        },
+        {"net_flux": u.FLUX, "emitted": u.FLUX, "area_m2": u.AREA},
+    ),
+    "solar": Checkable(
+        calc.solar,
+        {
+            "power": ("power_w", u.POWER),
+            "area": ("area_m2", u.AREA),
+            "irradiance": ("irradiance", u.IRRADIANCE),
+            "efficiency": ("efficiency", u.FRACTION),
+            "fill": ("fill_factor", u.FRACTION),
+            "sunlit": ("sunlit_fraction", u.FRACTION),
+        },
+        {
+            "irradiance": d.SOLAR_FLUX,
+            "efficiency": d.EFFICIENCY,
+            "fill": d.FILL_FACTOR,
+            "sunlit": d.SUNLIT,
+        },
+        {"power_w": u.POWER, "area_m2": u.AREA, "average_power_w": u.POWER},
+    ),
+    "orbit": Checkable(
+        calc.orbit,
+        {"altitude": ("altitude_m", u.LENGTH), "elevation": ("elevation_deg", u.ANGLE)},
+        {"altitude": d.ALTITUDE},
+        {"delay_down_s": u.TIME, "period_s": u.TIME, "eclipse_s": u.TIME},
+    ),
+    "launch": Checkable(
+        calc.launch,
+        {
+            "mass": ("mass_kg", u.MASS),
+            "price": ("price_per_kg", u.PRICE_PER_MASS),
+            "payload": ("payload_kg", u.MASS),
+            "power": ("power_w", u.POWER),
+            "lifetime": ("lifetime_years", u.DURATION),
+        },
+        {"price": d.LAUNCH_PRICE},
+        {"cost": u.MONEY, "launches": u.RATIO, "launched_power_price": u.MONEY},
+    ),
+    "learning": Checkable(
+        calc.learning,
+        {
+            "start_price": ("start_price", u.PRICE_PER_MASS),
+            "start_mass": ("start_mass_kg", u.MASS),
+            "rate": ("learning_rate", u.FRACTION),
+            "mass": ("mass_kg", u.MASS),
+            "target": ("target_price", u.PRICE_PER_MASS),
+            "payload": ("payload_kg", u.MASS),
+        },
+        {"start_price": d.START_PRICE, "start_mass": d.START_MASS, "rate": d.LEARNING_RATE},
+        {
+            "price_at_mass": u.PRICE_PER_MASS,
+            "additional_mass_kg": u.MASS,
+            "launches_for_additional": u.RATIO,
+        },
+    ),
+    "energy_cost": Checkable(
+        calc.energy_cost,
+        {
+            "cost": ("cost", u.MONEY),
+            "power": ("power_w", u.POWER),
+            "lifetime": ("years", u.DURATION),
+        },
+        {},
+        {"cost_per_kwh": u.PRICE_PER_ENERGY, "energy_kwh": u.RATIO},
+    ),
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Source(_Strict):
+    """Where a claim was made or reported: a citation, a URL when one is known, a date."""
+
+    cite: str = Field(min_length=3, max_length=300)
+    url: HttpUrl | None = None
+    date: dt.date | None = None
+
+
+class Check(_Strict):
+    """Run a calculator on the claim's own inputs and compare with the figure it states."""
+
+    calculator: str
+    inputs: dict[str, str]
+    output: str
+    stated: str  # the claim's figure for the output, with its unit ("5GW", "$30/kg")
+    tolerance: float = Field(0.05, gt=0, lt=1)  # relative
+    says: str = Field(min_length=3, max_length=200)  # what the check tests, in words
+
+    @model_validator(mode="after")
+    def _known(self) -> Check:
+        spec = CALCULATORS.get(self.calculator)
+        if spec is None:
+            raise ValueError(f"calculator: unknown {self.calculator!r} ({', '.join(CALCULATORS)})")
+        for name, text in self.inputs.items():
+            if name not in spec.inputs:
+                raise ValueError(f"inputs.{name}: {self.calculator} takes {', '.join(spec.inputs)}")
+            u.parse(text, spec.inputs[name][1])  # ValueError names the unit problem
+        if self.output not in spec.outputs:
+            raise ValueError(f"output: {self.calculator} gives {', '.join(spec.outputs)}")
+        u.parse(self.stated, spec.outputs[self.output])
+        return self
+
+
+class Claim(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,60}$")
+    statement: str = Field(min_length=10, max_length=600)
+    who: str = Field(min_length=2, max_length=200)
+    date: dt.date
+    date_precision: Literal["day", "month", "year"] = "day"
+    date_text: str | None = Field(None, max_length=120)
+    topics: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = Field(min_length=1)
+    figures: tuple[str, ...] = ()
+    counterpoints: tuple[str, ...] = ()
+    status: ClaimStatus
+    verification: Literal["V", "S", "U", "D"]
+    verification_note: str | None = Field(None, max_length=200)
+    checks: tuple[Check, ...] = ()
+    research_ref: str | None = None  # row in research/orbital.md, e.g. "C4"
+
+    @property
+    def when(self) -> str:
+        if self.date_text:
+            return self.date_text
+        if self.date_precision == "year":
+            return str(self.date.year)
+        if self.date_precision == "month":
+            return self.date.strftime("%b %Y")
+        return self.date.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    says: str
+    calculator: str
+    inputs: Mapping[str, str]
+    computed: float
+    stated: float
+    kind: u.Kind
+    tolerance: float
+    ok: bool
+
+    @property
+    def off_by(self) -> float:
+        return (self.computed - self.stated) / self.stated if self.stated else float("inf")
+
+    def text(self) -> str:
+        args = " ".join(f"{k}={v}" for k, v in self.inputs.items())
+        verdict = (
+            "adds up"
+            if self.ok
+            else f"does NOT add up ({self.off_by:+.0%}, tolerance ±{self.tolerance:.0%})"
+        )
+        return (
+            f"{self.says}: stated {u.format_value(self.stated, self.kind)}, "
+            f"/orbital {self.calculator} {args} gives "
+            f"{u.format_value(self.computed, self.kind)}: {verdict}"
+        )
+
+
+def run_check(check: Check) -> CheckResult:
+    """Run one check's calculator on its inputs (defaults from research/orbital.md)."""
+    spec = CALCULATORS[check.calculator]
+    kwargs: dict[str, Any] = {}
+    for name, value in spec.defaults.items():
+        kwargs[spec.inputs[name][0]] = value.si
+    for name, text in check.inputs.items():
+        keyword, kind = spec.inputs[name]
+        kwargs[keyword] = u.parse(text, kind)
+    result = spec.func(**kwargs)
+    kind = spec.outputs[check.output]
+    computed = float(getattr(result, check.output))
+    stated = u.parse(check.stated, kind)
+    ok = abs(computed - stated) <= check.tolerance * abs(stated)
+    return CheckResult(
+        says=check.says,
+        calculator=check.calculator,
+        inputs=dict(check.inputs),
+        computed=computed,
+        stated=stated,
+        kind=kind,
+        tolerance=check.tolerance,
+        ok=ok,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedClaim:
+    """A claim with its checks run, and the status that follows from them."""
+
+    claim: Claim
+    results: tuple[CheckResult, ...]
+
+    @property
+    def own_numbers_fail(self) -> bool:
+        return any(not r.ok for r in self.results)
+
+    @property
+    def status(self) -> ClaimStatus:
+        return ClaimStatus.CONTRADICTED if self.own_numbers_fail else self.claim.status
+
+
+class ClaimFile(_Strict):
+    as_of: dt.date
+    claims: list[dict[str, Any]]
+
+
+def load_claim_file(path: Path) -> list[CheckedClaim]:
+    """Every claim in one file with its checks run, or a DataFileError naming each problem."""
+    raw = read_yaml(path)
+    try:
+        content = ClaimFile.model_validate(raw)
+    except ValidationError as exc:
+        raise DataFileError(validation_problems(path.name, "", exc)) from None
+    problems: list[DataProblem] = []
+    out: list[CheckedClaim] = []
+    seen: set[str] = set()
+    for index, item in enumerate(content.claims, start=1):
+        ident = item.get("id") if isinstance(item, Mapping) else None
+        entry = f"claim #{index}" + (f" ({ident})" if ident else "")
+        try:
+            claim = Claim.model_validate(item)
+        except ValidationError as exc:
+            problems += validation_problems(path.name, entry, exc)
+            continue
+        if claim.id in seen:
+            problems.append(DataProblem(path.name, entry, "id", f"{claim.id!r} appears twice"))
+        seen.add(claim.id)
+        try:
+            results = tuple(run_check(c) for c in claim.checks)
+        except calc.InputError as exc:
+            problems.append(DataProblem(path.name, entry, f"checks.{exc.param}", exc.message))
+            continue
+        out.append(CheckedClaim(claim, results))
+    if problems:
+        raise DataFileError(problems)
+    return out
+
+
+@dataclass(frozen=True)
+class ClaimBook:
+    claims: tuple[CheckedClaim, ...]
+    problems: tuple[DataProblem, ...] = ()
+    _by_id: Mapping[str, CheckedClaim] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, claims: list[CheckedClaim], problems: list[DataProblem]) -> ClaimBook:
+        ordered = tuple(sorted(claims, key=lambda c: (c.claim.date, c.claim.id), reverse=True))
+        return cls(ordered, tuple(problems), {c.claim.id: c for c in ordered})
+
+    def get(self, claim_id: str) -> CheckedClaim | None:
+        return self._by_id.get(claim_id.strip().lower())
+
+    def search(self, text: str | None) -> list[CheckedClaim]:
+        """Claims whose maker, topics, status or statement mention every word of `text`."""
+        if not text:
+            return list(self.claims)
+        words = normalise(text).split()
+        out = []
+        for item in self.claims:
+            c = item.claim
+            haystack = normalise(
+                " ".join(
+                    [c.id, c.who, c.statement, item.status.value, *c.topics, c.research_ref or ""]
+                )
+            )
+            if all(word in haystack.split() or word in haystack for word in words):
+                out.append(item)
+        return out
+
+
+def load_claim_book(bundled: Path, user_dir: Path | None) -> ClaimBook:
+    """Bundled claims with every valid user file merged over them (same id replaces)."""
+    claims = {c.claim.id: c for c in load_claim_file(bundled)}
+    problems: list[DataProblem] = []
+    for path in user_files(user_dir, USER_GLOB):
+        try:
+            extra = load_claim_file(path)
+        except DataFileError as exc:
+            for problem in exc.problems:
+                log.error("skipping user data file: %s", problem)
+            problems += exc.problems
+            continue
+        for item in extra:
+            claims[item.claim.id] = item
+    return ClaimBook.of(list(claims.values()), problems)

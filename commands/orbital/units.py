@@ -1,0 +1,320 @@
+"""Parsing and showing physical quantities typed in chat: `40MW`, `20C`, `550km`, `200$/kg`.
+
+Each calculator parameter has a `Kind` (power, temperature, price per kg ...). Text is checked
+against a small grammar *before* pint sees it, so chat input never reaches pint's expression
+evaluator with exponents or operators it could choke on; anything that does not fit raises
+`ValueError` with a short reason, which the command layer turns into a usage message naming
+the parameter.
+
+A bare number takes the kind's default unit (shown in each parameter's help), so `temp=20`
+means 20 °C and `power=40000` means 40,000 W.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import pint
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """A physical quantity a parameter takes: its canonical unit and how it is written."""
+
+    name: str
+    canonical: str  # pint unit every value is converted to ("" = dimensionless)
+    bare: str  # unit assumed for a bare number
+    examples: str  # shown when the unit does not fit
+    money: bool = False  # value or numerator is in US dollars
+
+
+POWER = Kind("power", "W", "W", "W, kW, MW, GW")
+TEMPERATURE = Kind("temperature", "K", "degC", "20C, 293.15K, 68F")
+LENGTH = Kind("length", "m", "m", "m, km, cm, um")
+MASS = Kind("mass", "kg", "kg", "kg, t")
+AREA = Kind("area", "m^2", "m^2", "m2, km2")
+DURATION = Kind("duration", "year", "year", "5y, 10yr, 18mo")
+TIME = Kind("time", "s", "s", "1.8ms, 95min")
+ANGLE = Kind("angle", "deg", "deg", "30deg, 0.5rad")
+FRACTION = Kind("fraction", "", "", "0.92, 92%")
+RATIO = Kind("ratio", "", "", "1.56")
+DECIBEL = Kind("decibel", "dB", "dB", "105.1dB, 3dB")
+FLUX = Kind("heat flux", "W/m^2", "W/m^2", "633W/m2")
+IRRADIANCE = Kind("irradiance", "W/m^2", "W/m^2", "1361W/m2")
+SPECIFIC_POWER = Kind("specific power", "W/kg", "W/kg", "150W/kg")
+AREAL_MASS = Kind("areal mass", "kg/m^2", "kg/m^2", "5kg/m2")
+MASS_PER_POWER = Kind("mass per power", "kg/kW", "kg/kW", "11.3kg/kW")
+MONEY = Kind("money", "", "", "$5M, 2.5B$, 1e9", money=True)
+PRICE_PER_MASS = Kind("price per mass", "1/kg", "1/kg", "200$/kg, $3600/kg", money=True)
+PRICE_PER_ENERGY = Kind("price per energy", "1/kWh", "1/kWh", "0.05$/kWh, 9.77c/kWh", money=True)
+PRICE_PER_POWER = Kind("price per power", "1/W", "1/W", "22$/W", money=True)
+
+KINDS = {
+    k.name: k
+    for k in (
+        POWER,
+        TEMPERATURE,
+        LENGTH,
+        MASS,
+        AREA,
+        DURATION,
+        TIME,
+        ANGLE,
+        FRACTION,
+        RATIO,
+        DECIBEL,
+        FLUX,
+        IRRADIANCE,
+        SPECIFIC_POWER,
+        AREAL_MASS,
+        MASS_PER_POWER,
+        MONEY,
+        PRICE_PER_MASS,
+        PRICE_PER_ENERGY,
+        PRICE_PER_POWER,
+    )
+}
+
+MAX_TEXT = 40
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?"
+# A unit: words (letters, µ, °, %) with an optional small power, joined by / or *.
+_WORD = r"[A-Za-zµμ°%Ω]+(?:\^[1-4])?"
+_UNIT = re.compile(rf"^{_WORD}(?:[/*]{_WORD})*$")
+_QUANTITY = re.compile(rf"^({_NUMBER})\s*(.*)$")
+_SCALE = {"k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6, "mn": 1e6, "b": 1e9, "B": 1e9, "bn": 1e9}
+_SCALE.update({"t": 1e12, "T": 1e12, "tn": 1e12})
+# Spellings pint does not know, or knows as something else (C is coulomb, y is a yocto-prefix).
+_ALIASES = {
+    "C": "degC",
+    "°C": "degC",
+    "ºC": "degC",
+    "F": "degF",
+    "°F": "degF",
+    "°": "deg",
+    "y": "year",
+    "yrs": "year",
+    "mo": "month",
+    "%": "percent",
+}
+
+
+@cache
+def registry() -> pint.UnitRegistry:
+    """The one pint registry OrbitDesk uses (built once; pint registries are expensive)."""
+    return pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """A parsed value: `si` in the kind's canonical unit, plus the text to show for it."""
+
+    si: float
+    kind: str
+    text: str
+    source: str = ""  # where a default comes from; empty when the user typed it
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse(text: str, kind: Kind) -> float:
+    """The value of `text` in `kind.canonical` units; ValueError with a short reason."""
+    cleaned = _normalise(text)
+    if not cleaned:
+        raise ValueError("empty; give a number with a unit, e.g. " + kind.examples.split(",")[0])
+    if len(cleaned) > MAX_TEXT:
+        raise ValueError(f"at most {MAX_TEXT} characters")
+    try:
+        value = _money(cleaned, kind) if kind.money else _physical(cleaned, kind)
+    except ValueError:
+        raise
+    except Exception:  # pint has many error types; to the user they all mean "bad unit"
+        raise ValueError(f"{_echo(text)!r} is not a {kind.name} (use {kind.examples})") from None
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+def parser(
+    kind: Kind,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    above: float | None = None,
+) -> Callable[[str], Measure]:
+    """A `Param(parse=...)` function for `kind` with range checks in canonical units."""
+
+    def bound(value: float) -> str:
+        return "0" if value == 0 else format_value(value, kind)
+
+    def parse_measure(text: str) -> Measure:
+        value = parse(text, kind)
+        if above is not None and value <= above:
+            raise ValueError(f"must be more than {bound(above)}")
+        if minimum is not None and value < minimum:
+            raise ValueError(f"must be at least {bound(minimum)}")
+        if maximum is not None and value > maximum:
+            raise ValueError(f"must be at most {bound(maximum)}")
+        return Measure(si=value, kind=kind.name, text=format_value(value, kind))
+
+    parse_measure.__name__ = f"parse_{kind.name.replace(' ', '_')}"
+    return parse_measure
+
+
+def measure(text: str, kind: Kind, source: str = "") -> Measure:
+    """A Measure from text, for defaults written the way users type them, with their source."""
+    value = parse(text, kind)
+    return Measure(si=value, kind=kind.name, text=format_value(value, kind), source=source)
+
+
+def _normalise(text: str) -> str:
+    cleaned = text.strip().replace(" ", "").replace(",", "").replace("_", "")
+    return cleaned.replace("²", "^2").replace("³", "^3").replace("**", "^").replace("·", "*")
+
+
+def _physical(text: str, kind: Kind) -> float:
+    match = _QUANTITY.match(text)
+    if match is None:
+        raise ValueError(f"{_echo(text)!r} is not a number with a unit (e.g. {kind.examples})")
+    number = float(match.group(1))
+    unit = match.group(2) or kind.bare
+    if kind is DECIBEL:
+        if unit.lower() != "db":
+            raise ValueError(f"{_echo(unit)!r} is not decibels (use {kind.examples})")
+        return number
+    if kind in (FRACTION, RATIO) and unit == "":
+        return number
+    units = _units(unit, kind)
+    ureg = registry()
+    quantity = ureg.Quantity(number, units)
+    try:
+        converted = quantity.to(kind.canonical) if kind.canonical else quantity.to("")
+    except pint.DimensionalityError:
+        raise ValueError(
+            f"{_echo(unit)!r} is not a unit of {kind.name} (use {kind.examples})"
+        ) from None
+    return float(converted.magnitude)
+
+
+def _units(unit: str, kind: Kind) -> pint.Unit:
+    # m2 -> m^2, km2 -> km^2: a digit right after letters is a power.
+    unit = re.sub(r"(?<=[A-Za-zµμ])([1-4])$", r"^\1", unit)
+    unit = re.sub(r"(?<=[A-Za-zµμ])([1-4])(?=[/*])", r"^\1", unit)
+    if not _UNIT.match(unit):
+        raise ValueError(f"{_echo(unit)!r} is not a unit (use {kind.examples})")
+    words = re.split(r"([/*])", unit)
+    fixed = []
+    for word in words:
+        base, _, power = word.partition("^")
+        base = _ALIASES.get(base, base)
+        fixed.append(base + (f"**{power}" if power else ""))
+    try:
+        return registry().parse_units("".join(fixed))
+    except pint.UndefinedUnitError:
+        raise ValueError(f"unknown unit {_echo(unit)!r} (use {kind.examples})") from None
+
+
+_MONEY = re.compile(
+    rf"^(?:\$|USD)?({_NUMBER})(k|K|m|M|mn|b|B|bn|t|T|tn)?(?:\$|USD|¢|c)?(?:/({_WORD}))?$"
+)
+
+
+def _money(text: str, kind: Kind) -> float:
+    cents = "¢" in text or re.search(r"\dc/", text) is not None
+    match = _MONEY.match(text)
+    if match is None:
+        raise ValueError(f"{_echo(text)!r} is not an amount in dollars (use {kind.examples})")
+    number = float(match.group(1)) * _SCALE.get(match.group(2) or "", 1.0)
+    if cents:
+        number /= 100
+    per = match.group(3)
+    if kind is MONEY:
+        if per:
+            raise ValueError(f"{_echo(text)!r} is a rate; give an amount like {kind.examples}")
+        return number
+    if not per:
+        return number  # a bare rate is per the canonical unit: 200 means $200/kg
+    denominator = ureg_quantity(1.0, _units(per, kind))
+    try:
+        # $ per (1 unit) -> $ per canonical unit: divide by how many canonical units one is.
+        size = denominator.to(kind.canonical.removeprefix("1/")).magnitude
+    except pint.DimensionalityError:
+        raise ValueError(
+            f"'/{_echo(per)}' does not fit a {kind.name} (use {kind.examples})"
+        ) from None
+    return number / float(size)
+
+
+def ureg_quantity(value: float, units: pint.Unit) -> pint.Quantity:
+    return registry().Quantity(value, units)
+
+
+def _echo(text: str) -> str:
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= 30 else text[:29] + "…"
+
+
+# ------------------------------------------------------------------------------ formatting
+
+_PREFIXED = {
+    "W": ((1e9, "GW"), (1e6, "MW"), (1e3, "kW"), (1.0, "W"), (1e-3, "mW"), (1e-6, "µW")),
+    "m": ((1e3, "km"), (1.0, "m"), (1e-2, "cm"), (1e-3, "mm"), (1e-6, "µm"), (1e-9, "nm")),
+    "kg": ((1e3, "t"), (1.0, "kg"), (1e-3, "g")),
+    "m^2": ((1e6, "km²"), (1.0, "m²"), (1e-4, "cm²")),
+    "s": ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")),
+}
+
+
+def format_number(value: float, digits: int = 4) -> str:
+    """A number with thousands separators and about `digits` significant figures."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    magnitude = math.floor(math.log10(abs(value)))
+    if magnitude >= 15 or magnitude < -4:
+        return f"{value:.{digits - 1}e}"
+    decimals = max(0, digits - 1 - magnitude)
+    text = f"{value:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_money(value: float) -> str:
+    """Dollars the way people read them: $5.00M, $2.20B, $810, $0.0020."""
+    sign = "-" if value < 0 else ""
+    amount = abs(value)
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if amount >= size:
+            return f"{sign}${format_number(amount / size, 3)}{suffix}"
+    if amount >= 100:
+        return f"{sign}${amount:,.0f}"
+    return f"{sign}${format_number(amount, 3)}"
+
+
+def format_value(value: float, kind: Kind) -> str:
+    """`value` (canonical units of `kind`) as text with a fitting unit: 40 MW, 20 °C, $200/kg."""
+    if kind is TEMPERATURE:
+        return f"{format_number(value - 273.15)} °C ({format_number(value, 5)} K)"
+    if kind is DECIBEL:
+        return f"{format_number(value)} dB"
+    if kind is FRACTION:
+        return f"{format_number(value * 100, 3)}%" if 0 < abs(value) < 1 else format_number(value)
+    if kind is MONEY:
+        return format_money(value)
+    if kind.money:
+        return f"{format_money(value)}/{kind.canonical.removeprefix('1/')}"
+    if kind is DURATION:
+        return f"{format_number(value, 3)} years" if value != 1 else "1 year"
+    if kind is ANGLE:
+        return f"{format_number(value, 3)}°"
+    scales = _PREFIXED.get(kind.canonical)
+    if scales:
+        for size, unit in scales:
+            if abs(value) >= size:
+                return f"{format_number(value / size)} {unit}"
+        size, unit = scales[-1]
+        return f"{format_number(value / size)} {unit}"
+    unit = kind.canonical.replace("^2", "²")
+    return f"{format_number(value)} {unit}".strip()
