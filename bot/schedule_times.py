@@ -279,4 +279,4 @@ def _zone_abbrevs(tz: str) -> str:
 def format_local(moment: datetime, tz: str) -> str:
     """'Fri Nov 27 13:05 EST': a UTC time as people in `tz` read it."""
     local = moment.astimezone(ZoneInfo(tz))
-    return local.strftime("%a %b %d %H:%M %Z").replace(" 0", " ")
+    return f"{local:%a %b} {local.day} {local:%H:%M %Z}"
