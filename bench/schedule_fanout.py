@@ -29,6 +29,7 @@ from sqlalchemy import insert
 from bot.app import App
 from bot.config import Settings
 from bot.context import ManualClock
+from bot.market.types import QuoteBatch
 from bot.store.models import Schedule
 from tests.fakes.chat_platform import RecordingPlatform
 from tests.fakes.yahoo_server import FakeYahoo, default_universe, synthetic_symbols
@@ -122,7 +123,9 @@ async def naive(fake: FakeYahoo, data_dir: Path, picks: list[tuple[str, ...]]) -
             found, _missing = await loop.run_in_executor(
                 None, client.fetch_quotes, list(symbols), DUE
             )
-            post = app.scheduler.build_post(i, symbols, "America/New_York", DUE, _batch(found))
+            post = app.scheduler.build_post(
+                i, symbols, "America/New_York", DUE, QuoteBatch(quotes=found)
+            )
             assert post is not None
             await platform.post(f"c{i}", post)
         elapsed = time.perf_counter() - started
@@ -136,12 +139,6 @@ async def naive(fake: FakeYahoo, data_dir: Path, picks: list[tuple[str, ...]]) -
         }
     finally:
         await app.close()
-
-
-def _batch(found: dict[str, object]) -> object:
-    from bot.market.types import QuoteBatch
-
-    return QuoteBatch(quotes=found)  # type: ignore[arg-type]
 
 
 async def main(count: int) -> int:

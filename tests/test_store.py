@@ -9,8 +9,11 @@ import pytest
 from sqlalchemy import inspect
 
 from bot.__main__ import main
+from bot.app import App
 from bot.store.db import head_revision
 from bot.store.repo import Store
+from tests.conftest import make_settings
+from tests.fakes.yahoo_server import FakeYahoo
 from tests.store_fixtures import DatabaseFactory
 
 NOW = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
@@ -128,3 +131,29 @@ def test_cli_db_upgrade_and_current(
     assert (tmp_path / "data" / "orbitdesk.db").is_file()
     assert main(["db", "current"]) == 0
     assert "up to date" in capsys.readouterr().out
+
+
+async def test_doctor_reports_the_database(tmp_path: Path, fake_yahoo: FakeYahoo) -> None:
+    fresh = App.build(make_settings(tmp_path / "a", fake_yahoo.base_url))
+    await fresh.start(migrate=False)
+    try:
+        line, ok = await fresh.database_check()
+        assert ok and "schema at none, code wants 0001" in line
+        await fresh.database.upgrade()
+        line, ok = await fresh.database_check()
+        assert ok and line.endswith("OK: sqlite, revision 0001, 0 schedules, 0 alerts")
+        assert fresh.database_check in fresh.services.extra["doctor_checks"]
+    finally:
+        await fresh.close()
+    broken = App.build(
+        make_settings(
+            tmp_path / "b",
+            fake_yahoo.base_url,
+            database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",
+        )
+    )
+    try:
+        line, ok = await broken.database_check()
+        assert not ok and line.startswith("database        FAILED: ")
+    finally:
+        await broken.close()
