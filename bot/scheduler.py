@@ -79,6 +79,7 @@ class SchedulerConfig:
     alert_poll: timedelta = timedelta(seconds=60)
     alert_rearm_percent: float = 0.5
     max_sleep: float = 30.0  # the loop looks at the database at least this often
+    keep_deliveries: timedelta = timedelta(days=7)  # finished delivery rows kept this long
 
 
 class Scheduler:
@@ -102,6 +103,7 @@ class Scheduler:
         self.config = config or SchedulerConfig()
         self.instance = instance or uuid.uuid4().hex[:16]
         self._next_alert_check: datetime | None = None
+        self._next_prune: datetime | None = None
         self._wake = asyncio.Event()
         self._times = lru_cache(maxsize=4096)(self._build_times)
 
@@ -158,6 +160,11 @@ class Scheduler:
             await self.store.record(outcomes, self.instance, now)
         if alerts:
             await self._check_alerts(alerts, batch, adapters, now, report)
+        if self._next_prune is None or now >= self._next_prune:
+            self._next_prune = now + timedelta(hours=6)
+            pruned = await self.store.prune(now - self.config.keep_deliveries)
+            if pruned:
+                log.info("pruned %d finished delivery rows", pruned)
         return report
 
     async def _claim_due(

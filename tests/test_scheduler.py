@@ -14,6 +14,7 @@ import pytest
 from bot.adapters.console import invocation
 from bot.app import App
 from bot.context import ManualClock
+from bot.response import Response
 from bot.scheduler import Scheduler, TickReport
 from bot.store.repo import Store
 from tests.fakes.chat_platform import Crash, RecordingPlatform, missing_permission, rate_limited
@@ -272,4 +273,35 @@ async def test_permission_failure_disables_the_schedule_and_list_says_why(
     resumed = await app.core.dispatch(invocation("schedule resume 1"))
     assert resumed.text == "Resumed schedule #1. Next post: Fri Nov 27 13:05 EST."
     await tick(app.scheduler, clock, utc(2026, 11, 27, 18, 5))
+    assert len(platform.posts) == 1
+
+
+async def test_finished_deliveries_are_pruned_after_a_week(
+    store: Store, app: App, clock: ManualClock
+) -> None:
+    platform = RecordingPlatform()
+    scheduler = make_scheduler(store, app, {"fake": platform}, keep_deliveries=timedelta(days=7))
+    sid = await add_schedule(store, scheduler, clock.now(), at="close+5m")
+    await tick(scheduler, clock, utc(2026, 11, 24, 21, 5))
+    assert len(await store.deliveries(sid)) == 1
+    await tick(make_scheduler(store, app, {"fake": platform}), clock, utc(2026, 12, 2, 12))
+    assert await store.deliveries(sid) == []  # the Nov 24 row went; the schedule stays
+    assert await store.get_schedule(sid) is not None
+
+
+async def test_the_real_loop_posts_due_work_and_stops_when_asked(
+    store: Store, app: App, clock: ManualClock
+) -> None:
+    stop = asyncio.Event()
+
+    class StopAfterPost(RecordingPlatform):
+        async def post(self, channel_id: str, response: Response) -> None:
+            await super().post(channel_id, response)
+            stop.set()
+
+    platform = StopAfterPost()
+    scheduler = make_scheduler(store, app, {"fake": platform})
+    await add_schedule(store, scheduler, clock.now(), at="close+5m")
+    clock.current = utc(2026, 11, 24, 21, 5)
+    await asyncio.wait_for(scheduler.run(stop), timeout=30)
     assert len(platform.posts) == 1

@@ -341,6 +341,16 @@ class Store:
                     )
                 )
 
+    async def prune(self, before: datetime) -> int:
+        """Delete finished deliveries due before `before` (their slots can never come back)."""
+        async with self.db.session() as session:
+            result = await session.execute(
+                delete(Delivery).where(
+                    Delivery.due_at < before, Delivery.status.not_in(("claimed", "retry"))
+                )
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     async def _set_status(self, delivery_ids: Sequence[int], status: str, error: str) -> None:
         async with self.db.session() as session:
             for i in range(0, len(delivery_ids), CHUNK):
