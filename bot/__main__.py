@@ -1,4 +1,4 @@
-"""The `orbitdesk` command line: console, ask, run, doctor, slack manifest."""
+"""The `orbitdesk` command line: console, ask, run, db, doctor, healthcheck, slack manifest."""
 
 from __future__ import annotations
 
@@ -55,14 +55,45 @@ async def _ask(settings: Settings, text: str, as_json: bool, out_dir: Path) -> i
 
 
 async def _console(settings: Settings) -> int:
+    from prompt_toolkit.patch_stdout import patch_stdout
+
+    from bot.adapters.console_poster import ConsolePoster
+
     app = App.build(settings)
+    # Schedules and alerts made in the console post here while the console runs.
+    app.services.extra["adapters"] = {"console": ConsolePoster()}
     try:
         await app.start()
-        await console.run_console(
-            app.core, settings.data_dir / "console_history", settings.data_dir / "out"
-        )
+        app.start_scheduler()
+        with patch_stdout():  # posts print above the prompt instead of through it
+            await console.run_console(
+                app.core, settings.data_dir / "console_history", settings.data_dir / "out"
+            )
     finally:
         await app.close()
+    return EXIT_OK
+
+
+async def _db(settings: Settings, action: str) -> int:
+    """`orbitdesk db upgrade|current`: migrate the database, or show its revision."""
+    from bot.store.db import Database, head_revision
+
+    database = Database(settings.resolved_database_url)
+    try:
+        if action == "upgrade":
+            await database.upgrade()
+            print(f"database at revision {await database.current_revision()} (head)")
+        else:
+            current = await database.current_revision()
+            head = head_revision()
+            state = "up to date" if current == head else f"behind: head is {head}"
+            print(f"database at revision {current or 'none (empty)'}, {state}")
+            return EXIT_OK if current == head else EXIT_UPSTREAM
+    except Exception as exc:
+        print(f"orbitdesk db {action}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_UPSTREAM
+    finally:
+        await database.dispose()
     return EXIT_OK
 
 
@@ -82,7 +113,7 @@ async def _doctor(settings: Settings) -> int:
     ok = True
     app = App.build(settings)
     try:
-        await app.start()
+        await app.start(migrate=False)  # doctor reports the schema; it does not change it
         started = time.perf_counter()
         batch = await app.market.quotes(["AAPL"], budget=settings.quote_budget)
         took = (time.perf_counter() - started) * 1000
@@ -199,6 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--url", default=None, help="HTTP mode: the public https:// URL Slack sends commands to"
     )
     manifest.add_argument("--name", default="OrbitDesk", help="the app's name in Slack")
+    db = sub.add_parser("db", help="database schema: upgrade (apply migrations) or current")
+    db.add_argument("action", choices=["upgrade", "current"])
     return parser
 
 
@@ -238,6 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _healthcheck(settings)
         if args.cmd == "slack":
             return _slack_manifest(settings, args.mode, args.url, args.name)
+        if args.cmd == "db":
+            return asyncio.run(_db(settings, args.action))
         return asyncio.run(_run(settings, args.target, args.or_console))
     except KeyboardInterrupt:
         return EXIT_OK

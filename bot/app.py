@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
 
@@ -15,7 +19,12 @@ from bot.market.symbols import SymbolResolver, load_aliases
 from bot.market.transport import UpstreamStats
 from bot.market.yahoo import YahooClient
 from bot.metrics import Metrics
+from bot.scheduler import Scheduler, SchedulerConfig
+from bot.store.db import Database, head_revision
+from bot.store.repo import Store
 from commands import build_registry, knowledge
+
+log = logging.getLogger(__name__)
 
 
 def bundled_data(name: str) -> Path:
@@ -30,6 +39,11 @@ class App:
     core: Core
     market: MarketData
     metrics: Metrics
+    database: Database
+    store: Store
+    scheduler: Scheduler
+    _scheduler_stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _scheduler_task: asyncio.Task[None] | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
@@ -51,21 +65,91 @@ class App:
         aliases = load_aliases(
             [bundled_data("symbol_aliases.yaml"), settings.data_dir / "symbol_aliases.yaml"]
         )
+        database = Database(settings.resolved_database_url)
+        store = Store(database)
         services = Services(
             settings=settings,
             clock=clock,
             registry=build_registry(),
             market=market,
             symbols=SymbolResolver(aliases=aliases),
+            store=store,
         )
+        scheduler = Scheduler(
+            store=store,
+            market=market,
+            calendar=market.calendar,
+            clock=clock,
+            # Adapters are added by the runner or the console after the app is built.
+            adapters=lambda: services.extra.get("adapters", {}),
+            config=SchedulerConfig(
+                grace=timedelta(minutes=settings.schedule_grace_minutes),
+                alert_poll=timedelta(seconds=settings.alert_poll_seconds),
+                alert_rearm_percent=settings.alert_rearm_percent,
+            ),
+        )
+        services.scheduler = scheduler
         knowledge.install(services)  # deal book and orbital claims: validated once, here
         core = Core(services=services, deadline=settings.command_timeout)
         metrics = Metrics(market)
         core.listeners.append(metrics.on_dispatch)
-        return cls(settings=settings, services=services, core=core, market=market, metrics=metrics)
+        app = cls(
+            settings=settings,
+            services=services,
+            core=core,
+            market=market,
+            database=database,
+            store=store,
+            scheduler=scheduler,
+            metrics=metrics,
+        )
+        services.extra.setdefault("doctor_checks", []).append(app.database_check)
+        return app
 
-    async def start(self) -> None:
+    async def start(self, *, migrate: bool = True) -> None:
+        """Start the market service and bring the database schema up to date."""
         await self.market.start()
+        if migrate:
+            await self.database.upgrade()
+
+    def start_scheduler(self) -> None:
+        """Run the scheduler loop in the background (after adapters connect)."""
+        if self._scheduler_task is None:
+            self._scheduler_stop.clear()
+            self._scheduler_task = asyncio.ensure_future(self.scheduler.run(self._scheduler_stop))
 
     async def close(self) -> None:
+        if self._scheduler_task is not None:
+            self._scheduler_stop.set()
+            try:
+                await asyncio.wait_for(self._scheduler_task, timeout=10)
+            except TimeoutError:
+                self._scheduler_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._scheduler_task
+            self._scheduler_task = None
         await self.market.close()
+        await self.database.dispose()
+
+    async def database_check(self) -> tuple[str, bool]:
+        """Doctor: can we reach the database, and is its schema current?"""
+        try:
+            current = await self.database.current_revision()
+            head = head_revision()
+            if current != head:
+                # Reachable but not migrated yet: the bot migrates on start, so not a failure.
+                return (
+                    f"database        OK: {self.database.dialect} reachable; schema at "
+                    f"{current or 'none'}, code wants {head} (applied on start or by "
+                    "`orbitdesk db upgrade`)",
+                    True,
+                )
+            totals = await self.store.totals()
+        except Exception as exc:
+            log.debug("database check failed", exc_info=True)
+            return f"database        FAILED: {type(exc).__name__}: {str(exc)[:160]}", False
+        return (
+            f"database        OK: {self.database.dialect}, revision {current}, "
+            f"{totals['schedules']} schedules, {totals['alerts']} alerts",
+            True,
+        )

@@ -35,6 +35,23 @@ class Settings(BaseSettings):
         10.0, ge=0, le=300, description="On SIGTERM, how long commands under way may finish, s."
     )
 
+    # Schedules and alerts
+    max_schedules_per_channel: int = Field(
+        25, ge=1, le=1000, description="Most schedules one channel may hold."
+    )
+    max_alerts_per_channel: int = Field(
+        50, ge=1, le=5000, description="Most price alerts one channel may hold."
+    )
+    schedule_grace_minutes: int = Field(
+        15, ge=0, le=1440, description="Missed slots younger than this post once after downtime."
+    )
+    alert_poll_seconds: int = Field(
+        60, ge=10, le=3600, description="How often alerts are checked while markets are open, s."
+    )
+    alert_rearm_percent: float = Field(
+        0.5, ge=0, le=50, description="How far back past its line a price must go to re-arm, %."
+    )
+
     # Logging
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_format: Literal["plain", "json"] = Field("plain", description="plain or json.")

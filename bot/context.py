@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from bot.market.service import MarketData
     from bot.market.symbols import SymbolResolver
     from bot.registry import CommandSpec, Registry
+    from bot.scheduler import Scheduler
+    from bot.store.repo import Store
 
 
 class Clock(Protocol):
@@ -82,6 +84,8 @@ class Services:
     registry: Registry
     market: MarketData | None = None
     symbols: SymbolResolver | None = None
+    store: Store | None = None  # schedules and alerts (bot.store)
+    scheduler: Scheduler | None = None
     # Feature services added by later modules (store, scheduler, charts ...) by name.
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -46,6 +46,7 @@ async def run_adapters(settings: Settings, *, discord: bool, slack: bool) -> int
         for adapter in adapters:
             await adapter.start()
             log.info("%s adapter connected", adapter.name)
+        app.start_scheduler()  # posts need connected adapters
         await stop.wait()
         log.info("shutting down: finishing commands under way")
         await app.core.drain(timeout=settings.shutdown_grace)

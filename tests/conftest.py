@@ -17,6 +17,9 @@ from bot.config import Settings
 from bot.response import Response
 from tests.fakes.yahoo_server import FakeYahoo
 
+# Database fixtures (SQLite and PostgreSQL) for the store, scheduler and alert tests.
+pytest_plugins = ("tests.store_fixtures",)
+
 # Settings must come from the test, never from a developer's .env or shell.
 for _key in list(os.environ):
     if _key.startswith("ORBITDESK_") and _key != "ORBITDESK_TEST_DATABASE_URL":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -107,6 +108,11 @@ class ExchangeSchedule:
         if i < len(self._sessions) and self._sessions[i] == day:
             return self._session(i)
         return None
+
+    def sessions_from(self, day: date) -> Iterator[tuple[date, Session]]:
+        """Sessions on or after `day`, in order, with their session dates."""
+        for i in range(bisect.bisect_left(self._sessions, day), len(self._sessions)):
+            yield self._sessions[i], self._session(i)
 
     def _session(self, i: int) -> Session:
         return Session(

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 (async) models, sessions, Alembic migrations and query helpers."""

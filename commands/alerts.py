@@ -1,0 +1,202 @@
+"""/alert: tell a channel when a price crosses a line or moves a set percentage."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from bot.alert_rules import alert_state
+from bot.context import Context
+from bot.errors import Forbidden, NotFound, UsageError
+from bot.market.symbols import check_symbol_text
+from bot.registry import Param, command, group
+from bot.response import Card, Field, Response
+from bot.store.models import Alert
+from bot.store.repo import Store
+from bot.text import safe_echo
+from commands.quote_cards import fmt_as_of, fmt_price
+
+alert_group = group("alert", "Price alerts posted into a channel")
+
+Condition = Literal["above", "below", "move"]
+
+
+def parse_level(text: str) -> float:
+    """'160', '$160', '1,250.5' or '5%' -> a positive number."""
+    cleaned = text.strip().replace(",", "").lstrip("$").rstrip("%").strip()
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(f"{text[:20]!r} is not a number") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise ValueError("must be a positive number")
+    return value
+
+
+AlertSymbol = Annotated[
+    str,
+    Param(
+        "a ticker or company name",
+        max_length=40,
+        autocomplete="symbol",
+        parse=check_symbol_text,
+        metavar="symbol",
+    ),
+]
+Level = Annotated[
+    float,
+    Param(
+        "a price for above/below; a percentage for move (5 or 5%)",
+        parse=parse_level,
+        metavar="value",
+    ),
+]
+AlertId = Annotated[int, Param("the alert's number, from alert list", min=1, metavar="id")]
+
+
+def describe_alert(kind: str, threshold: float, symbol: str = "") -> str:
+    """'above 160.00', 'moves 5% from the previous close'."""
+    if kind == "move":
+        return f"moves {threshold:g}% from the previous close"
+    return f"{kind} {fmt_price(threshold, symbol)}"
+
+
+def _store(ctx: Context) -> Store:
+    store = ctx.services.store
+    if store is None:  # pragma: no cover - wiring error, not user input
+        raise RuntimeError("store is not configured")
+    return store
+
+
+def _rearm_text(alert: Alert, band: float) -> str:
+    if alert.kind == "above":
+        return f"re-arms at or below {fmt_price(alert.threshold * (1 - band / 100), alert.symbol)}"
+    if alert.kind == "below":
+        return f"re-arms at or above {fmt_price(alert.threshold * (1 + band / 100), alert.symbol)}"
+    return f"re-arms when the move is back within {max(alert.threshold - band, 0):g}%"
+
+
+@command(
+    "alert add",
+    manage_channel=True,
+    deadline=10,
+    examples=("alert add SPCX above 160", "alert add SPCX below 140", "alert add TSLA move 5%"),
+)
+async def alert_add(
+    ctx: Context, symbol: AlertSymbol, condition: Condition, value: Level
+) -> Response:
+    """Post in this channel when a price goes above or below a level, or moves N% in a day.
+
+    Checked every ALERT_POLL_SECONDS while the symbol's market is open. An alert fires once,
+    then re-arms only after the price has gone back past the line (by ALERT_REARM_PERCENT), so
+    a price hovering at the line does not repeat it.
+    """
+    if condition == "move" and value > 100:
+        raise UsageError("value: a move alert takes a percentage up to 100, e.g. 5 or 5%.")
+    store = _store(ctx)
+    settings = ctx.services.settings
+    limit = settings.max_alerts_per_channel
+    if await store.count_alerts(ctx.platform, ctx.channel.id) >= limit:
+        raise Forbidden(
+            f"This channel already has {limit} alerts, the most allowed "
+            "(ORBITDESK_MAX_ALERTS_PER_CHANNEL). Remove one first: `alert remove <id>`."
+        )
+    [resolution] = await ctx.symbols.resolve([symbol], ctx.market)
+    if resolution.symbol is None:
+        raise NotFound(f"No such symbol: {safe_echo(symbol, 20)}.")
+    batch = await ctx.market.quotes([resolution.symbol])
+    quote = batch.quotes.get(resolution.symbol)
+    if quote is None and resolution.symbol in batch.missing:
+        raise NotFound(f"No such symbol: {safe_echo(symbol, 20)}.")
+    sym = resolution.symbol
+    armed = True
+    if quote is not None:
+        hit, _ = alert_state(condition, value, quote, settings.alert_rearm_percent)
+        armed = not hit  # already past the line: wait for it to come back first
+    row = await store.add_alert(
+        platform=ctx.platform,
+        channel_id=ctx.channel.id,
+        guild_id=ctx.channel.guild_id,
+        created_by=ctx.user.id,
+        symbol=sym,
+        kind=condition,
+        threshold=value,
+        armed=armed,
+        last_price=quote.price if quote else None,
+        fire_count=0,
+        created_at=ctx.now,
+    )
+    what = describe_alert(condition, value, sym)
+    text = f"Alert #{row.id}: {sym} {what}. Checked while its market is open."
+    if quote is not None:
+        text += f" Now {fmt_price(quote.price, sym)} {quote.currency}."
+    if not armed:
+        text += (
+            f" It is already past that line, so the alert waits: it "
+            f"{_rearm_text(row, settings.alert_rearm_percent)} first."
+        )
+    card = Card(title=f"Alert #{row.id} added", description=text)
+    return Response(text=text, cards=(card,), data={"alert": _alert_data(row)})
+
+
+def _alert_data(row: Alert) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "symbol": row.symbol,
+        "kind": row.kind,
+        "threshold": row.threshold,
+        "armed": row.armed,
+        "disabled_reason": row.disabled_reason,
+        "fire_count": row.fire_count,
+    }
+
+
+@command("alert list", examples=("alert list",))
+async def alert_list(ctx: Context) -> Response:
+    """This server's (or channel's) price alerts and whether each is armed."""
+    rows = await _store(ctx).list_alerts(ctx.platform, ctx.channel.id, ctx.channel.guild_id)
+    if not rows:
+        return Response(
+            text="No alerts here yet. Add one: `alert add SPCX above 160`.", data={"alerts": []}
+        )
+    band = ctx.services.settings.alert_rearm_percent
+    fields, lines = [], []
+    for row in rows:
+        if row.disabled_reason:
+            state = f"disabled ({row.disabled_reason})"
+        elif row.armed:
+            state = "armed"
+        else:
+            exchange = ctx.market.calendar.schedule_for(row.symbol)
+            zone = exchange.tz if exchange else "UTC"
+            when = fmt_as_of(row.fired_at, zone) if row.fired_at else "earlier"
+            state = f"fired {when}; {_rearm_text(row, band)}"
+        title = f"#{row.id} · {row.symbol} {describe_alert(row.kind, row.threshold, row.symbol)}"
+        fields.append(Field(title, state, inline=False))
+        lines.append(f"{title}: {state}")
+    card = Card(title="Price alerts", fields=tuple(fields))
+    return Response(
+        text="\n".join(lines), cards=(card,), data={"alerts": [_alert_data(r) for r in rows]}
+    )
+
+
+@command("alert remove", manage_channel=True, examples=("alert remove 4",))
+async def alert_remove(ctx: Context, id: AlertId) -> Response:
+    """Delete a price alert."""
+    store = _store(ctx)
+    row = await store.get_alert(id)
+    scope_ok = (
+        row is not None
+        and row.platform == ctx.platform
+        and (
+            row.guild_id == ctx.channel.guild_id
+            if ctx.channel.guild_id
+            else row.channel_id == ctx.channel.id
+        )
+    )
+    if row is None or not scope_ok:
+        raise NotFound(f"No alert #{id} here; `alert list` shows them.")
+    await store.delete_alert(row.id)
+    return Response(
+        text=f"Removed alert #{row.id} ({row.symbol} {describe_alert(row.kind, row.threshold)}).",
+        data={"removed": row.id},
+    )

@@ -1,0 +1,355 @@
+"""/schedule: price posts into a channel at a clock time, around the open/close, or on an interval."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Annotated, Any
+
+from bot.context import Context
+from bot.errors import Forbidden, NotFound, UpstreamError, UsageError
+from bot.market.calendar import calendar_code
+from bot.market.symbols import check_symbol_text
+from bot.registry import Param, command, group
+from bot.response import Card, Field, Response, Tone
+from bot.schedule_times import (
+    WEEKDAYS,
+    Days,
+    ScheduleTimes,
+    format_local,
+    parse_days,
+    parse_tz,
+    parse_when,
+)
+from bot.store.models import Schedule
+from bot.store.repo import Store
+from bot.text import safe_echo
+
+if TYPE_CHECKING:
+    from bot.scheduler import Scheduler
+
+MAX_SYMBOLS = 10
+_INTERVAL_WORD = re.compile(r"^\d+(?:h\d+m?|h|m|min)$", re.IGNORECASE)
+_CHANNEL_REF = re.compile(r"^<?#?([A-Za-z0-9_-]{1,64})(?:\|[^>]{0,100})?>?$")
+
+schedule_group = group("schedule", "Scheduled price posts into a channel")
+
+Symbols = Annotated[
+    list[str],
+    Param(
+        "1 to 10 tickers or company names, e.g. SPCX AMZN",
+        min_items=1,
+        max_items=MAX_SYMBOLS,
+        max_length=40,
+        autocomplete="symbol",
+        parse=check_symbol_text,
+        metavar="symbol",
+    ),
+]
+At = Annotated[
+    str,
+    Param(
+        "when: a clock time (16:05), open/close with an offset (close+5m, open-15m), "
+        "or an interval while the market is open (every 30m)",
+        max_length=30,
+        metavar="when",
+    ),
+]
+DaysParam = Annotated[
+    Days,
+    Param("weekdays (default), daily, weekends, or e.g. mon,wed,fri", parse=parse_days),
+]
+Zone = Annotated[
+    str | None,
+    Param(
+        "time zone, e.g. Europe/London (default: the exchange's, America/New_York for US)",
+        parse=parse_tz,
+        max_length=64,
+        metavar="zone",
+    ),
+]
+Holidays = Annotated[bool, Param("also post on exchange holidays (clock times only)")]
+ScheduleId = Annotated[int, Param("the schedule's number, from schedule list", min=1, metavar="id")]
+
+
+def parse_channel(text: str) -> str:
+    """A channel mention (<#123>, <#C123|general>) or a bare channel id."""
+    match = _CHANNEL_REF.match(text.strip())
+    if not match:
+        raise ValueError("give a channel mention such as #general, or a channel id")
+    return match.group(1)
+
+
+ChannelRef = Annotated[
+    str | None,
+    Param(
+        "post in this channel instead of the current one", parse=parse_channel, metavar="channel"
+    ),
+]
+
+
+def _store(ctx: Context) -> Store:
+    store = ctx.services.store
+    if store is None:  # pragma: no cover - wiring error, not user input
+        raise RuntimeError("store is not configured")
+    return store
+
+
+def _scheduler(ctx: Context) -> Scheduler:
+    scheduler = ctx.services.scheduler
+    if scheduler is None:  # pragma: no cover - wiring error, not user input
+        raise RuntimeError("scheduler is not configured")
+    return scheduler
+
+
+def channel_label(platform: str, channel_id: str) -> str:
+    """How a channel is named in answers: a mention on chat platforms (mentions never ping)."""
+    return f"<#{channel_id}>" if platform in ("discord", "slack") else channel_id
+
+
+def times_of(ctx: Context, row: Schedule) -> ScheduleTimes:
+    return _scheduler(ctx).times_for(row.at, row.days, row.tz, row.calendar, row.holidays)
+
+
+async def owned_schedule(ctx: Context, schedule_id: int) -> Schedule:
+    """The schedule with this id if it belongs to this workspace/guild (or channel)."""
+    row = await _store(ctx).get_schedule(schedule_id)
+    scope_ok = (
+        row is not None
+        and row.platform == ctx.platform
+        and (
+            row.guild_id == ctx.channel.guild_id
+            if ctx.channel.guild_id
+            else row.channel_id == ctx.channel.id
+        )
+    )
+    if row is None or not scope_ok:
+        raise NotFound(f"No schedule #{schedule_id} here; `schedule list` shows them.")
+    return row
+
+
+def state_of(row: Schedule) -> str:
+    if row.disabled_reason:
+        return f"disabled ({row.disabled_reason}); fix it, then `schedule resume {row.id}`"
+    return "paused" if row.paused else "active"
+
+
+@command(
+    "schedule add",
+    manage_channel=True,
+    deadline=10,
+    examples=(
+        "schedule add SPCX AMZN at:close+5m",
+        "schedule add SPCX at:16:05 days:mon,wed,fri",
+        'schedule add TSLA at:"every 30m"',
+        "schedule add 7203.T at:open+10m",
+        "schedule add AAPL at:09:00 tz:Europe/London holidays:yes",
+    ),
+)
+async def schedule_add(
+    ctx: Context,
+    symbols: Symbols,
+    *,
+    at: At,
+    days: DaysParam = WEEKDAYS,
+    tz: Zone = None,
+    holidays: Holidays = False,
+    channel: ChannelRef = None,
+) -> Response:
+    """Post prices into a channel on a schedule (market-calendar aware).
+
+    `at` is a clock time (16:05), the open or close with an offset (close+5m follows early
+    closes), or an interval while the market is open (every 30m: at the open, then every 30
+    minutes up to the close). No posts on exchange holidays unless holidays:yes (clock times).
+    The time zone defaults to the exchange's; every listing names it.
+    """
+    if at.strip().lower() == "every":
+        # `at:every 30m` typed without quotes: the interval landed among the symbols.
+        interval = next((s for s in symbols if _INTERVAL_WORD.match(s)), None)
+        if interval is None:
+            raise UsageError('at: say how often, e.g. at:"every 30m".')
+        symbols = [s for s in symbols if s is not interval]
+        at = f"every {interval}"
+    try:
+        when = parse_when(at)
+    except ValueError as exc:
+        raise UsageError(f"at: {exc}.") from None
+    if not symbols:
+        raise UsageError("Missing <symbol...>.")
+    store = _store(ctx)
+    target = channel or ctx.channel.id
+    limit = ctx.services.settings.max_schedules_per_channel
+    if await store.count_schedules(ctx.platform, target) >= limit:
+        raise Forbidden(
+            f"This channel already has {limit} schedules, the most allowed "
+            "(ORBITDESK_MAX_SCHEDULES_PER_CHANNEL). Remove one first: `schedule remove <id>`."
+        )
+    resolved, exchange_tz = await _resolve(ctx, symbols)
+    code = calendar_code(resolved[0], exchange_tz)
+    calendar = ctx.market.calendar.schedule_for(resolved[0], exchange_tz) if code else None
+    zone = tz or (calendar.tz if calendar else "UTC")
+    try:
+        times = ScheduleTimes(when=when, days=days, tz=zone, calendar=calendar, holidays=holidays)
+    except ValueError as exc:
+        raise UsageError(f"at: {exc}.") from None
+    next_due = times.next_after(ctx.now)
+    row = await store.add_schedule(
+        platform=ctx.platform,
+        channel_id=target,
+        guild_id=ctx.channel.guild_id,
+        created_by=ctx.user.id,
+        symbols=",".join(resolved),
+        at=str(when),
+        days=str(days),
+        tz=zone,
+        calendar=calendar.code if calendar else None,
+        holidays=holidays,
+        paused=False,
+        next_due=next_due,
+        created_at=ctx.now,
+    )
+    _scheduler(ctx).wake()
+    when_text = times.describe()
+    next_text = format_local(next_due, zone) if next_due else "none in the calendar's range"
+    where = channel_label(ctx.platform, target)
+    text = (
+        f"Schedule #{row.id}: {', '.join(resolved)} in {where}, {when_text}. "
+        f"Next post: {next_text}."
+    )
+    card = Card(
+        title=f"Schedule #{row.id} added",
+        fields=(
+            Field("Symbols", ", ".join(resolved)),
+            Field("Channel", where),
+            Field("When", when_text, inline=False),
+            Field("Next post", next_text),
+        ),
+        footer="schedule list · schedule test <id> · schedule pause|resume|remove <id>",
+    )
+    return Response(
+        text=text,
+        cards=(card,),
+        data={"schedule": _row_data(row, next_text)},
+    )
+
+
+async def _resolve(ctx: Context, symbols: list[str]) -> tuple[list[str], str | None]:
+    """Yahoo symbols for what was typed, checked against Yahoo; and the first one's zone."""
+    resolutions = await ctx.symbols.resolve(symbols, ctx.market)
+    unmatched = [r.text for r in resolutions if r.symbol is None]
+    wanted = list(dict.fromkeys(r.symbol for r in resolutions if r.symbol))
+    batch = await ctx.market.quotes(wanted) if wanted else None
+    missing = [*unmatched, *(batch.missing if batch else ())]
+    if missing:
+        raise NotFound(f"No such symbol: {', '.join(safe_echo(m, 20) for m in missing)}.")
+    first = batch.quotes.get(wanted[0]) if batch else None
+    return wanted, first.exchange_tz if first else None
+
+
+def _row_data(row: Schedule, next_text: str) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "symbols": row.symbol_list,
+        "channel": row.channel_id,
+        "at": row.at,
+        "days": row.days,
+        "tz": row.tz,
+        "calendar": row.calendar,
+        "holidays": row.holidays,
+        "paused": row.paused,
+        "disabled_reason": row.disabled_reason,
+        "next_due": row.next_due.isoformat() if row.next_due else None,
+        "next": next_text,
+    }
+
+
+@command("schedule list", examples=("schedule list",))
+async def schedule_list(ctx: Context) -> Response:
+    """This server's (or channel's) schedules: when, time zone, next post and state."""
+    rows = await _store(ctx).list_schedules(ctx.platform, ctx.channel.id, ctx.channel.guild_id)
+    if not rows:
+        return Response(
+            text="No schedules here yet. Add one: `schedule add SPCX at:close+5m`.",
+            data={"schedules": []},
+        )
+    fields, lines, data = [], [], []
+    for row in rows:
+        times = times_of(ctx, row)
+        active = not row.paused and not row.disabled_reason
+        next_text = format_local(row.next_due, row.tz) if row.next_due and active else "none"
+        value = (
+            f"{times.describe()}\nin {channel_label(row.platform, row.channel_id)} · "
+            f"next: {next_text} · {state_of(row)}"
+        )
+        title = f"#{row.id} · {', '.join(row.symbol_list)}"
+        fields.append(Field(title, value, inline=False))
+        lines.append(f"{title}: {value.replace(chr(10), '; ')}")
+        data.append(_row_data(row, next_text))
+    tone = Tone.WARNING if any(r.disabled_reason for r in rows) else Tone.NEUTRAL
+    card = Card(title="Schedules", fields=tuple(fields), tone=tone)
+    return Response(text="\n".join(lines), cards=(card,), data={"schedules": data})
+
+
+@command("schedule remove", manage_channel=True, examples=("schedule remove 3",))
+async def schedule_remove(ctx: Context, id: ScheduleId) -> Response:
+    """Delete a schedule."""
+    row = await owned_schedule(ctx, id)
+    await _store(ctx).delete_schedule(row.id)
+    return Response(
+        text=f"Removed schedule #{row.id} ({', '.join(row.symbol_list)} at {row.at}).",
+        data={"removed": row.id},
+    )
+
+
+@command("schedule pause", manage_channel=True, examples=("schedule pause 3",))
+async def schedule_pause(ctx: Context, id: ScheduleId) -> Response:
+    """Stop a schedule posting until it is resumed."""
+    row = await owned_schedule(ctx, id)
+    await _store(ctx).update_schedule(row.id, paused=True)
+    return Response(
+        text=f"Paused schedule #{row.id}; `schedule resume {row.id}` starts it again.",
+        data={"paused": row.id},
+    )
+
+
+@command("schedule resume", manage_channel=True, examples=("schedule resume 3",))
+async def schedule_resume(ctx: Context, id: ScheduleId) -> Response:
+    """Start a paused or disabled schedule again (slots missed meanwhile are not posted)."""
+    row = await owned_schedule(ctx, id)
+    next_due = times_of(ctx, row).next_after(ctx.now)
+    await _store(ctx).update_schedule(row.id, paused=False, disabled_reason=None, next_due=next_due)
+    _scheduler(ctx).wake()
+    next_text = format_local(next_due, row.tz) if next_due else "none"
+    return Response(
+        text=f"Resumed schedule #{row.id}. Next post: {next_text}.",
+        data={"resumed": row.id, "next": next_text},
+    )
+
+
+@command("schedule test", manage_channel=True, deadline=30, examples=("schedule test 3",))
+async def schedule_test(ctx: Context, id: ScheduleId) -> Response:
+    """Post a schedule's card now, to check how it looks and that the bot may post there."""
+    row = await owned_schedule(ctx, id)
+    scheduler = _scheduler(ctx)
+    batch = await ctx.market.quotes(row.symbol_list)
+    post = scheduler.build_post(row.id, row.symbol_list, row.tz, ctx.now, batch)
+    if post is None:
+        raise UpstreamError(
+            "unreachable", "No prices came back from Yahoo Finance; try again in a moment."
+        )
+    adapter = ctx.services.extra.get("adapters", {}).get(row.platform)
+    if row.platform == "console" or adapter is None:
+        return post  # the console's "channel" is this answer
+    from bot.adapters.base import PostError
+
+    where = channel_label(row.platform, row.channel_id)
+    try:
+        await adapter.post(row.channel_id, post)
+    except PostError as exc:
+        if exc.permanent:
+            raise Forbidden(f"Could not post in {where}: {exc.message}") from None
+        raise UpstreamError("unreachable", f"Could not post in {where}: {exc.message}") from None
+    return Response(
+        text=f"Posted schedule #{row.id} in {where}.",
+        ephemeral=True,
+        data={"tested": row.id, "post": dict(post.data)},
+    )

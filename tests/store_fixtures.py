@@ -1,0 +1,113 @@
+"""Database fixtures: the same tests on a SQLite file and on a real PostgreSQL.
+
+PostgreSQL comes from ORBITDESK_TEST_DATABASE_URL (CI sets it), else the local default
+postgresql+asyncpg://postgres@127.0.0.1:5432/test. When it cannot be reached the PostgreSQL
+variants skip, saying why. Each test gets a fresh schema (search_path), dropped afterwards, so
+reruns and parallel runs never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.store.db import Database
+from bot.store.repo import Store
+
+DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+_probe: dict[str, str | None] = {}
+
+
+def postgres_url() -> str:
+    return os.environ.get("ORBITDESK_TEST_DATABASE_URL") or DEFAULT_PG_URL
+
+
+async def _reachable(url: str) -> str | None:
+    """None when PostgreSQL answers, else why not."""
+    probe = Database(url)
+    try:
+        async with asyncio.timeout(3):
+            async with probe.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        return None
+    except Exception as exc:
+        return f"{type(exc).__name__}: {str(exc)[:120]}"
+    finally:
+        await probe.dispose()
+
+
+async def require_postgres() -> str:
+    url = postgres_url()
+    if url not in _probe:
+        _probe[url] = await _reachable(url)
+    if _probe[url] is not None:
+        pytest.skip(
+            f"PostgreSQL not reachable at {url} ({_probe[url]}); set ORBITDESK_TEST_DATABASE_URL"
+        )
+    return url
+
+
+class DatabaseFactory:
+    """Opens Database objects on one backend; several may share one database (two 'processes')."""
+
+    def __init__(self, backend: str, tmp_path: Path) -> None:
+        self.backend = backend
+        self.tmp_path = tmp_path
+        self.schema = f"od_test_{uuid.uuid4().hex[:12]}"
+        self.opened: list[Database] = []
+        self.url = ""
+
+    async def setup(self) -> None:
+        if self.backend == "sqlite":
+            self.url = f"sqlite+aiosqlite:///{self.tmp_path / 'orbitdesk.db'}"
+            return
+        self.url = await require_postgres()
+        admin = Database(self.url)
+        async with admin.engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+        await admin.dispose()
+
+    def open(self) -> Database:
+        schema = self.schema if self.backend == "postgres" else None
+        database = Database(self.url, schema=schema)
+        self.opened.append(database)
+        return database
+
+    async def teardown(self) -> None:
+        for database in self.opened:
+            await database.dispose()
+        if self.backend == "postgres" and self.url:
+            admin = Database(self.url)
+            async with admin.engine.begin() as conn:
+                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+            await admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+async def databases(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[DatabaseFactory]:
+    factory = DatabaseFactory(request.param, tmp_path)
+    await factory.setup()
+    try:
+        yield factory
+    finally:
+        await factory.teardown()
+
+
+@pytest.fixture
+async def store(databases: DatabaseFactory) -> Store:
+    database = databases.open()
+    await database.upgrade()
+    return Store(database)
+
+
+StoreOpener = Callable[[], Awaitable[Store]]

@@ -1,0 +1,159 @@
+"""The store on a SQLite file and on PostgreSQL: migrations, round trips, the slot claim."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from bot.__main__ import main
+from bot.app import App
+from bot.store.db import head_revision
+from bot.store.repo import Store
+from tests.conftest import make_settings
+from tests.fakes.yahoo_server import FakeYahoo
+from tests.store_fixtures import DatabaseFactory
+
+NOW = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
+
+
+async def _schedule(store: Store, channel: str = "c1", **extra: object) -> int:
+    values: dict[str, object] = {
+        "platform": "discord",
+        "channel_id": channel,
+        "guild_id": "g1",
+        "created_by": "u1",
+        "symbols": "SPCX,AMZN",
+        "at": "close+5m",
+        "days": "weekdays",
+        "tz": "America/New_York",
+        "calendar": "XNYS",
+        "holidays": False,
+        "paused": False,
+        "next_due": NOW + timedelta(minutes=5),
+        "created_at": NOW,
+        **extra,
+    }
+    row = await store.add_schedule(**values)
+    return row.id
+
+
+async def test_migrations_create_the_tables_and_rerun_cleanly(
+    store: Store, databases: DatabaseFactory
+) -> None:
+    assert await store.db.current_revision() == head_revision()
+    await store.db.upgrade()  # a second start changes nothing
+    assert await store.db.current_revision() == head_revision()
+    async with store.db.engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert {"schedules", "deliveries", "alerts", "alembic_version"} <= tables
+
+
+async def test_times_come_back_as_aware_utc(store: Store) -> None:
+    sid = await _schedule(store, next_due=datetime(2026, 3, 9, 16, 5, tzinfo=UTC))
+    row = await store.get_schedule(sid)
+    assert row is not None
+    assert row.next_due == datetime(2026, 3, 9, 16, 5, tzinfo=UTC)
+    assert row.next_due.tzinfo is not None
+    assert row.symbol_list == ["SPCX", "AMZN"]
+
+
+async def test_due_query_and_scope(store: Store) -> None:
+    due_now = await _schedule(store, next_due=NOW - timedelta(minutes=1))
+    await _schedule(store, next_due=NOW + timedelta(hours=1))
+    await _schedule(store, next_due=NOW - timedelta(minutes=1), paused=True)
+    await _schedule(store, next_due=NOW - timedelta(minutes=1), disabled_reason="gone")
+    await _schedule(store, next_due=NOW - timedelta(minutes=1), platform="slack")
+    due = await store.due_schedules(NOW, ["discord"])
+    assert [d.id for d in due] == [due_now]
+    assert await store.count_schedules("discord", "c1") == 4
+    assert len(await store.list_schedules("discord", "other", "g1")) == 4  # same guild
+    assert await store.list_schedules("discord", "other", None) == []
+
+
+async def test_a_slot_can_be_claimed_only_once(store: Store) -> None:
+    sid = await _schedule(store)
+    due = NOW + timedelta(minutes=5)
+    first = await store.claim_slots([(sid, due)], [], "a", NOW)
+    second = await store.claim_slots([(sid, due)], [], "b", NOW)
+    assert len(first) == 1 and second == []
+    [delivery] = await store.deliveries(sid)
+    assert (delivery.status, delivery.claimed_by, delivery.due_at) == ("claimed", "a", due)
+
+
+async def test_next_due_moves_only_from_the_value_read(store: Store) -> None:
+    sid = await _schedule(store)
+    old = NOW + timedelta(minutes=5)
+    await store.claim_slots([], [(sid, old, old + timedelta(days=1))], "a", NOW)
+    await store.claim_slots([], [(sid, old, old + timedelta(days=7))], "b", NOW)  # stale read
+    row = await store.get_schedule(sid)
+    assert row is not None and row.next_due == old + timedelta(days=1)
+
+
+async def test_alerts_fire_once_until_re_armed(store: Store) -> None:
+    alert = await store.add_alert(
+        platform="slack",
+        channel_id="C1",
+        guild_id="T1",
+        created_by="U1",
+        symbol="SPCX",
+        kind="above",
+        threshold=160.0,
+        armed=True,
+        fire_count=0,
+        created_at=NOW,
+    )
+    assert await store.fire_alert(alert.id, 161.0, NOW)
+    assert not await store.fire_alert(alert.id, 162.0, NOW)  # a second process loses
+    assert await store.set_armed(alert.id, True, 150.0)
+    row = await store.get_alert(alert.id)
+    assert row is not None and row.armed and row.fire_count == 1
+
+
+async def test_deleting_a_schedule_removes_its_deliveries(store: Store) -> None:
+    sid = await _schedule(store)
+    await store.claim_slots([(sid, NOW)], [], "a", NOW)
+    await store.delete_schedule(sid)
+    assert await store.get_schedule(sid) is None
+    assert await store.deliveries(sid) == []
+
+
+def test_cli_db_upgrade_and_current(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ORBITDESK_DATA_DIR", str(tmp_path / "data"))
+    assert main(["db", "current"]) == 1
+    assert "none (empty)" in capsys.readouterr().out
+    assert main(["db", "upgrade"]) == 0
+    assert f"revision {head_revision()}" in capsys.readouterr().out
+    assert (tmp_path / "data" / "orbitdesk.db").is_file()
+    assert main(["db", "current"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+async def test_doctor_reports_the_database(tmp_path: Path, fake_yahoo: FakeYahoo) -> None:
+    fresh = App.build(make_settings(tmp_path / "a", fake_yahoo.base_url))
+    await fresh.start(migrate=False)
+    try:
+        line, ok = await fresh.database_check()
+        assert ok and "schema at none, code wants 0001" in line
+        await fresh.database.upgrade()
+        line, ok = await fresh.database_check()
+        assert ok and line.endswith("OK: sqlite, revision 0001, 0 schedules, 0 alerts")
+        assert fresh.database_check in fresh.services.extra["doctor_checks"]
+    finally:
+        await fresh.close()
+    broken = App.build(
+        make_settings(
+            tmp_path / "b",
+            fake_yahoo.base_url,
+            database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",
+        )
+    )
+    try:
+        line, ok = await broken.database_check()
+        assert not ok and line.startswith("database        FAILED: ")
+    finally:
+        await broken.close()
