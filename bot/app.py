@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+from bot.charts.service import ChartService
 from bot.config import Settings
 from bot.context import Clock, Services, SystemClock
 from bot.core import Core
@@ -55,6 +56,7 @@ class App:
             registry=build_registry(),
             market=market,
             symbols=SymbolResolver(aliases=aliases),
+            charts=ChartService(market=market, calendar=market.calendar, clock=clock),
         )
         core = Core(services=services, deadline=settings.command_timeout)
         return cls(settings=settings, services=services, core=core, market=market)
@@ -63,4 +65,6 @@ class App:
         await self.market.start()
 
     async def close(self) -> None:
+        if self.services.charts is not None:
+            await self.services.charts.close()
         await self.market.close()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from types import ModuleType
 
 from bot.registry import Registry
+from commands import chart, quote
 from commands import help as help_module
-from commands import quote
 
-FEATURES: tuple[ModuleType, ...] = (help_module, quote)
+FEATURES: tuple[ModuleType, ...] = (help_module, quote, chart)
 
 
 def register_all(registry: Registry) -> Registry:
