@@ -85,11 +85,17 @@ async def chart(
     if unmatched:
         await _not_found(ctx, unmatched[0])
     symbols = tuple(dict.fromkeys(r.symbol for r in resolutions if r.symbol))
+    text_for = {r.symbol: r.text for r in resolutions if r.symbol}
+    # Existence first, through the (cached, batched) quote route: Yahoo answers unknown
+    # symbols there with an empty result, while a chart request answers 404, and yfinance
+    # reacts to any 4xx by switching its cookie strategy for every later request.
+    known = await ctx.market.quotes(symbols)
+    if known.missing:
+        await _not_found(ctx, text_for.get(known.missing[0], known.missing[0]))
     request = ChartRequest(symbols=symbols, range=range, kind=type, theme=theme)
     try:
         built = await service.chart(request)
     except ChartDataError as exc:
-        text_for = {r.symbol: r.text for r in resolutions if r.symbol}
         shown = text_for.get(exc.symbol, exc.symbol)
         if isinstance(exc.error, NoBarsError):
             raise NotFound(

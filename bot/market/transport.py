@@ -81,6 +81,13 @@ class YahooSession(curl_requests.Session):  # type: ignore[misc]
         if not isinstance(timeout, int | float) or timeout <= 0 or timeout > self.timeout_cap:
             kwargs["timeout"] = self.timeout_cap
         self.stats.record_request(endpoint_of(url))
+        if self.base_url and kwargs.get("cookies") is None:
+            # Send what Yahoo's own host would get: the .yahoo.com cookies. Without this, a
+            # cookie yfinance reloads from its cache (after it clears the jar when switching
+            # cookie strategy on any HTTP error) would never reach the mirror.
+            yahoo = {c.name: c.value for c in self.cookies.jar if c.domain.endswith("yahoo.com")}
+            if yahoo:
+                kwargs["cookies"] = yahoo
         response = super().request(method, self.rewrite(url), *args, **kwargs)
         if self.base_url and urlsplit(url).hostname == "fc.yahoo.com":
             self._mirror_cookies(response)

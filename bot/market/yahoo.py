@@ -271,12 +271,9 @@ class YahooClient:
         """Bars for a symbol over a Yahoo range ("1d", "5d", "1mo", ..., "max")."""
         ticker = yf.Ticker(symbol, session=self.session)
         try:
+            # No raise_errors=True (deprecated): configure_yfinance already makes it raise.
             frame = ticker.history(
-                period=period,
-                interval=interval,
-                prepost=prepost,
-                auto_adjust=False,
-                raise_errors=True,
+                period=period, interval=interval, prepost=prepost, auto_adjust=False
             )
         except YFPricesMissingError as exc:  # the symbol exists (its 404 raises elsewhere)
             raise NoBarsError(f"Yahoo has no {period} data for {symbol}.") from exc
