@@ -10,6 +10,7 @@ from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
 
+from bot.charts.service import ChartService
 from bot.config import Settings
 from bot.context import Clock, Services, SystemClock
 from bot.core import Core
@@ -74,6 +75,7 @@ class App:
             market=market,
             symbols=SymbolResolver(aliases=aliases),
             store=store,
+            charts=ChartService(market=market, calendar=market.calendar, clock=clock),
         )
         scheduler = Scheduler(
             store=store,
@@ -128,6 +130,8 @@ class App:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._scheduler_task
             self._scheduler_task = None
+        if self.services.charts is not None:
+            await self.services.charts.close()
         await self.market.close()
         await self.database.dispose()
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from bot.charts.service import ChartService
     from bot.config import Settings
     from bot.market.service import MarketData
     from bot.market.symbols import SymbolResolver
@@ -86,6 +87,7 @@ class Services:
     symbols: SymbolResolver | None = None
     store: Store | None = None  # schedules and alerts (bot.store)
     scheduler: Scheduler | None = None
+    charts: ChartService | None = None
     # Feature services added by later modules (store, scheduler, charts ...) by name.
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 from types import ModuleType
 
 from bot.registry import Registry
-from commands import acquisitions, alerts, orbital, quote, schedule
+from commands import acquisitions, alerts, chart, orbital, quote, schedule
 from commands import help as help_module
 
-FEATURES: tuple[ModuleType, ...] = (help_module, quote, acquisitions, orbital, schedule, alerts)
+FEATURES: tuple[ModuleType, ...] = (
+    help_module,
+    quote,
+    chart,
+    acquisitions,
+    orbital,
+    schedule,
+    alerts,
+)
 
 
 def register_all(registry: Registry) -> Registry:

@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 from bot.config import Settings
 from bot.context import Channel, Invocation, ManualClock, Services, User
 from bot.core import Core
-from bot.errors import UpstreamError
+from bot.errors import UpstreamError, UsageError
+from bot.params import bind_text
 from bot.registry import Param, Registry, build_spec, group
 from bot.response import Response
 from commands import build_registry
+from tests.conftest import Chat
 
 
 async def echo(ctx: object, words: Annotated[list[str], Param("words")]) -> Response:
@@ -143,22 +145,32 @@ async def test_arbitrary_text_never_raises_out_of_dispatch(text: str) -> None:
         assert answer.kind != "error", answer.text
 
 
-@settings(max_examples=200, deadline=None)
-@given(words=st.lists(st.text(max_size=50), max_size=12))
-async def test_arbitrary_words_through_the_real_registry_never_raise(words: list[str]) -> None:
-    from datetime import UTC, datetime
+_REAL_REGISTRY = build_registry()
 
-    services = Services(
-        settings=Settings(_env_file=None),  # type: ignore[call-arg]
-        clock=ManualClock(datetime(2026, 11, 24, tzinfo=UTC)),
-        registry=build_registry(),
-    )
-    core = Core(services=services)
-    for name in ("help", "quote-less", *services.registry.top_level_names()):
-        if name == "quote":
-            continue  # needs the market service; covered with the fake Yahoo
-        answer = await core.dispatch(Invocation(text=" ".join([name, *words])))
-        assert answer.kind != "error", answer.text
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.text(max_size=50), max_size=12))
+def test_arbitrary_words_bind_or_give_usage_for_every_real_command(words: list[str]) -> None:
+    """Every real command's parameters take any words without raising anything but UsageError."""
+    for spec in _REAL_REGISTRY.commands.values():
+        try:
+            bind_text(spec, words)
+        except UsageError as exc:
+            assert exc.message  # a message for the user, never empty
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.sampled_from(sorted(" ".join(p) for p in _REAL_REGISTRY.commands)),
+    words=st.lists(st.text(max_size=30), max_size=6),
+)
+async def test_arbitrary_text_through_the_real_app_never_breaks(
+    chat: Chat, name: str, words: list[str]
+) -> None:
+    answer = await chat(" ".join([name, *words]))
+    assert answer.kind != "error", answer.text
 
 
 async def test_drain_waits_for_commands_under_way_then_refuses_new_ones() -> None:

@@ -174,3 +174,20 @@ async def test_cache_lifetime_follows_the_market_session(tmp_path: Path) -> None
     assert cal.ttl("BTC-USD", "UTC", "CRYPTOCURRENCY", thanksgiving) == 30.0
     tokyo_morning = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 10:00 JST, trading
     assert cal.ttl("7203.T", "Asia/Tokyo", "EQUITY", tokyo_morning) == OPEN_TTL
+
+
+async def test_chart_fallback_reports_the_market_state(
+    tmp_path: Path, fake_yahoo: FakeYahoo
+) -> None:
+    """The fallback reads the chart's current trading periods: open at 11:00 on a session."""
+    tuesday_11am = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # 11:00 New York
+    fake_yahoo.now = tuesday_11am
+    app = App.build(make_settings(tmp_path, fake_yahoo.base_url), clock=ManualClock(tuesday_11am))
+    await app.start()
+    try:
+        fake_yahoo.fail("quote", "500")
+        answer = await app.core.dispatch(invocation("quote MSFT"))
+    finally:
+        await app.close()
+    assert answer.data["quotes"][0]["route"] == "chart"
+    assert answer.data["quotes"][0]["market_state"] == "open"

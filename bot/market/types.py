@@ -136,3 +136,7 @@ class History:
     sessions: Sequence[tuple[datetime, datetime]] = ()
     fetched_at: datetime | None = None
     source: str = "Yahoo Finance"
+    # The close before the range's first bar (Yahoo's previousClose for intraday ranges,
+    # chartPreviousClose otherwise), and the time of the latest regular-market price.
+    previous_close: float | None = None
+    as_of: datetime | None = None

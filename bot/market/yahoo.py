@@ -21,6 +21,7 @@ from yfinance.data import YfData
 from yfinance.exceptions import (
     YFException,
     YFInvalidPeriodError,
+    YFPricesMissingError,
     YFRateLimitError,
     YFTickerMissingError,
 )
@@ -85,6 +86,17 @@ def classify(exc: BaseException) -> UpstreamError:
     return UpstreamError("bad_answer", f"Yahoo request failed ({type(exc).__name__}).")
 
 
+class NoBarsError(UpstreamError):
+    """Yahoo knows the symbol but has no bars in the range asked for (a weekend, a new listing).
+
+    Its reason stays "not_found" for callers that only look at the reason; commands that can
+    say something better ("no data for that range") catch this subclass first.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__("not_found", message)
+
+
 def _num(value: Any) -> float | None:
     if isinstance(value, dict):  # formatted=true style {"raw": 1.2, "fmt": "1.20"}
         value = value.get("raw")
@@ -94,6 +106,8 @@ def _num(value: Any) -> float | None:
 
 
 def _ts(value: Any) -> datetime | None:
+    if isinstance(value, datetime):  # yfinance's history_metadata turns epochs into Timestamps
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     number = _num(value)
     return datetime.fromtimestamp(number, UTC) if number else None
 
@@ -256,10 +270,16 @@ class YahooClient:
     ) -> History:
         """Bars for a symbol over a Yahoo range ("1d", "5d", "1mo", ..., "max")."""
         ticker = yf.Ticker(symbol, session=self.session)
-        frame = ticker.history(period=period, interval=interval, prepost=prepost, auto_adjust=False)
+        try:
+            # No raise_errors=True (deprecated): configure_yfinance already makes it raise.
+            frame = ticker.history(
+                period=period, interval=interval, prepost=prepost, auto_adjust=False
+            )
+        except YFPricesMissingError as exc:  # the symbol exists (its 404 raises elsewhere)
+            raise NoBarsError(f"Yahoo has no {period} data for {symbol}.") from exc
         meta = ticker.history_metadata or {}
         if frame is None or frame.empty:
-            raise UpstreamError("not_found", f"Yahoo has no {period} data for {symbol}.")
+            raise NoBarsError(f"Yahoo has no {period} data for {symbol}.")
         bars = []
         for stamp, row in frame.iterrows():
             close = float(row["Close"])
@@ -286,26 +306,42 @@ class YahooClient:
             bars=tuple(bars),
             sessions=tuple(_regular_sessions(meta)),
             fetched_at=now,
+            previous_close=_num(meta.get("previousClose")) or _num(meta.get("chartPreviousClose")),
+            as_of=_ts(meta.get("regularMarketTime")),
         )
 
 
 def _state_from_periods(meta: dict[str, Any], now: datetime) -> MarketState:
+    """Market state from the chart meta's current trading periods (pre, regular, post)."""
     periods = meta.get("currentTradingPeriod") or {}
-    stamp = now.timestamp()
-    for key, state in (("pre", MarketState.PRE), ("regular", MarketState.OPEN)):
+    for key, state in (
+        ("pre", MarketState.PRE),
+        ("regular", MarketState.OPEN),
+        ("post", MarketState.POST),
+    ):
         period = periods.get(key) or {}
-        start, end = _num(period.get("start")), _num(period.get("end"))
-        if start and end and start <= stamp < end:
+        # yfinance's history_metadata holds these as Timestamps; raw Yahoo JSON as epochs.
+        start, end = _ts(period.get("start")), _ts(period.get("end"))
+        if start and end and start <= now < end:
             return state
-    post = periods.get("post") or {}
-    start, end = _num(post.get("start")), _num(post.get("end"))
-    if start and end and start <= stamp < end:
-        return MarketState.POST
     return MarketState.CLOSED
 
 
 def _regular_sessions(meta: dict[str, Any]) -> list[tuple[datetime, datetime]]:
     periods = meta.get("tradingPeriods")
+    if isinstance(periods, pd.DataFrame):
+        # yfinance's history_metadata holds tradingPeriods as a frame with one row per day
+        # (start/end, plus pre_*/post_* with prepost), not as Yahoo's raw lists.
+        if not {"start", "end"} <= set(periods.columns):
+            return []
+        return [
+            (
+                pd.Timestamp(s).to_pydatetime().astimezone(UTC),
+                pd.Timestamp(e).to_pydatetime().astimezone(UTC),
+            )
+            for s, e in zip(periods["start"], periods["end"], strict=True)
+            if pd.notna(s) and pd.notna(e)
+        ]
     if isinstance(periods, dict):
         periods = periods.get("regular")
     out = []

@@ -1,0 +1,1 @@
+"""Price charts: pure rendering (render.py) and the cached, off-loop service (service.py)."""
