@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench lint format venv clean
+.PHONY: run test bench lint format venv clean image-test
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "OrbitDesk needs Python 3.11+"'
@@ -26,6 +26,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+# Build the Docker image and prove it runs (docker, or podman on a local Debian base).
+image-test: $(STAMP)
+	bash deploy/smoke-test.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot commands tests bench

@@ -77,6 +77,7 @@ class App:
             store=store,
             charts=ChartService(market=market, calendar=market.calendar, clock=clock),
         )
+        metrics = Metrics(market)
         scheduler = Scheduler(
             store=store,
             market=market,
@@ -89,11 +90,11 @@ class App:
                 alert_poll=timedelta(seconds=settings.alert_poll_seconds),
                 alert_rearm_percent=settings.alert_rearm_percent,
             ),
+            on_post=metrics.post_result,
         )
         services.scheduler = scheduler
         knowledge.install(services)  # deal book and orbital claims: validated once, here
         core = Core(services=services, deadline=settings.command_timeout)
-        metrics = Metrics(market)
         core.listeners.append(metrics.on_dispatch)
         app = cls(
             settings=settings,

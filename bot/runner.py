@@ -39,6 +39,7 @@ async def run_adapters(settings: Settings, *, discord: bool, slack: bool) -> int
     app.services.extra["adapters"] = {a.name: a for a in adapters}
     http = HttpServer(settings.http_host, settings.http_port, app.metrics)
     http.checks.extend(_ready_check(a) for a in adapters)
+    http.checks.append(_database_check(app))
     app.services.extra["http"] = http
     try:
         await app.start()
@@ -59,6 +60,13 @@ async def run_adapters(settings: Settings, *, discord: bool, slack: bool) -> int
         await http.stop()
         await app.close()
     return 0
+
+
+def _database_check(app: App) -> Callable[[], Awaitable[tuple[str, bool]]]:
+    async def check() -> tuple[str, bool]:
+        return "database", await app.database.ping()
+
+    return check
 
 
 def _ready_check(adapter: ChatAdapter) -> Callable[[], Awaitable[tuple[str, bool]]]:

@@ -94,6 +94,7 @@ class Scheduler:
         adapters: AdapterSource,
         config: SchedulerConfig | None = None,
         instance: str | None = None,
+        on_post: Callable[[str, str], None] | None = None,
     ) -> None:
         self.store = store
         self.market = market
@@ -102,6 +103,8 @@ class Scheduler:
         self.adapters = adapters
         self.config = config or SchedulerConfig()
         self.instance = instance or uuid.uuid4().hex[:16]
+        # (platform, "sent" | "failed") after every post attempt; metrics listen here.
+        self.on_post = on_post or (lambda platform, result: None)
         self._next_alert_check: datetime | None = None
         self._next_prune: datetime | None = None
         self._wake = asyncio.Event()
@@ -271,6 +274,7 @@ class Scheduler:
                         adapter.post(claim.channel_id, response), self.config.post_timeout
                     )
                 except PostError as exc:
+                    self.on_post(claim.platform, "failed")
                     if exc.permanent:
                         reason = f"{exc.reason}: {exc.message}"
                         await self.store.disable_schedule(claim.schedule_id, reason)
@@ -279,10 +283,13 @@ class Scheduler:
                         return Outcome(claim.delivery_id, "failed", reason)
                     return self._transient(claim, now, f"{exc.reason}: {exc.message}")
                 except TimeoutError:
+                    self.on_post(claim.platform, "failed")
                     return self._transient(claim, now, "post timed out")
                 except Exception as exc:  # an adapter bug must not stop other posts
+                    self.on_post(claim.platform, "failed")
                     log.exception("posting schedule #%d failed", claim.schedule_id)
                     return self._transient(claim, now, f"error: {type(exc).__name__}")
+            self.on_post(claim.platform, "sent")
             return Outcome(claim.delivery_id, "posted")
 
         outcomes = await asyncio.gather(*(one(c) for c in claims))
@@ -369,13 +376,16 @@ class Scheduler:
             await asyncio.wait_for(
                 adapter.post(alert.channel_id, response), self.config.post_timeout
             )
+            self.on_post(alert.platform, "sent")
         except PostError as exc:
+            self.on_post(alert.platform, "failed")
             if exc.permanent:
                 await self.store.disable_alert(alert.id, f"{exc.reason}: {exc.message}")
                 log.warning("alert #%d disabled: %s", alert.id, exc.message)
             else:  # re-arm, so the next poll tries again
                 await self.store.set_armed(alert.id, True, quote.price)
         except Exception:
+            self.on_post(alert.platform, "failed")
             log.exception("posting alert #%d failed", alert.id)
             await self.store.set_armed(alert.id, True, quote.price)
 

@@ -274,6 +274,9 @@ async def test_permission_failure_disables_the_schedule_and_list_says_why(
     assert resumed.text == "Resumed schedule #1. Next post: Fri Nov 27 13:05 EST."
     await tick(app.scheduler, clock, utc(2026, 11, 27, 18, 5))
     assert len(platform.posts) == 1
+    metrics = app.metrics.render().decode()
+    assert 'orbitdesk_scheduled_posts_total{platform="console",result="failed"} 1.0' in metrics
+    assert 'orbitdesk_scheduled_posts_total{platform="console",result="sent"} 1.0' in metrics
 
 
 async def test_finished_deliveries_are_pruned_after_a_week(

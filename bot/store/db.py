@@ -92,6 +92,16 @@ class Database:
                 lambda sync: MigrationContext.configure(sync).get_current_revision()
             )
 
+    async def ping(self) -> bool:
+        """True when the database answers a trivial query (for /healthz)."""
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            log.warning("database ping failed", exc_info=True)
+            return False
+        return True
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
