@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.market.types import ExtendedPrice, Quote
@@ -91,8 +92,13 @@ def stale_note(quote: Quote, reason: str | None) -> str:
     return f"⚠ Cached price: {why}. Last fetched {fetched}."
 
 
+@lru_cache(maxsize=4096)
 def quote_card(quote: Quote, stale_reason: str | None = None) -> Card:
-    """The full /quote card for one symbol."""
+    """The full /quote card for one symbol.
+
+    Memoised: the market cache hands out the same Quote object until it refreshes, so a burst
+    of questions about one symbol formats it once (Quote and Card are frozen).
+    """
     sym = quote.symbol
     fields = [
         Field("Price", f"{fmt_price(quote.price, sym)} {quote.currency}".strip()),
@@ -130,8 +136,9 @@ def quote_card(quote: Quote, stale_reason: str | None = None) -> Card:
     )
 
 
+@lru_cache(maxsize=4096)
 def quote_line(quote: Quote) -> str:
-    """One line of text for a quote: the fallback and the row of a scheduled post."""
+    """One line of text for a quote: the fallback and the row of a scheduled post (memoised)."""
     line = (
         f"{quote.symbol}  {fmt_price(quote.price, quote.symbol)} {quote.currency}  "
         f"{fmt_change(quote.change, quote.change_pct, quote.symbol, quote.price)}  {quote.market_state.value}"

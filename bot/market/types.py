@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 
@@ -70,24 +71,30 @@ class Quote:
         return replace(self, stale=True)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready values (built field by field: dataclasses.asdict deep-copies, slowly)."""
-        out = {name: getattr(self, name) for name in _QUOTE_FIELDS}
-        out["as_of"] = self.as_of.isoformat()
-        out["fetched_at"] = self.fetched_at.isoformat() if self.fetched_at else None
-        out["market_state"] = self.market_state.value
-        for key in ("pre_market", "post_market"):
-            ext = getattr(self, key)
-            if ext is not None:
-                out[key] = {
-                    "price": ext.price,
-                    "change": ext.change,
-                    "change_pct": ext.change_pct,
-                    "time": ext.time.isoformat() if ext.time else None,
-                }
-        return out
+        """JSON-ready values: a fresh dict each call, built once per Quote (frozen) and copied."""
+        return dict(_quote_dict(self))
 
 
 _QUOTE_FIELDS = tuple(f.name for f in fields(Quote))
+
+
+@lru_cache(maxsize=4096)
+def _quote_dict(quote: Quote) -> dict[str, Any]:
+    """Quote.to_dict's values, built once per Quote (dataclasses.asdict deep-copies, slowly)."""
+    out = {name: getattr(quote, name) for name in _QUOTE_FIELDS}
+    out["as_of"] = quote.as_of.isoformat()
+    out["fetched_at"] = quote.fetched_at.isoformat() if quote.fetched_at else None
+    out["market_state"] = quote.market_state.value
+    for key in ("pre_market", "post_market"):
+        ext = getattr(quote, key)
+        if ext is not None:
+            out[key] = {
+                "price": ext.price,
+                "change": ext.change,
+                "change_pct": ext.change_pct,
+                "time": ext.time.isoformat() if ext.time else None,
+            }
+    return out
 
 
 @dataclass(frozen=True, slots=True)
