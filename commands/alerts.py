@@ -11,8 +11,8 @@ from bot.market.symbols import check_symbol_text
 from bot.registry import Param, command, group
 from bot.response import Card, Field, Response
 from bot.store.models import Alert
-from bot.store.repo import Store
 from bot.text import safe_echo
+from commands.channel_rows import belongs_here, store_of
 from commands.quote_cards import fmt_as_of, fmt_price
 
 alert_group = group("alert", "Price alerts posted into a channel")
@@ -60,13 +60,6 @@ def describe_alert(kind: str, threshold: float, symbol: str = "") -> str:
     return f"{kind} {fmt_price(threshold, symbol)}"
 
 
-def _store(ctx: Context) -> Store:
-    store = ctx.services.store
-    if store is None:  # pragma: no cover - wiring error, not user input
-        raise RuntimeError("store is not configured")
-    return store
-
-
 def _rearm_text(alert: Alert, band: float) -> str:
     if alert.kind == "above":
         return f"re-arms at or below {fmt_price(alert.threshold * (1 - band / 100), alert.symbol)}"
@@ -92,7 +85,7 @@ async def alert_add(
     """
     if condition == "move" and value > 100:
         raise UsageError("value: a move alert takes a percentage up to 100, e.g. 5 or 5%.")
-    store = _store(ctx)
+    store = store_of(ctx)
     settings = ctx.services.settings
     limit = settings.max_alerts_per_channel
     if await store.count_alerts(ctx.platform, ctx.channel.id) >= limit:
@@ -153,7 +146,7 @@ def _alert_data(row: Alert) -> dict[str, Any]:
 @command("alert list", examples=("alert list",))
 async def alert_list(ctx: Context) -> Response:
     """This server's (or channel's) price alerts and whether each is armed."""
-    rows = await _store(ctx).list_alerts(ctx.platform, ctx.channel.id, ctx.channel.guild_id)
+    rows = await store_of(ctx).list_alerts(ctx.platform, ctx.channel.id, ctx.channel.guild_id)
     if not rows:
         return Response(
             text="No alerts here yet. Add one: `alert add SPCX above 160`.", data={"alerts": []}
@@ -182,18 +175,9 @@ async def alert_list(ctx: Context) -> Response:
 @command("alert remove", manage_channel=True, examples=("alert remove 4",))
 async def alert_remove(ctx: Context, id: AlertId) -> Response:
     """Delete a price alert."""
-    store = _store(ctx)
+    store = store_of(ctx)
     row = await store.get_alert(id)
-    scope_ok = (
-        row is not None
-        and row.platform == ctx.platform
-        and (
-            row.guild_id == ctx.channel.guild_id
-            if ctx.channel.guild_id
-            else row.channel_id == ctx.channel.id
-        )
-    )
-    if row is None or not scope_ok:
+    if row is None or not belongs_here(ctx, row):
         raise NotFound(f"No alert #{id} here; `alert list` shows them.")
     await store.delete_alert(row.id)
     return Response(
