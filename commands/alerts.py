@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from bot.alert_rules import alert_state
@@ -20,16 +21,29 @@ alert_group = group("alert", "Price alerts posted into a channel")
 Condition = Literal["above", "below", "move"]
 
 
+_GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+
+
+class Percent(float):
+    """A level typed with a % sign: right for `move`, a mistake for `above`/`below`."""
+
+
 def parse_level(text: str) -> float:
-    """'160', '$160', '1,250.5' or '5%' -> a positive number."""
-    cleaned = text.strip().replace(",", "").lstrip("$").rstrip("%").strip()
+    """'160', '$160', '1,250.5' or '5%' -> a positive number ('5%' as a Percent)."""
+    stripped = text.strip()
+    cleaned = stripped.lstrip("$").rstrip("%").strip()
+    if "," in cleaned:
+        if not _GROUPED.match(cleaned):
+            # "160,5" is a decimal comma, not 1,605: refuse rather than guess.
+            raise ValueError(f"{text[:20]!r}: use a dot for decimals, e.g. 160.5")
+        cleaned = cleaned.replace(",", "")
     try:
         value = float(cleaned)
     except ValueError:
         raise ValueError(f"{text[:20]!r} is not a number") from None
     if not value > 0 or value != value or value == float("inf"):
         raise ValueError("must be a positive number")
-    return value
+    return Percent(value) if stripped.endswith("%") else value
 
 
 AlertSymbol = Annotated[
@@ -85,6 +99,12 @@ async def alert_add(
     """
     if condition == "move" and value > 100:
         raise UsageError("value: a move alert takes a percentage up to 100, e.g. 5 or 5%.")
+    if condition != "move" and isinstance(value, Percent):
+        raise UsageError(
+            f"value: {condition} takes a price, not a percentage; "
+            f"for a {value:g}% move use `alert add {symbol} move {value:g}%`."
+        )
+    value = float(value)
     store = store_of(ctx)
     settings = ctx.services.settings
     limit = settings.max_alerts_per_channel
@@ -121,7 +141,10 @@ async def alert_add(
     what = describe_alert(condition, value, sym)
     text = f"Alert #{row.id}: {sym} {what}. Checked while its market is open."
     if quote is not None:
-        text += f" Now {fmt_price(quote.price, sym)} {quote.currency}."
+        text += (
+            f" Now {fmt_price(quote.price, sym)} {quote.currency} (Yahoo Finance, as of "
+            f"{fmt_as_of(quote.as_of, quote.exchange_tz)})."
+        )
     if not armed:
         text += (
             f" It is already past that line, so the alert waits: it "
@@ -158,6 +181,8 @@ async def alert_list(ctx: Context) -> Response:
             state = f"disabled ({row.disabled_reason})"
         elif row.armed:
             state = "armed"
+        elif not row.fire_count:
+            state = f"not armed yet: already past the line when added; {_rearm_text(row, band)}"
         else:
             exchange = ctx.market.calendar.schedule_for(row.symbol)
             zone = exchange.tz if exchange else "UTC"

@@ -173,7 +173,8 @@ async def test_per_channel_limits_give_a_clear_message(
 async def test_alert_add_list_remove(chat: Chat) -> None:
     added = await chat("alert add SPCX above 160")
     assert added.text == (
-        "Alert #1: SPCX above 160.00. Checked while its market is open. Now 153.20 USD."
+        "Alert #1: SPCX above 160.00. Checked while its market is open. "
+        "Now 153.20 USD (Yahoo Finance, as of Nov 24 16:00 EST)."
     )
     past = await chat("alert add spacex above 150")
     assert past.text.endswith(
@@ -193,7 +194,9 @@ async def test_alert_add_list_remove(chat: Chat) -> None:
     listing = await chat("alert list")
     assert listing.text.splitlines() == [
         "#1 · SPCX above 160.00: armed",
-        "#2 · SPCX above 150.00: fired earlier; re-arms at or below 149.25",
+        # It never fired: it was past its line when added (this used to say "fired earlier").
+        "#2 · SPCX above 150.00: not armed yet: already past the line when added; "
+        "re-arms at or below 149.25",
         "#3 · TSLA moves 5% from the previous close: armed",
     ]
     assert (await chat("alert remove 2")).text == "Removed alert #2 (SPCX above 150.00)."
@@ -208,10 +211,18 @@ async def test_alert_bad_input(chat: Chat) -> None:
         "alert add SPCX move 150%": "value: a move alert takes a percentage up to 100, e.g. 5 "
         "or 5%.",
         "alert add SPCX above": "Missing <value>.",
+        # A percentage is a move, not a price level (it used to be taken as $5).
+        "alert add SPCX above 5%": "value: above takes a price, not a percentage; for a 5% "
+        "move use `alert add SPCX move 5%`.",
+        # A decimal comma is refused, not read as thousands (it used to mean 1,605).
+        "alert add SPCX below 160,5": "value: '160,5': use a dot for decimals, e.g. 160.5",
     }
     for text, message in cases.items():
         answer: Response = await chat(text)
         assert answer.kind == "usage", text
         assert answer.data["message"] == message, text
     assert (await chat("alert add ZZZZQ above 5")).text == "No such symbol: ZZZZQ."
+    grouped = await chat("alert add SPCX above 1,250.5")
+    assert grouped.data["alert"]["threshold"] == 1250.5
+    assert (await chat("alert remove 1")).kind == "ok"
     assert (await chat("alert list")).data["alerts"] == []
