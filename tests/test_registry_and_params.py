@@ -55,7 +55,7 @@ def test_spec_reads_the_signature() -> None:
     assert SPEC.param("theme").choices == ("dark", "light")  # type: ignore[union-attr]
     assert SPEC.usage == (
         "chart <symbol> [1d|5d|1y] [<compare...>] [theme=dark|light] [days=<days>] "
-        "[scale=<scale>] [volume=<volume>]"
+        "[scale=<scale>] [volume=yes|no]"
     )
 
 

@@ -84,7 +84,7 @@ async def test_bad_input_names_the_parameter_and_stores_nothing(chat: Chat) -> N
         answer = await chat(text)
         assert answer.kind == "usage", text
         assert answer.data["message"] == message, text
-        assert answer.text.endswith("[holidays=<holidays>] [channel=<channel>]")
+        assert answer.text.endswith("[holidays=yes|no] [channel=<channel>]")
     unknown = await chat("schedule add ZZZZQ at:16:05")
     assert unknown.kind == "not_found" and unknown.text == "No such symbol: ZZZZQ."
     assert (await chat("schedule list")).data["schedules"] == []
