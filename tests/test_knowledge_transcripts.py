@@ -192,7 +192,10 @@ async def test_radiator_shows_inputs_sources_formula_and_result(chat: Chat) -> N
         ("orbital solar power=40kg", "power: 'kg' is not a unit of power"),
         ("orbital solar", "power: give either power="),
         ("orbital launch", "Missing mass="),
-        ("orbital orbit altitude=-5km", "altitude: must be more than 0"),
+        ("orbital orbit altitude=-5km", "altitude: must be at least 100 km"),
+        # A bare number is in metres: 550 m used to give an 84.5-minute "orbit".
+        ("orbital orbit altitude=550", "altitude: must be at least 100 km"),
+        ("orbital solar power=40MW area=16km2", "power: give power= or area=, not both."),
         ("orbital learning rate=150%", "rate: must be at most"),
         ("orbital launch mass=1t pue=0.5", "pue: must be at least 1"),
         ("orbital radiator temp=-150C power=1MW", "temp: at this temperature the plate absorbs"),
@@ -242,6 +245,26 @@ async def test_datacenter_sizing_adds_up_and_compares_with_the_ground(chat: Chat
     assert r["terrestrial_per_kwh"] == pytest.approx(0.0977 * 1.56)
     assert "vs" in answer.cards[0].title
     assert_fits_chat_limits(answer)
+
+
+async def test_calculator_help_names_the_unit_of_a_bare_number(chat: Chat) -> None:
+    # The link's help used to show tx_power=<40MW> and wavelength=<550km>.
+    link = await chat("help orbital link")
+    assert (
+        "[tx_power=<5W>]" in link.cards[0].title and "[wavelength=<1.55um>]" in link.cards[0].title
+    )
+    lines = {f.name: f.value for f in link.cards[0].fields}
+    assert lines["distance=<1000km>"] == "distance between the satellites; a bare number is in m"
+    orbit = {f.name: f.value for f in (await chat("help orbital orbit")).cards[0].fields}
+    assert orbit["altitude=<550km>"] == "altitude; a bare number is in m; default 550 km"
+
+
+async def test_calculator_titles_and_zero_results_read_well(chat: Chat) -> None:
+    far = await chat("orbital orbit altitude=100000km")
+    assert far.cards[0].title == "Orbit at 100,000 km: 5,755 min, 98.1% sunlit"  # was 5754.9
+    reached = await chat("orbital learning target=5000$/kg")
+    rows = {f.name: f.value for f in reached.cards[0].fields}
+    assert rows["Still to launch"] == "0 kg"  # was "0 g"
 
 
 async def test_help_lists_the_new_commands(chat: Chat) -> None:
