@@ -73,9 +73,14 @@ async def acquisitions(
     book = deal_book(ctx)
     words: list[str] = []
     for word in company or []:
-        if year is None and _YEAR.match(word):
+        if _YEAR.match(word) and year is not None:
+            # A second year used to be searched for as a company name ("for '2024'").
+            raise UsageError(f"year was given more than once ({year} and {word}).")
+        if _MONEY_WORD.match(word) and min_value is not None:
+            raise UsageError(f"min_value was given more than once ({min_value.text} and {word}).")
+        if _YEAR.match(word):
             year = int(word)
-        elif min_value is None and _MONEY_WORD.match(word):
+        elif _MONEY_WORD.match(word):
             try:
                 min_value = u.parser(u.MONEY, minimum=0)(word)
             except ValueError as exc:

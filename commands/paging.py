@@ -30,7 +30,8 @@ class PageOf(Generic[T]):
 
     def footer(self, noun: str, *notes: str) -> str:
         """'page 1 of 7 · 54 deals · <notes> · next: page=2'."""
-        bits = [f"page {self.page} of {self.pages}", f"{self.total} {noun}", *notes]
+        counted = noun.removesuffix("s") if self.total == 1 else noun  # "1 deal", "2 deals"
+        bits = [f"page {self.page} of {self.pages}", f"{self.total} {counted}", *notes]
         if self.page < self.pages:
             bits.append(f"next: page={self.page + 1}")
         return " · ".join(bits)

@@ -50,6 +50,20 @@ async def test_acquisitions_filter_by_year_and_value_in_any_order(chat: Chat) ->
     }
 
 
+async def test_acquisitions_refuse_a_second_year_or_amount_and_count_one_deal(chat: Chat) -> None:
+    # A second year or amount used to be searched for as a company name ("for '2024'").
+    answer = await chat("acquisitions 2025 2024")
+    assert answer.kind == "usage"
+    assert answer.text.startswith("year was given more than once (2025 and 2024).")
+    assert (await chat("acquisitions 10B 20B")).text.startswith(
+        "min_value was given more than once ($10B and 20B)."
+    )
+    one = await chat("acquisitions google 2025 10B")
+    assert one.cards[0].footer.startswith("page 1 of 1 · 1 deal · ")  # was "1 deals"
+    too_far = await chat("acquisitions spacex page=2")
+    assert too_far.text.startswith("page: there is only 1 page.")  # was "there is only 1."
+
+
 async def test_acquisitions_are_paged_within_limits(chat: Chat) -> None:
     first = await chat("acquisitions")
     pages = first.data["pages"]
