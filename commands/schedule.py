@@ -275,9 +275,10 @@ async def schedule_remove(ctx: Context, id: ScheduleId) -> Response:
 async def schedule_pause(ctx: Context, id: ScheduleId) -> Response:
     """Stop a schedule posting until it is resumed."""
     row = await owned_schedule(ctx, id)
+    done = f"Schedule #{row.id} is already paused" if row.paused else f"Paused schedule #{row.id}"
     await store_of(ctx).update_schedule(row.id, paused=True)
     return Response(
-        text=f"Paused schedule #{row.id}; `schedule resume {row.id}` starts it again.",
+        text=f"{done}; `schedule resume {row.id}` starts it again.",
         data={"paused": row.id},
     )
 

@@ -42,6 +42,8 @@ async def test_add_list_pause_resume_remove(chat: Chat) -> None:
     paused = await chat("schedule pause 1")
     assert paused.text == "Paused schedule #1; `schedule resume 1` starts it again."
     assert "paused" in (await chat("schedule list")).text
+    again = await chat("schedule pause 1")  # used to say "Paused schedule #1" again
+    assert again.text == "Schedule #1 is already paused; `schedule resume 1` starts it again."
     resumed = await chat("schedule resume 1")
     assert resumed.text.startswith("Resumed schedule #1. Next post: ")
     removed = await chat("schedule remove 1")
@@ -55,6 +57,16 @@ async def test_clock_time_in_another_zone_with_days_and_names(chat: Chat) -> Non
     assert added.data["schedule"]["symbols"] == ["SPCX"]
     assert "16:05 Europe/London (GMT/BST), mon,wed,fri, not on exchange holidays" in added.text
     assert "GMT." in added.text or "BST." in added.text
+
+
+async def test_twelve_hour_clock_times_are_understood(chat: Chat) -> None:
+    # "4:05pm" used to be refused as "not a time".
+    added = await chat("schedule add SPCX at:4:05pm")
+    assert added.data["schedule"]["at"] == "16:05"
+    assert (await chat("schedule add SPCX at:12am")).data["schedule"]["at"] == "00:00"
+    wrong = await chat("schedule add SPCX at:13pm")
+    assert wrong.kind == "usage"
+    assert wrong.text.startswith("at: '13pm' is not a time of day (1 to 12 with am/pm, or 16:05).")
 
 
 async def test_every_interval_typed_without_quotes(chat: Chat) -> None:
