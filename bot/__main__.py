@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -40,13 +41,22 @@ def _secrets(settings: Settings) -> list[str]:
     return [v.get_secret_value() for v in values if v is not None]
 
 
+def _print_to_pipe(text: str) -> None:
+    """Print; a reader that stopped early (`| head -1`) is not an error worth a traceback."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 async def _ask(settings: Settings, text: str, as_json: bool, out_dir: Path) -> int:
     app = App.build(settings)
     try:
         await app.start()
         response = await app.core.dispatch(console.invocation(text))
         response = console.save_attachments(response, out_dir)
-        print(console.to_json(response) if as_json else console.render(response))
+        _print_to_pipe(console.to_json(response) if as_json else console.render(response))
     finally:
         await app.close()
     if response.kind == "ok":

@@ -172,8 +172,26 @@ class Core:
             raise
 
 
+# Words people type for a command or subcommand that is spelt differently here.
+_SYNONYMS = {
+    "delete": "remove",
+    "del": "remove",
+    "rm": "remove",
+    "ls": "list",
+    "show": "list",
+    "new": "add",
+    "create": "add",
+    "stop": "pause",
+    "start": "resume",
+    "price": "quote",
+    "stock": "quote",
+    "deals": "acquisitions",
+}
+
+
 def _did_you_mean(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1)
+    synonym = _SYNONYMS.get(word)
+    close = [synonym] if synonym in options else difflib.get_close_matches(word, options, n=1)
     return f"; did you mean `{close[0]}`?" if close else "."
 
 

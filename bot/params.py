@@ -10,6 +10,7 @@ Rules, the same on every text platform:
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import shlex
@@ -55,17 +56,44 @@ def bind_text(spec: CommandSpec, words: Sequence[str]) -> dict[str, Any]:
         else:
             positional.append(word)
     slots = [p for p in spec.params if p.positional and p.name not in raw]
-    for param in slots:
+    for index, param in enumerate(slots):
         if not positional:
             break
         if param.many:
             raw[param.name] = positional
             positional = []
+        elif _skippable(param, positional[0], later=slots[index + 1 :]):
+            continue  # an optional choice left out: the word is for a later parameter
         else:
             raw[param.name] = [positional.pop(0)]
     if positional:
-        raise UsageError(f"Unexpected '{safe_echo(positional[0])}'.")
+        raise _unexpected(spec, positional[0])
     return _convert_all(spec, raw)
+
+
+def _skippable(param: ParamSpec, word: str, later: Sequence[ParamSpec]) -> bool:
+    """True for an optional choice that `word` is not, when a later parameter may take it.
+
+    `chart SPCX AAPL` leaves range and type at their defaults and compares AAPL.
+    """
+    if param.required or not param.choices or not later:
+        return False
+    return word.lower() not in {c.lower() for c in param.choices}
+
+
+def _unexpected(spec: CommandSpec, word: str) -> UsageError:
+    """A word no parameter takes; for `name=value` with an unknown name, say so."""
+    match = _NAMED.match(word)
+    if match is None:
+        return UsageError(f"Unexpected '{safe_echo(word)}'.")
+    name = match.group(1).lower().replace("-", "_")
+    options = [p.name for p in spec.params if not p.positional]
+    close = [o for o in options if name.startswith(o) or o.startswith(name)]
+    close = close or difflib.get_close_matches(name, options, n=1)
+    hint = f"did you mean {close[0]}=?" if close else f"options: {', '.join(options)}."
+    if not options:
+        hint = f"`{spec.name}` takes no named options."
+    return UsageError(f"Unknown option '{safe_echo(name, 30)}'; {hint}")
 
 
 def bind_options(spec: CommandSpec, options: Mapping[str, Any]) -> dict[str, Any]:

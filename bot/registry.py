@@ -69,13 +69,17 @@ class ParamSpec:
     metavar: str | None = None
 
     def usage_token(self) -> str:
-        value = "|".join(self.choices) if self.choices else self.metavar or self.name
+        if self.kind is ParamKind.BOOLEAN:
+            value = "yes|no"
+        else:
+            value = "|".join(self.choices) if self.choices else self.metavar or self.name
         if self.many:
             value += "..."
+        bare = bool(self.choices) or self.kind is ParamKind.BOOLEAN  # a list of words, no <>
         if self.positional:
-            token = f"<{value}>" if not self.choices else value
+            token = value if bare else f"<{value}>"
         else:
-            token = f"{self.name}=<{value}>" if not self.choices else f"{self.name}={value}"
+            token = f"{self.name}={value}" if bare else f"{self.name}=<{value}>"
         return token if self.required else f"[{token}]"
 
 

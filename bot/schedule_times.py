@@ -31,6 +31,7 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SEARCH_DAYS = 400  # how far ahead next_after looks before saying "never"
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+_CLOCK_12H = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)$")  # 4pm, 4:05 pm
 _RELATIVE = re.compile(r"^(open|close)(?:([+-])(\d+(?:h\d+m?|h|m|min)?))?$")
 _EVERY = re.compile(r"^every[\s_-]*(\d+(?:h\d+m?|h|m|min))$")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)(?:m|min)?)?$")
@@ -75,12 +76,21 @@ class When:
 
 
 def parse_when(text: str) -> When:
-    """`16:05`, `close+5m`, `open-15m`, `every 30m` -> When; ValueError says what is wrong."""
+    """`16:05` (or 4:05pm), `close+5m`, `open-15m`, `every 30m` -> When; ValueError says
+    what is wrong."""
     cleaned = " ".join(text.strip().lower().split())
     if match := _CLOCK.match(cleaned):
         hour, minute = int(match.group(1)), int(match.group(2))
         if hour > 23 or minute > 59:
             raise ValueError(f"{text.strip()[:20]!r} is not a time of day (00:00 to 23:59)")
+        return When("clock", hour * 60 + minute)
+    if match := _CLOCK_12H.match(cleaned):
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        if not 1 <= hour <= 12 or minute > 59:
+            raise ValueError(
+                f"{text.strip()[:20]!r} is not a time of day (1 to 12 with am/pm, or 16:05)"
+            )
+        hour = hour % 12 + (12 if match.group(3) == "pm" else 0)
         return When("clock", hour * 60 + minute)
     if match := _RELATIVE.match(cleaned.replace(" ", "")):
         kind, sign, amount = match.groups()

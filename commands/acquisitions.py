@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,9 +17,10 @@ from bot.registry import Param, command
 from bot.response import Card, Field, Response, Tone
 from bot.text import safe_echo
 from commands.deal_book import Deal, DealBook, normalise
-from commands.knowledge import deal_book
+from commands.knowledge import deal_book, skipped_warning
 from commands.orbital import units as u
 from commands.orbital.units import Measure
+from commands.paging import Page, page_of
 
 PAGE_SIZE = 8
 IMPACT_DAYS = (1, 5, 30)
@@ -46,7 +46,6 @@ MinValue = Annotated[
         max_length=20,
     ),
 ]
-Page = Annotated[int, Param("page of results", min=1, max=50)]
 
 
 @command(
@@ -74,9 +73,14 @@ async def acquisitions(
     book = deal_book(ctx)
     words: list[str] = []
     for word in company or []:
-        if year is None and _YEAR.match(word):
+        if _YEAR.match(word) and year is not None:
+            # A second year used to be searched for as a company name ("for '2024'").
+            raise UsageError(f"year was given more than once ({year} and {word}).")
+        if _MONEY_WORD.match(word) and min_value is not None:
+            raise UsageError(f"min_value was given more than once ({min_value.text} and {word}).")
+        if _YEAR.match(word):
             year = int(word)
-        elif min_value is None and _MONEY_WORD.match(word):
+        elif _MONEY_WORD.match(word):
             try:
                 min_value = u.parser(u.MONEY, minimum=0)(word)
             except ValueError as exc:
@@ -91,13 +95,9 @@ async def acquisitions(
     described = _filters_text(name, year, min_value)
     if not found:
         raise NotFound(f"No deals in the deal book{described}.")
-    pages = max(1, math.ceil(len(found) / PAGE_SIZE))
-    if page > pages:
-        raise UsageError(f"page: there {'is' if pages == 1 else 'are'} only {pages}.")
-    shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    footer = f"page {page} of {pages} · {len(found)} deals · {_as_of(book)}"
-    if page < pages:
-        footer += f" · next: page={page + 1}"
+    paged = page_of(found, page, PAGE_SIZE)
+    shown = paged.items
+    footer = paged.footer("deals", _as_of(book))
     title = f"Deals{described}"[:256]
     fields = [Field(_deal_heading(d)[:256], _deal_summary(d), inline=False) for d in shown]
     cards = [
@@ -110,15 +110,13 @@ async def acquisitions(
     ]
     lines = [f"{title} ({footer})"]
     lines += [f"- {_deal_heading(d)}: {_deal_summary(d)}".replace("\n", " · ") for d in shown]
-    warning = _problems_line(book)
+    warning = skipped_warning(book.problems, "deals")
     if warning:
         cards.append(Card(title="Data warning", description=warning, tone=Tone.WARNING))
         lines.append(warning)
     data = {
         "deals": [_deal_data(d) for d in shown],
-        "total": len(found),
-        "page": page,
-        "pages": pages,
+        **paged.data(),
         "filters": {
             "company": name,
             "year": year,
@@ -204,14 +202,6 @@ def _short(text: str, limit: int) -> str:
 def _as_of(book: DealBook) -> str:
     latest = max((d.as_of for d in book.deals if d.as_of), default=None)
     return f"status as of {latest.isoformat()}" if latest else ""
-
-
-def _problems_line(book: DealBook) -> str:
-    if not book.problems:
-        return ""
-    first = book.problems[0]
-    more = f" (+{len(book.problems) - 1} more)" if len(book.problems) > 1 else ""
-    return f"A user data file was skipped: {first}{more}. The bundled deals are shown."
 
 
 def _deal_data(deal: Deal) -> dict[str, Any]:

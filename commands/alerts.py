@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from bot.alert_rules import alert_state
@@ -11,8 +12,8 @@ from bot.market.symbols import check_symbol_text
 from bot.registry import Param, command, group
 from bot.response import Card, Field, Response
 from bot.store.models import Alert
-from bot.store.repo import Store
 from bot.text import safe_echo
+from commands.channel_rows import belongs_here, store_of
 from commands.quote_cards import fmt_as_of, fmt_price
 
 alert_group = group("alert", "Price alerts posted into a channel")
@@ -20,16 +21,29 @@ alert_group = group("alert", "Price alerts posted into a channel")
 Condition = Literal["above", "below", "move"]
 
 
+_GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+
+
+class Percent(float):
+    """A level typed with a % sign: right for `move`, a mistake for `above`/`below`."""
+
+
 def parse_level(text: str) -> float:
-    """'160', '$160', '1,250.5' or '5%' -> a positive number."""
-    cleaned = text.strip().replace(",", "").lstrip("$").rstrip("%").strip()
+    """'160', '$160', '1,250.5' or '5%' -> a positive number ('5%' as a Percent)."""
+    stripped = text.strip()
+    cleaned = stripped.lstrip("$").rstrip("%").strip()
+    if "," in cleaned:
+        if not _GROUPED.match(cleaned):
+            # "160,5" is a decimal comma, not 1,605: refuse rather than guess.
+            raise ValueError(f"{text[:20]!r}: use a dot for decimals, e.g. 160.5")
+        cleaned = cleaned.replace(",", "")
     try:
         value = float(cleaned)
     except ValueError:
         raise ValueError(f"{text[:20]!r} is not a number") from None
     if not value > 0 or value != value or value == float("inf"):
         raise ValueError("must be a positive number")
-    return value
+    return Percent(value) if stripped.endswith("%") else value
 
 
 AlertSymbol = Annotated[
@@ -60,13 +74,6 @@ def describe_alert(kind: str, threshold: float, symbol: str = "") -> str:
     return f"{kind} {fmt_price(threshold, symbol)}"
 
 
-def _store(ctx: Context) -> Store:
-    store = ctx.services.store
-    if store is None:  # pragma: no cover - wiring error, not user input
-        raise RuntimeError("store is not configured")
-    return store
-
-
 def _rearm_text(alert: Alert, band: float) -> str:
     if alert.kind == "above":
         return f"re-arms at or below {fmt_price(alert.threshold * (1 - band / 100), alert.symbol)}"
@@ -92,7 +99,13 @@ async def alert_add(
     """
     if condition == "move" and value > 100:
         raise UsageError("value: a move alert takes a percentage up to 100, e.g. 5 or 5%.")
-    store = _store(ctx)
+    if condition != "move" and isinstance(value, Percent):
+        raise UsageError(
+            f"value: {condition} takes a price, not a percentage; "
+            f"for a {value:g}% move use `alert add {symbol} move {value:g}%`."
+        )
+    value = float(value)
+    store = store_of(ctx)
     settings = ctx.services.settings
     limit = settings.max_alerts_per_channel
     if await store.count_alerts(ctx.platform, ctx.channel.id) >= limit:
@@ -128,7 +141,10 @@ async def alert_add(
     what = describe_alert(condition, value, sym)
     text = f"Alert #{row.id}: {sym} {what}. Checked while its market is open."
     if quote is not None:
-        text += f" Now {fmt_price(quote.price, sym)} {quote.currency}."
+        text += (
+            f" Now {fmt_price(quote.price, sym)} {quote.currency} (Yahoo Finance, as of "
+            f"{fmt_as_of(quote.as_of, quote.exchange_tz)})."
+        )
     if not armed:
         text += (
             f" It is already past that line, so the alert waits: it "
@@ -153,7 +169,7 @@ def _alert_data(row: Alert) -> dict[str, Any]:
 @command("alert list", examples=("alert list",))
 async def alert_list(ctx: Context) -> Response:
     """This server's (or channel's) price alerts and whether each is armed."""
-    rows = await _store(ctx).list_alerts(ctx.platform, ctx.channel.id, ctx.channel.guild_id)
+    rows = await store_of(ctx).list_alerts(ctx.platform, ctx.channel.id, ctx.channel.guild_id)
     if not rows:
         return Response(
             text="No alerts here yet. Add one: `alert add SPCX above 160`.", data={"alerts": []}
@@ -165,6 +181,8 @@ async def alert_list(ctx: Context) -> Response:
             state = f"disabled ({row.disabled_reason})"
         elif row.armed:
             state = "armed"
+        elif not row.fire_count:
+            state = f"not armed yet: already past the line when added; {_rearm_text(row, band)}"
         else:
             exchange = ctx.market.calendar.schedule_for(row.symbol)
             zone = exchange.tz if exchange else "UTC"
@@ -182,18 +200,9 @@ async def alert_list(ctx: Context) -> Response:
 @command("alert remove", manage_channel=True, examples=("alert remove 4",))
 async def alert_remove(ctx: Context, id: AlertId) -> Response:
     """Delete a price alert."""
-    store = _store(ctx)
+    store = store_of(ctx)
     row = await store.get_alert(id)
-    scope_ok = (
-        row is not None
-        and row.platform == ctx.platform
-        and (
-            row.guild_id == ctx.channel.guild_id
-            if ctx.channel.guild_id
-            else row.channel_id == ctx.channel.id
-        )
-    )
-    if row is None or not scope_ok:
+    if row is None or not belongs_here(ctx, row):
         raise NotFound(f"No alert #{id} here; `alert list` shows them.")
     await store.delete_alert(row.id)
     return Response(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from bot.charts.service import Chart, ChartDataError, ChartRange, ChartRequest
 from bot.charts.summary import range_change
 from bot.charts.timeline import as_of, zone
 from bot.context import Context
-from bot.errors import NotFound
+from bot.errors import NotFound, UsageError
 from bot.market.symbols import check_symbol_text
 from bot.market.types import History
 from bot.market.yahoo import NoBarsError
@@ -20,6 +20,8 @@ from bot.text import safe_echo
 
 MAX_COMPARE = 4
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")
+# Words shaped like a time span (1w, 10y, 3 months): a range the chart does not offer.
+_RANGE_LIKE = re.compile(r"^\d+\s*(?:d|days?|w|wk|weeks?|m|mo|mos|months?|y|yr|yrs|years?)$")
 _BAR_NAMES = {"5m": "5-min", "15m": "15-min", "1d": "daily", "1wk": "weekly", "1mo": "monthly"}
 
 Symbol = Annotated[
@@ -79,6 +81,7 @@ async def chart(
     service = ctx.services.charts
     if service is None:  # pragma: no cover - wiring error, not user input
         raise RuntimeError("chart service is not configured")
+    _check_compare_words(compare, range, type)
     typed = [symbol, *compare]
     resolutions = await ctx.symbols.resolve(typed, ctx.market)
     unmatched = [r.text for r in resolutions if r.symbol is None]
@@ -107,6 +110,19 @@ async def chart(
         raise exc.error from None
     ctx.symbols.remember(symbols)
     return _single_response(built) if len(symbols) == 1 else _compare_response(built)
+
+
+def _check_compare_words(compare: Sequence[str], range: str, type: str) -> None:
+    """A range or type typed where a symbol to compare goes: say so, not "No such symbol"."""
+    ranges = get_args(ChartRange)
+    for word in compare:
+        lowered = word.lower()
+        if lowered in ranges:
+            raise UsageError(f"range was given more than once ({range} and {lowered}).")
+        if lowered in ("line", "candle"):
+            raise UsageError(f"type was given more than once ({type} and {lowered}).")
+        if _RANGE_LIKE.match(lowered):
+            raise UsageError(f"range: '{safe_echo(word, 10)}' is not one of {', '.join(ranges)}.")
 
 
 async def _not_found(ctx: Context, text: str) -> None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 BUNDLED_NAME = "acquisitions.yaml"
 USER_GLOB = "acquisitions*.yaml"
+
+FileT = TypeVar("FileT", bound=BaseModel)
+EntryT = TypeVar("EntryT")
 
 
 class ValueKind(StrEnum):
@@ -234,31 +237,92 @@ def validation_problems(file: str, entry: str, exc: ValidationError) -> list[Dat
     return out
 
 
-def load_deal_file(path: Path) -> list[Deal]:
-    """Every deal in one file, or a DataFileError naming each bad entry and field."""
-    raw = read_yaml(path)
+class EntryProblem(Exception):
+    """One entry's problem found beyond its schema: the field and what is wrong with it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def load_entries(
+    path: Path,
+    file_model: type[FileT],
+    label: str,
+    entries: Callable[[FileT], list[dict[str, Any]]],
+    build: Callable[[FileT, dict[str, Any]], EntryT],
+    key: Callable[[EntryT], str],
+) -> list[EntryT]:
+    """Every entry of one data file, or a DataFileError naming each bad entry and field.
+
+    `file_model` validates the file's top level, `entries` picks its list of entries and
+    `build` turns one entry into a value (raising ValidationError or EntryProblem); `key` is
+    the id that must not appear twice.
+    """
     try:
-        content = DealFile.model_validate(raw)
+        content = file_model.model_validate(read_yaml(path))
     except ValidationError as exc:
         raise DataFileError(validation_problems(path.name, "", exc)) from None
     problems: list[DataProblem] = []
-    deals: list[Deal] = []
+    out: list[EntryT] = []
     seen: set[str] = set()
-    for index, item in enumerate(content.deals, start=1):
+    for index, item in enumerate(entries(content), start=1):
         ident = item.get("id") if isinstance(item, Mapping) else None
-        entry = f"deal #{index}" + (f" ({ident})" if ident else "")
+        entry = f"{label} #{index}" + (f" ({ident})" if ident else "")
         try:
-            deal = Deal.model_validate({"as_of": content.as_of, **item})
+            value = build(content, item)
         except ValidationError as exc:
             problems += validation_problems(path.name, entry, exc)
             continue
-        if deal.id in seen:
-            problems.append(DataProblem(path.name, entry, "id", f"{deal.id!r} appears twice"))
-        seen.add(deal.id)
-        deals.append(deal)
+        except EntryProblem as exc:
+            problems.append(DataProblem(path.name, entry, exc.field, exc.message))
+            continue
+        if key(value) in seen:
+            problems.append(DataProblem(path.name, entry, "id", f"{key(value)!r} appears twice"))
+        seen.add(key(value))
+        out.append(value)
     if problems:
         raise DataFileError(problems)
-    return deals
+    return out
+
+
+def load_merged(
+    bundled: Path,
+    user_dir: Path | None,
+    pattern: str,
+    load: Callable[[Path], list[EntryT]],
+    key: Callable[[EntryT], str],
+) -> tuple[list[EntryT], list[DataProblem], list[str]]:
+    """The bundled file's entries with every valid user file merged over them (same id
+    replaces); also the problems of the files skipped and the names of the files used."""
+    merged = {key(v): v for v in load(bundled)}
+    problems: list[DataProblem] = []
+    files = [bundled.name]
+    for path in user_files(user_dir, pattern):
+        try:
+            extra = load(path)
+        except DataFileError as exc:
+            for problem in exc.problems:
+                log.error("skipping user data file: %s", problem)
+            problems += exc.problems
+            continue
+        files.append(path.name)
+        for value in extra:
+            merged[key(value)] = value
+    return list(merged.values()), problems, files
+
+
+def load_deal_file(path: Path) -> list[Deal]:
+    """Every deal in one file, or a DataFileError naming each bad entry and field."""
+    return load_entries(
+        path,
+        DealFile,
+        "deal",
+        entries=lambda content: content.deals,
+        build=lambda content, item: Deal.model_validate({"as_of": content.as_of, **item}),
+        key=lambda deal: deal.id,
+    )
 
 
 @dataclass(frozen=True)
@@ -332,21 +396,10 @@ def party_matches(party: Party, text: str, tickers: set[str]) -> bool:
 
 def load_deal_book(bundled: Path, user_dir: Path | None) -> DealBook:
     """The bundled deals with every valid user file merged over them (same id replaces)."""
-    deals = {d.id: d for d in load_deal_file(bundled)}
-    problems: list[DataProblem] = []
-    files = [bundled.name]
-    for path in user_files(user_dir, USER_GLOB):
-        try:
-            extra = load_deal_file(path)
-        except DataFileError as exc:
-            for problem in exc.problems:
-                log.error("skipping user data file: %s", problem)
-            problems += exc.problems
-            continue
-        files.append(path.name)
-        for deal in extra:
-            deals[deal.id] = deal
-    return DealBook.of(deals.values(), problems, files)
+    deals, problems, files = load_merged(
+        bundled, user_dir, USER_GLOB, load_deal_file, key=lambda deal: deal.id
+    )
+    return DealBook.of(deals, problems, files)
 
 
 def user_files(user_dir: Path | None, pattern: str) -> list[Path]:

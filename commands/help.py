@@ -6,7 +6,7 @@ from typing import Annotated
 
 from bot.context import Context
 from bot.errors import UsageError
-from bot.registry import CommandSpec, Param, ParamSpec, command
+from bot.registry import CommandSpec, Param, ParamKind, ParamSpec, command
 from bot.response import Card, Field, Response
 from bot.text import safe_echo
 
@@ -65,7 +65,8 @@ def _overview(ctx: Context, slash: str) -> Response:
 
 
 def _param_line(param: ParamSpec) -> str:
-    bits = [param.help or param.kind.value]
+    boolean = param.kind is ParamKind.BOOLEAN
+    bits = [param.help or ("yes or no" if boolean else param.kind.value)]
     if param.choices:
         bits.append("one of " + ", ".join(param.choices))
     if param.min is not None or param.max is not None:
@@ -74,6 +75,8 @@ def _param_line(param: ParamSpec) -> str:
         bits.append(f"range {low}..{high}")
     if not param.required and param.default not in (None, [], ()):
         default = getattr(param.default, "value", param.default)
+        if boolean:
+            default = "yes" if default else "no"
         bits.append(f"default {default}")
     return "; ".join(bits)
 

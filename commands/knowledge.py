@@ -9,18 +9,27 @@ no command reads a file more than once per app.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.context import Context, Services
-from commands.deal_book import BUNDLED_NAME, DealBook, load_deal_book
+from commands.deal_book import BUNDLED_NAME, DataProblem, DealBook, load_deal_book
 
 if TYPE_CHECKING:
     from commands.orbital.claims import ClaimBook
 
 DEAL_BOOK_KEY = "deal_book"
 CLAIM_BOOK_KEY = "claim_book"
+
+
+def skipped_warning(problems: Sequence[DataProblem], what: str) -> str:
+    """'A user data file was skipped: <first problem> (+N more). The bundled <what> are shown.'"""
+    if not problems:
+        return ""
+    more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"A user data file was skipped: {problems[0]}{more}. The bundled {what} are shown."
 
 
 def bundled(name: str) -> Path:

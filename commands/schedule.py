@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 from bot.context import Context
 from bot.errors import Forbidden, NotFound, UpstreamError, UsageError
 from bot.market.calendar import calendar_code
-from bot.market.symbols import check_symbol_text
 from bot.registry import Param, command, group
 from bot.response import Card, Field, Response, Tone
 from bot.schedule_times import (
@@ -21,30 +20,18 @@ from bot.schedule_times import (
     parse_when,
 )
 from bot.store.models import Schedule
-from bot.store.repo import Store
 from bot.text import safe_echo
+from commands.channel_rows import belongs_here, store_of
+from commands.quote import Symbols
 
 if TYPE_CHECKING:
     from bot.scheduler import Scheduler
 
-MAX_SYMBOLS = 10
 _INTERVAL_WORD = re.compile(r"^\d+(?:h\d+m?|h|m|min)$", re.IGNORECASE)
 _CHANNEL_REF = re.compile(r"^<?#?([A-Za-z0-9_-]{1,64})(?:\|[^>]{0,100})?>?$")
 
 schedule_group = group("schedule", "Scheduled price posts into a channel")
 
-Symbols = Annotated[
-    list[str],
-    Param(
-        "1 to 10 tickers or company names, e.g. SPCX AMZN",
-        min_items=1,
-        max_items=MAX_SYMBOLS,
-        max_length=40,
-        autocomplete="symbol",
-        parse=check_symbol_text,
-        metavar="symbol",
-    ),
-]
 At = Annotated[
     str,
     Param(
@@ -87,13 +74,6 @@ ChannelRef = Annotated[
 ]
 
 
-def _store(ctx: Context) -> Store:
-    store = ctx.services.store
-    if store is None:  # pragma: no cover - wiring error, not user input
-        raise RuntimeError("store is not configured")
-    return store
-
-
 def _scheduler(ctx: Context) -> Scheduler:
     scheduler = ctx.services.scheduler
     if scheduler is None:  # pragma: no cover - wiring error, not user input
@@ -112,17 +92,8 @@ def times_of(ctx: Context, row: Schedule) -> ScheduleTimes:
 
 async def owned_schedule(ctx: Context, schedule_id: int) -> Schedule:
     """The schedule with this id if it belongs to this workspace/guild (or channel)."""
-    row = await _store(ctx).get_schedule(schedule_id)
-    scope_ok = (
-        row is not None
-        and row.platform == ctx.platform
-        and (
-            row.guild_id == ctx.channel.guild_id
-            if ctx.channel.guild_id
-            else row.channel_id == ctx.channel.id
-        )
-    )
-    if row is None or not scope_ok:
+    row = await store_of(ctx).get_schedule(schedule_id)
+    if row is None or not belongs_here(ctx, row):
         raise NotFound(f"No schedule #{schedule_id} here; `schedule list` shows them.")
     return row
 
@@ -175,7 +146,7 @@ async def schedule_add(
         raise UsageError(f"at: {exc}.") from None
     if not symbols:
         raise UsageError("Missing <symbol...>.")
-    store = _store(ctx)
+    store = store_of(ctx)
     target = channel or ctx.channel.id
     limit = ctx.services.settings.max_schedules_per_channel
     if await store.count_schedules(ctx.platform, target) >= limit:
@@ -265,7 +236,7 @@ def _row_data(row: Schedule, next_text: str) -> dict[str, Any]:
 @command("schedule list", examples=("schedule list",))
 async def schedule_list(ctx: Context) -> Response:
     """This server's (or channel's) schedules: when, time zone, next post and state."""
-    rows = await _store(ctx).list_schedules(ctx.platform, ctx.channel.id, ctx.channel.guild_id)
+    rows = await store_of(ctx).list_schedules(ctx.platform, ctx.channel.id, ctx.channel.guild_id)
     if not rows:
         return Response(
             text="No schedules here yet. Add one: `schedule add SPCX at:close+5m`.",
@@ -293,7 +264,7 @@ async def schedule_list(ctx: Context) -> Response:
 async def schedule_remove(ctx: Context, id: ScheduleId) -> Response:
     """Delete a schedule."""
     row = await owned_schedule(ctx, id)
-    await _store(ctx).delete_schedule(row.id)
+    await store_of(ctx).delete_schedule(row.id)
     return Response(
         text=f"Removed schedule #{row.id} ({', '.join(row.symbol_list)} at {row.at}).",
         data={"removed": row.id},
@@ -304,9 +275,10 @@ async def schedule_remove(ctx: Context, id: ScheduleId) -> Response:
 async def schedule_pause(ctx: Context, id: ScheduleId) -> Response:
     """Stop a schedule posting until it is resumed."""
     row = await owned_schedule(ctx, id)
-    await _store(ctx).update_schedule(row.id, paused=True)
+    done = f"Schedule #{row.id} is already paused" if row.paused else f"Paused schedule #{row.id}"
+    await store_of(ctx).update_schedule(row.id, paused=True)
     return Response(
-        text=f"Paused schedule #{row.id}; `schedule resume {row.id}` starts it again.",
+        text=f"{done}; `schedule resume {row.id}` starts it again.",
         data={"paused": row.id},
     )
 
@@ -316,7 +288,9 @@ async def schedule_resume(ctx: Context, id: ScheduleId) -> Response:
     """Start a paused or disabled schedule again (slots missed meanwhile are not posted)."""
     row = await owned_schedule(ctx, id)
     next_due = times_of(ctx, row).next_after(ctx.now)
-    await _store(ctx).update_schedule(row.id, paused=False, disabled_reason=None, next_due=next_due)
+    await store_of(ctx).update_schedule(
+        row.id, paused=False, disabled_reason=None, next_due=next_due
+    )
     _scheduler(ctx).wake()
     next_text = format_local(next_due, row.tz) if next_due else "none"
     return Response(

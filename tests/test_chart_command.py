@@ -151,6 +151,22 @@ async def test_bad_options_get_a_usage_line(chat: Chat) -> None:
     assert answer.kind == "usage" and "theme" in answer.text
 
 
+async def test_range_and_type_may_be_left_out_before_symbols_to_compare(chat: Chat) -> None:
+    # These used to answer "range: 'AMZN' is not one of 1d, ...".
+    answer = await chat("chart AAPL AMZN")
+    assert answer.kind == "ok"
+    assert answer.data["symbols"] == ["AAPL", "AMZN"] and answer.data["range"] == "1d"
+    candle = await chat("chart AAPL candle")
+    assert candle.kind == "ok" and candle.data["type"] == "candle"
+    # A second range or type is named as such, not looked up as a symbol.
+    twice = await chat("chart AAPL 1y 5d")
+    assert twice.kind == "usage"
+    assert twice.text.startswith("range was given more than once (1y and 5d).")
+    assert (await chat("chart AAPL line candle")).text.startswith(
+        "type was given more than once (line and candle)."
+    )
+
+
 async def test_yahoo_failure_is_a_short_answer(chat: Chat, fake_yahoo: FakeYahoo) -> None:
     fake_yahoo.fail("chart", "500")
     answer = await chat("chart AAPL 1y")

@@ -93,3 +93,26 @@ def test_doctor_checks_yahoo(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
     down = run(["doctor"], f"http://127.0.0.1:{unused_port()}", tmp_path)
     assert down.returncode == 1
     assert "yahoo           FAILED: unreachable" in down.stdout
+
+
+def test_ask_into_a_pipe_that_closes_early_shows_no_traceback(
+    fake_yahoo: FakeYahoo, tmp_path: Path
+) -> None:
+    # `orbitdesk ask --json "quote SPCX AMZN" | head -3` could end in a BrokenPipeError;
+    # `true` reads nothing and exits at once, so the write always meets a closed pipe.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORBITDESK_")} | {
+        "ORBITDESK_YAHOO_BASE_URL": fake_yahoo.base_url,
+        "ORBITDESK_DATA_DIR": str(tmp_path / "data"),
+        "no_proxy": "127.0.0.1,localhost",
+    }
+    command = " ".join(ORBITDESK) + ' ask --json "quote SPCX AMZN" | true'
+    done = subprocess.run(
+        ["bash", "-c", command],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr

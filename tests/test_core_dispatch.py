@@ -81,6 +81,23 @@ async def test_unknown_command_suggests_the_closest() -> None:
     assert answer.text.startswith("Unknown command 'ech'; did you mean `echo`?")
 
 
+async def test_common_words_for_a_subcommand_point_to_it(chat: Chat) -> None:
+    answer = await chat("schedule delete 1")
+    assert answer.text.startswith("`schedule` has no subcommand 'delete'; did you mean `remove`?")
+    assert "did you mean `remove`?" in (await chat("alert rm 1")).text
+    assert "did you mean `quote`?" in (await chat("price SPCX")).text
+
+
+async def test_an_unknown_option_name_is_named_with_the_closest(chat: Chat) -> None:
+    # This used to answer "Unexpected 'temperature=20C'."
+    answer = await chat("orbital radiator temperature=20C")
+    assert answer.kind == "usage"
+    assert answer.text.startswith("Unknown option 'temperature'; did you mean temp=?")
+    other = await chat("orbital orbit height=550km")
+    assert other.text.startswith("Unknown option 'height'; options: altitude, elevation.")
+    assert (await chat("quote EURUSD=X")).kind == "ok"  # a symbol with '=' is still a symbol
+
+
 async def test_group_without_subcommand_lists_them() -> None:
     answer = await ask(make_core(), "tools")
     assert answer.text == "`tools` needs a subcommand: flaky.\nUsage: tools <flaky> ..."

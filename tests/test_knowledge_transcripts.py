@@ -50,6 +50,20 @@ async def test_acquisitions_filter_by_year_and_value_in_any_order(chat: Chat) ->
     }
 
 
+async def test_acquisitions_refuse_a_second_year_or_amount_and_count_one_deal(chat: Chat) -> None:
+    # A second year or amount used to be searched for as a company name ("for '2024'").
+    answer = await chat("acquisitions 2025 2024")
+    assert answer.kind == "usage"
+    assert answer.text.startswith("year was given more than once (2025 and 2024).")
+    assert (await chat("acquisitions 10B 20B")).text.startswith(
+        "min_value was given more than once ($10B and 20B)."
+    )
+    one = await chat("acquisitions google 2025 10B")
+    assert one.cards[0].footer.startswith("page 1 of 1 · 1 deal · ")  # was "1 deals"
+    too_far = await chat("acquisitions spacex page=2")
+    assert too_far.text.startswith("page: there is only 1 page.")  # was "there is only 1."
+
+
 async def test_acquisitions_are_paged_within_limits(chat: Chat) -> None:
     first = await chat("acquisitions")
     pages = first.data["pages"]
@@ -192,7 +206,10 @@ async def test_radiator_shows_inputs_sources_formula_and_result(chat: Chat) -> N
         ("orbital solar power=40kg", "power: 'kg' is not a unit of power"),
         ("orbital solar", "power: give either power="),
         ("orbital launch", "Missing mass="),
-        ("orbital orbit altitude=-5km", "altitude: must be more than 0"),
+        ("orbital orbit altitude=-5km", "altitude: must be at least 100 km"),
+        # A bare number is in metres: 550 m used to give an 84.5-minute "orbit".
+        ("orbital orbit altitude=550", "altitude: must be at least 100 km"),
+        ("orbital solar power=40MW area=16km2", "power: give power= or area=, not both."),
         ("orbital learning rate=150%", "rate: must be at most"),
         ("orbital launch mass=1t pue=0.5", "pue: must be at least 1"),
         ("orbital radiator temp=-150C power=1MW", "temp: at this temperature the plate absorbs"),
@@ -242,6 +259,26 @@ async def test_datacenter_sizing_adds_up_and_compares_with_the_ground(chat: Chat
     assert r["terrestrial_per_kwh"] == pytest.approx(0.0977 * 1.56)
     assert "vs" in answer.cards[0].title
     assert_fits_chat_limits(answer)
+
+
+async def test_calculator_help_names_the_unit_of_a_bare_number(chat: Chat) -> None:
+    # The link's help used to show tx_power=<40MW> and wavelength=<550km>.
+    link = await chat("help orbital link")
+    assert (
+        "[tx_power=<5W>]" in link.cards[0].title and "[wavelength=<1.55um>]" in link.cards[0].title
+    )
+    lines = {f.name: f.value for f in link.cards[0].fields}
+    assert lines["distance=<1000km>"] == "distance between the satellites; a bare number is in m"
+    orbit = {f.name: f.value for f in (await chat("help orbital orbit")).cards[0].fields}
+    assert orbit["altitude=<550km>"] == "altitude; a bare number is in m; default 550 km"
+
+
+async def test_calculator_titles_and_zero_results_read_well(chat: Chat) -> None:
+    far = await chat("orbital orbit altitude=100000km")
+    assert far.cards[0].title == "Orbit at 100,000 km: 5,755 min, 98.1% sunlit"  # was 5754.9
+    reached = await chat("orbital learning target=5000$/kg")
+    rows = {f.name: f.value for f in reached.cards[0].fields}
+    assert rows["Still to launch"] == "0 kg"  # was "0 g"
 
 
 async def test_help_lists_the_new_commands(chat: Chat) -> None:

@@ -140,3 +140,13 @@ async def test_help_lists_commands_and_explains_quote(chat: Chat) -> None:
     assert detail.cards[0].title == "quote <symbol...>"
     examples = {f.name: f.value for f in detail.cards[0].fields}["Examples"]
     assert "quote SPCX AMZN" in examples
+
+
+async def test_help_shows_yes_or_no_for_switches(chat: Chat) -> None:
+    # Switches used to read `[impact=<impact>]` and "boolean; default False".
+    detail = await chat("help acquisition")
+    assert detail.cards[0].title == "acquisition <target...> [impact=yes|no]"
+    lines = {f.name: f.value for f in detail.cards[0].fields}
+    assert lines["impact=yes|no"] == "yes or no; default no"
+    schedule = {f.name: f.value for f in (await chat("help schedule add")).cards[0].fields}
+    assert schedule["holidays=yes|no"].endswith("; default no")

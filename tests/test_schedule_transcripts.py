@@ -42,6 +42,8 @@ async def test_add_list_pause_resume_remove(chat: Chat) -> None:
     paused = await chat("schedule pause 1")
     assert paused.text == "Paused schedule #1; `schedule resume 1` starts it again."
     assert "paused" in (await chat("schedule list")).text
+    again = await chat("schedule pause 1")  # used to say "Paused schedule #1" again
+    assert again.text == "Schedule #1 is already paused; `schedule resume 1` starts it again."
     resumed = await chat("schedule resume 1")
     assert resumed.text.startswith("Resumed schedule #1. Next post: ")
     removed = await chat("schedule remove 1")
@@ -55,6 +57,16 @@ async def test_clock_time_in_another_zone_with_days_and_names(chat: Chat) -> Non
     assert added.data["schedule"]["symbols"] == ["SPCX"]
     assert "16:05 Europe/London (GMT/BST), mon,wed,fri, not on exchange holidays" in added.text
     assert "GMT." in added.text or "BST." in added.text
+
+
+async def test_twelve_hour_clock_times_are_understood(chat: Chat) -> None:
+    # "4:05pm" used to be refused as "not a time".
+    added = await chat("schedule add SPCX at:4:05pm")
+    assert added.data["schedule"]["at"] == "16:05"
+    assert (await chat("schedule add SPCX at:12am")).data["schedule"]["at"] == "00:00"
+    wrong = await chat("schedule add SPCX at:13pm")
+    assert wrong.kind == "usage"
+    assert wrong.text.startswith("at: '13pm' is not a time of day (1 to 12 with am/pm, or 16:05).")
 
 
 async def test_every_interval_typed_without_quotes(chat: Chat) -> None:
@@ -84,7 +96,7 @@ async def test_bad_input_names_the_parameter_and_stores_nothing(chat: Chat) -> N
         answer = await chat(text)
         assert answer.kind == "usage", text
         assert answer.data["message"] == message, text
-        assert answer.text.endswith("[holidays=<holidays>] [channel=<channel>]")
+        assert answer.text.endswith("[holidays=yes|no] [channel=<channel>]")
     unknown = await chat("schedule add ZZZZQ at:16:05")
     assert unknown.kind == "not_found" and unknown.text == "No such symbol: ZZZZQ."
     assert (await chat("schedule list")).data["schedules"] == []
@@ -173,7 +185,8 @@ async def test_per_channel_limits_give_a_clear_message(
 async def test_alert_add_list_remove(chat: Chat) -> None:
     added = await chat("alert add SPCX above 160")
     assert added.text == (
-        "Alert #1: SPCX above 160.00. Checked while its market is open. Now 153.20 USD."
+        "Alert #1: SPCX above 160.00. Checked while its market is open. "
+        "Now 153.20 USD (Yahoo Finance, as of Nov 24 16:00 EST)."
     )
     past = await chat("alert add spacex above 150")
     assert past.text.endswith(
@@ -193,7 +206,9 @@ async def test_alert_add_list_remove(chat: Chat) -> None:
     listing = await chat("alert list")
     assert listing.text.splitlines() == [
         "#1 · SPCX above 160.00: armed",
-        "#2 · SPCX above 150.00: fired earlier; re-arms at or below 149.25",
+        # It never fired: it was past its line when added (this used to say "fired earlier").
+        "#2 · SPCX above 150.00: not armed yet: already past the line when added; "
+        "re-arms at or below 149.25",
         "#3 · TSLA moves 5% from the previous close: armed",
     ]
     assert (await chat("alert remove 2")).text == "Removed alert #2 (SPCX above 150.00)."
@@ -208,10 +223,18 @@ async def test_alert_bad_input(chat: Chat) -> None:
         "alert add SPCX move 150%": "value: a move alert takes a percentage up to 100, e.g. 5 "
         "or 5%.",
         "alert add SPCX above": "Missing <value>.",
+        # A percentage is a move, not a price level (it used to be taken as $5).
+        "alert add SPCX above 5%": "value: above takes a price, not a percentage; for a 5% "
+        "move use `alert add SPCX move 5%`.",
+        # A decimal comma is refused, not read as thousands (it used to mean 1,605).
+        "alert add SPCX below 160,5": "value: '160,5': use a dot for decimals, e.g. 160.5",
     }
     for text, message in cases.items():
         answer: Response = await chat(text)
         assert answer.kind == "usage", text
         assert answer.data["message"] == message, text
     assert (await chat("alert add ZZZZQ above 5")).text == "No such symbol: ZZZZQ."
+    grouped = await chat("alert add SPCX above 1,250.5")
+    assert grouped.data["alert"]["threshold"] == 1250.5
+    assert (await chat("alert remove 1")).kind == "ok"
     assert (await chat("alert list")).data["alerts"] == []

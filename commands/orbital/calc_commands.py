@@ -14,8 +14,33 @@ from commands.orbital import units as u
 from commands.orbital.report import Report, result, run, to_response
 from commands.orbital.units import Measure
 
+# The unit a bare number is taken in (units.Kind.bare), as help shows it: `altitude=550` is
+# 550 m, not 550 km, so help must say so.
+_BARE_UNIT = {
+    u.POWER: "W",
+    u.TEMPERATURE: "°C",
+    u.LENGTH: "m",
+    u.MASS: "kg",
+    u.AREA: "m²",
+    u.DURATION: "years",
+    u.ANGLE: "degrees",
+    u.IRRADIANCE: "W/m²",
+    u.SPECIFIC_POWER: "W/kg",
+    u.AREAL_MASS: "kg/m²",
+    u.MASS_PER_POWER: "kg/kW",
+    u.PRICE_PER_MASS: "$/kg",
+    u.PRICE_PER_ENERGY: "$/kWh",
+    u.PRICE_PER_POWER: "$/W",
+}
+
+
+KARMAN_LINE_M = 100e3
+
 
 def _p(help: str, kind: u.Kind, metavar: str, **limits: float) -> Param:
+    bare = _BARE_UNIT.get(kind)
+    if bare:
+        help = f"{help}; a bare number is in {bare}"
     return Param(help, parse=u.parser(kind, **limits), metavar=metavar, max_length=40)
 
 
@@ -32,9 +57,13 @@ PosFraction = Annotated[
     Measure, _p("a fraction above 0, at most 1", u.FRACTION, "0..1", above=0, maximum=1)
 ]
 Flux = Annotated[Measure, _p("solar irradiance", u.IRRADIANCE, "1361W/m2", above=0)]
-Length = Annotated[Measure, _p("a length", u.LENGTH, "550km", above=0)]
-Altitude = Annotated[Measure, _p("altitude", u.LENGTH, "550km", above=0, maximum=1e9)]
-Angle = Annotated[Measure | None, _p("elevation angle", u.ANGLE, "25deg", minimum=0, maximum=90)]
+Distance = Annotated[Measure, _p("distance between the satellites", u.LENGTH, "1000km", above=0)]
+Wavelength = Annotated[Measure, _p("laser wavelength", u.LENGTH, "1.55um", above=0)]
+# Below the Karman line nothing stays in orbit; the formulas would still answer.
+Altitude = Annotated[Measure, _p("altitude", u.LENGTH, "550km", minimum=KARMAN_LINE_M, maximum=1e9)]
+Angle = Annotated[
+    Measure | None, _p("elevation of the ground station", u.ANGLE, "25deg", minimum=0, maximum=90)
+]
 Mass = Annotated[Measure, _p("mass", u.MASS, "100t", above=0)]
 OptMass = Annotated[Measure | None, _p("mass", u.MASS, "100t", above=0)]
 Area = Annotated[Measure | None, _p("array area", u.AREA, "105m2", above=0)]
@@ -54,6 +83,8 @@ Loss = Annotated[Measure, _p("extra losses in dB", u.DECIBEL, "3dB", minimum=0)]
 SpecificPower = Annotated[Measure, _p("array specific power", u.SPECIFIC_POWER, "150W/kg", above=0)]
 ArealMass = Annotated[Measure, _p("radiator areal mass", u.AREAL_MASS, "5kg/m2", above=0)]
 KgPerKw = Annotated[Measure, _p("compute mass per kW", u.MASS_PER_POWER, "11.3kg/kW", minimum=0)]
+
+LinkPower = Annotated[Measure, _p("transmit power", u.POWER, "5W", above=0)]
 
 _INSPECT = "inputs, sources, formula and result; every default can be overridden"
 
@@ -158,7 +189,9 @@ async def solar(
     sunlit: PosFraction = d.SUNLIT,
 ) -> Response:
     """Solar array area for a power (power=), or power for an area (area=)."""
-    if (power is None) == (area is None):
+    if power is not None and area is not None:
+        raise UsageError("power: give power= or area=, not both.")
+    if power is None and area is None:
         raise UsageError("power: give either power= (e.g. 40MW) or area= (e.g. 16km2).")
     r = run(
         calc.solar,
@@ -241,7 +274,7 @@ async def orbit(
     return to_response(
         Report(
             calculator="orbit",
-            title=f"Orbit at {altitude.text}: {r.period_s / 60:.1f} min, "
+            title=f"Orbit at {altitude.text}: {u.format_number(r.period_s / 60, 3)} min, "
             f"{r.sunlit_fraction:.1%} sunlit",
             inputs=inputs,
             results=results,
@@ -409,11 +442,11 @@ async def learning(
 async def link(
     ctx: Context,
     *,
-    distance: Length,
-    tx_power: Power = d.TX_POWER,
+    distance: Distance,
+    tx_power: LinkPower = d.TX_POWER,
     tx_gain: Decibel = d.GAIN,
     rx_gain: Decibel = d.GAIN,
-    wavelength: Length = d.WAVELENGTH,
+    wavelength: Wavelength = d.WAVELENGTH,
     losses: Loss = d.LOSSES,
 ) -> Response:
     """Received power of a free-space optical link between satellites (Friis equation)."""

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import difflib
-import math
 from typing import Annotated, Any
 
 from bot.context import Context
-from bot.errors import NotFound, UsageError
+from bot.errors import NotFound
 from bot.registry import Param, command
 from bot.response import Card, Field, Response, Tone
 from bot.text import safe_echo
-from commands.knowledge import claim_book
+from commands.knowledge import claim_book, skipped_warning
 from commands.orbital.claims import VERIFICATION, CheckedClaim, ClaimStatus
 from commands.orbital.report import chunk_fields
+from commands.paging import Page, page_of
 
 PAGE_SIZE = 8
 
@@ -21,7 +21,6 @@ Query = Annotated[
     list[str] | None,
     Param("who or topic, e.g. starcloud, radiator, musk, contradicted", max_items=6, max_length=40),
 ]
-Page = Annotated[int, Param("page of results", min=1, max=50)]
 
 
 @command(
@@ -43,29 +42,23 @@ async def claims(ctx: Context, query: Query = None, *, page: Page = 1) -> Respon
         raise NotFound(
             f"No orbital claims{label}. Try a maker (starcloud, google, musk) or a topic."
         )
-    pages = max(1, math.ceil(len(found) / PAGE_SIZE))
-    if page > pages:
-        raise UsageError(f"page: there {'is' if pages == 1 else 'are'} only {pages}.")
-    shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    paged = page_of(found, page, PAGE_SIZE)
+    shown = paged.items
     fields = [Field(_heading(c)[:256], _summary(c), inline=False) for c in shown]
-    footer = f"page {page} of {pages} · {len(found)} claims · `orbital claim <id>` for one in full"
-    if page < pages:
-        footer += f" · next: page={page + 1}"
+    footer = paged.footer("claims", "`orbital claim <id>` for one in full")
     card = Card(
         title=f"Orbital data-center claims{label}"[:256], fields=tuple(fields), footer=footer
     )
     lines = [f"Orbital data-center claims{label} ({footer})"]
     lines += [f"- {_heading(c)}: {_summary(c)}".replace("\n", " · ") for c in shown]
     cards = [card]
-    if book.problems:
-        warning = f"A user data file was skipped: {book.problems[0]}. The bundled claims are shown."
+    warning = skipped_warning(book.problems, "claims")
+    if warning:
         cards.append(Card(title="Data warning", description=warning, tone=Tone.WARNING))
         lines.append(warning)
     data = {
         "claims": [_claim_data(c) for c in shown],
-        "total": len(found),
-        "page": page,
-        "pages": pages,
+        **paged.data(),
         "query": text or None,
     }
     return Response(text="\n".join(lines), cards=tuple(cards), data=data)

@@ -16,15 +16,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from commands.deal_book import (
-    DataFileError,
     DataProblem,
+    EntryProblem,
+    load_entries,
+    load_merged,
     normalise,
-    read_yaml,
-    user_files,
-    validation_problems,
 )
 from commands.orbital import assumptions as d
 from commands.orbital import calculators as calc
@@ -297,36 +296,24 @@ class ClaimFile(_Strict):
     claims: list[dict[str, Any]]
 
 
+def _checked(content: ClaimFile, item: dict[str, Any]) -> CheckedClaim:
+    claim = Claim.model_validate(item)
+    try:
+        return CheckedClaim(claim, tuple(run_check(c) for c in claim.checks))
+    except calc.InputError as exc:
+        raise EntryProblem(f"checks.{exc.param}", exc.message) from None
+
+
 def load_claim_file(path: Path) -> list[CheckedClaim]:
     """Every claim in one file with its checks run, or a DataFileError naming each problem."""
-    raw = read_yaml(path)
-    try:
-        content = ClaimFile.model_validate(raw)
-    except ValidationError as exc:
-        raise DataFileError(validation_problems(path.name, "", exc)) from None
-    problems: list[DataProblem] = []
-    out: list[CheckedClaim] = []
-    seen: set[str] = set()
-    for index, item in enumerate(content.claims, start=1):
-        ident = item.get("id") if isinstance(item, Mapping) else None
-        entry = f"claim #{index}" + (f" ({ident})" if ident else "")
-        try:
-            claim = Claim.model_validate(item)
-        except ValidationError as exc:
-            problems += validation_problems(path.name, entry, exc)
-            continue
-        if claim.id in seen:
-            problems.append(DataProblem(path.name, entry, "id", f"{claim.id!r} appears twice"))
-        seen.add(claim.id)
-        try:
-            results = tuple(run_check(c) for c in claim.checks)
-        except calc.InputError as exc:
-            problems.append(DataProblem(path.name, entry, f"checks.{exc.param}", exc.message))
-            continue
-        out.append(CheckedClaim(claim, results))
-    if problems:
-        raise DataFileError(problems)
-    return out
+    return load_entries(
+        path,
+        ClaimFile,
+        "claim",
+        entries=lambda content: content.claims,
+        build=_checked,
+        key=lambda checked: checked.claim.id,
+    )
 
 
 @dataclass(frozen=True)
@@ -363,16 +350,7 @@ class ClaimBook:
 
 def load_claim_book(bundled: Path, user_dir: Path | None) -> ClaimBook:
     """Bundled claims with every valid user file merged over them (same id replaces)."""
-    claims = {c.claim.id: c for c in load_claim_file(bundled)}
-    problems: list[DataProblem] = []
-    for path in user_files(user_dir, USER_GLOB):
-        try:
-            extra = load_claim_file(path)
-        except DataFileError as exc:
-            for problem in exc.problems:
-                log.error("skipping user data file: %s", problem)
-            problems += exc.problems
-            continue
-        for item in extra:
-            claims[item.claim.id] = item
-    return ClaimBook.of(list(claims.values()), problems)
+    claims, problems, _ = load_merged(
+        bundled, user_dir, USER_GLOB, load_claim_file, key=lambda checked: checked.claim.id
+    )
+    return ClaimBook.of(claims, problems)

@@ -310,6 +310,8 @@ def format_value(value: float, kind: Kind) -> str:
     if kind is ANGLE:
         return f"{format_number(value, 3)}°"
     scales = _PREFIXED.get(kind.canonical)
+    if scales and value == 0:
+        return f"0 {next(unit for size, unit in scales if size == 1.0)}"  # "0 t" would be "0 g"
     if scales:
         for size, unit in scales:
             if abs(value) >= size:

@@ -1,0 +1,33 @@
+"""What schedules and alerts share: the store, and which rows a chat may see and change."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.context import Context
+from bot.store.repo import Store
+
+
+class ChannelRow(Protocol):
+    """A stored row that belongs to a channel of a platform (a schedule or an alert)."""
+
+    platform: str
+    channel_id: str
+    guild_id: str | None
+
+
+def store_of(ctx: Context) -> Store:
+    """The database store the app was built with."""
+    store = ctx.services.store
+    if store is None:  # pragma: no cover - wiring error, not user input
+        raise RuntimeError("store is not configured")
+    return store
+
+
+def belongs_here(ctx: Context, row: ChannelRow | None) -> bool:
+    """True when `row` is this server's or workspace's (or, outside one, this channel's)."""
+    if row is None or row.platform != ctx.platform:
+        return False
+    if ctx.channel.guild_id:
+        return row.guild_id == ctx.channel.guild_id
+    return row.channel_id == ctx.channel.id
