@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, Any
 
-from bot.context import Context
+from bot.context import Channel, Context
 from bot.errors import Forbidden, NotFound, UpstreamError, UsageError
 from bot.market.calendar import calendar_code
 from bot.registry import Param, command, group
@@ -81,9 +81,22 @@ def _scheduler(ctx: Context) -> Scheduler:
     return scheduler
 
 
-def channel_label(platform: str, channel_id: str) -> str:
-    """How a channel is named in answers: a mention on chat platforms (mentions never ping)."""
-    return f"<#{channel_id}>" if platform in ("discord", "slack") else channel_id
+def channel_label(platform: str, channel_id: str, here: Channel | None = None) -> str:
+    """How a channel is named in answers.
+
+    Discord shows `<#id>` as a channel link (channel links never ping). Slack's renderer escapes
+    every `<` so that nothing typed can become a mention, so there a channel is `#name` when it
+    is the one being asked from (its name is known) and its id otherwise.
+    """
+    if platform == "discord":
+        return f"<#{channel_id}>"
+    if platform == "slack":
+        return (
+            f"#{here.name}"
+            if here and here.id == channel_id and here.name
+            else f"channel {channel_id}"
+        )
+    return channel_id
 
 
 def times_of(ctx: Context, row: Schedule) -> ScheduleTimes:
@@ -181,7 +194,7 @@ async def schedule_add(
     _scheduler(ctx).wake()
     when_text = times.describe()
     next_text = format_local(next_due, zone) if next_due else "none in the calendar's range"
-    where = channel_label(ctx.platform, target)
+    where = channel_label(ctx.platform, target, ctx.channel)
     text = (
         f"Schedule #{row.id}: {', '.join(resolved)} in {where}, {when_text}. "
         f"Next post: {next_text}."
@@ -248,7 +261,7 @@ async def schedule_list(ctx: Context) -> Response:
         active = not row.paused and not row.disabled_reason
         next_text = format_local(row.next_due, row.tz) if row.next_due and active else "none"
         value = (
-            f"{times.describe()}\nin {channel_label(row.platform, row.channel_id)} · "
+            f"{times.describe()}\nin {channel_label(row.platform, row.channel_id, ctx.channel)} · "
             f"next: {next_text} · {state_of(row)}"
         )
         title = f"#{row.id} · {', '.join(row.symbol_list)}"
@@ -315,7 +328,7 @@ async def schedule_test(ctx: Context, id: ScheduleId) -> Response:
         return post  # the console's "channel" is this answer
     from bot.adapters.base import PostError
 
-    where = channel_label(row.platform, row.channel_id)
+    where = channel_label(row.platform, row.channel_id, ctx.channel)
     try:
         await adapter.post(row.channel_id, post)
     except PostError as exc:

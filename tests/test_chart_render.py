@@ -286,3 +286,18 @@ def test_no_bars_and_too_many_symbols_are_refused() -> None:
     many = [daily(str(i), NEW_YORK, YEAR[:5]) for i in range(6)]
     with pytest.raises(ValueError, match="1 to 5"):
         render_chart(many, ChartOptions(range="1mo"))
+
+
+def test_compare_lines_break_where_a_market_was_shut() -> None:
+    """Tokyo's night is New York's day: the Tokyo line must not be drawn across it."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.charts.timeline import interval_seconds, segments
+
+    start = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
+    stamps = [start + timedelta(minutes=15 * i) for i in range(100)]
+    tokyo = [0, 1, 2, 3, 60, 61, 62]  # a 14-hour break between bar 3 and bar 60
+    step = interval_seconds("15m")
+    assert step == 900 and interval_seconds("1d") is None
+    parts = segments(tokyo, stamps, 3 * step)
+    assert [tokyo[p] for p in parts] == [[0, 1, 2, 3], [60, 61, 62]]

@@ -123,7 +123,7 @@ async def test_members_without_manage_permission_are_refused(app: App) -> None:
     assert (await app.core.dispatch(slack("schedule add SPCX at:16:05"))).kind == "ok"
     listing = await app.core.dispatch(slack("schedule list", user=MEMBER))
     assert listing.kind == "ok" and len(listing.data["schedules"]) == 1
-    assert "in <#C1>" in listing.text
+    assert "in #general" in listing.text  # Slack: the channel asked from, by name
     assert (await app.core.dispatch(slack("alert list", user=MEMBER))).kind == "ok"
 
 
@@ -144,13 +144,15 @@ async def test_schedule_test_posts_through_the_platform_and_reports_failures(app
     app.services.extra["adapters"] = {"slack": platform}
     await app.core.dispatch(slack("schedule add SPCX at:close+5m channel:<#C7|prices>"))
     answer = await app.core.dispatch(slack("schedule test 1"))
-    assert answer.text == "Posted schedule #1 in <#C7>."
+    assert answer.text == "Posted schedule #1 in channel C7."
     [(channel, post)] = platform.posts
     assert channel == "C7" and post.cards[0].fields[0].name == "SPCX"
     platform.fail_channels["C7"] = missing_permission()
     failed = await app.core.dispatch(slack("schedule test 1"))
     assert failed.kind == "forbidden"
-    assert failed.text == "Could not post in <#C7>: the bot may not send messages in this channel"
+    assert (
+        failed.text == "Could not post in channel C7: the bot may not send messages in this channel"
+    )
 
 
 async def test_per_channel_limits_give_a_clear_message(

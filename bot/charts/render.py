@@ -30,10 +30,12 @@ from bot.charts.timeline import (
     as_of,
     day_breaks,
     extended_flags,
+    interval_seconds,
     is_intraday,
     local_times,
     pick_ticks,
     runs,
+    segments,
     split_runs,
     zone,
 )
@@ -278,10 +280,14 @@ def _compare(
         color = colors.series[i % len(colors.series)]
         values = percent_series(closes)
         width = 2.0 if i == 0 else 1.5
-        if len(values) == 1:
-            ax.plot(positions, values, "o", color=color, ms=5, zorder=3 + i)
-        else:
-            ax.plot(positions, values, color=color, lw=width, zorder=3 + i)
+        step = interval_seconds(history.interval)
+        parts = segments(positions, aligned.stamps, 3 * step) if step else [slice(0, len(values))]
+        for part in parts:
+            xs, ys = positions[part], values[part]
+            if len(ys) == 1:
+                ax.plot(xs, ys, "o", color=color, ms=3, zorder=3 + i)
+            else:
+                ax.plot(xs, ys, color=color, lw=width, zorder=3 + i)
         handles.append(
             Line2D([], [], color=color, lw=2.2, label=f"{history.symbol}  {values[-1]:+.2f}%")
         )

@@ -9,6 +9,7 @@ the bar under them. Compare charts put several symbols on one such axis, aligned
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -160,7 +161,7 @@ def pick_ticks(
     chosen = chosen[:: max(1, -(-len(chosen) // max_ticks))]
     # Boundaries can sit next to each other (Tokyo's close, then New York's pre-market on a
     # compare chart); labels that close would print over each other.
-    gap = len(stamps) / (max_ticks * 2.5)
+    gap = len(stamps) / (max_ticks * 1.6)
     spaced: list[tuple[int, str]] = []
     for index, label in chosen:
         if not spaced or index - spaced[-1][0] >= gap:
@@ -206,6 +207,32 @@ def align(histories: Sequence[History], display_tz: ZoneInfo) -> Aligned:
         (tuple(position[k] for k, _ in rows), tuple(v for _, v in rows)) for rows in keyed
     )
     return Aligned(stamps=stamps, series=series)
+
+
+def interval_seconds(interval: str) -> int | None:
+    """Seconds in an intraday Yahoo interval ("5m", "1h"); None for daily and longer."""
+    if interval.endswith("m") and interval[:-1].isdigit():
+        return int(interval[:-1]) * 60
+    if interval.endswith("h") and interval[:-1].isdigit():
+        return int(interval[:-1]) * 3600
+    return None
+
+
+def segments(
+    positions: Sequence[int], stamps: Sequence[datetime], max_gap_seconds: float
+) -> list[slice]:
+    """Slices of one series between its trading breaks (nights, weekends, lunch in Tokyo).
+
+    On a compare chart another market's bars fill those hours; joining across them would draw
+    a line through a time this market was shut.
+    """
+    cuts = [0]
+    for j in range(1, len(positions)):
+        gap = (stamps[positions[j]] - stamps[positions[j - 1]]).total_seconds()
+        if gap > max_gap_seconds:
+            cuts.append(j)
+    cuts.append(len(positions))
+    return [slice(a, b) for a, b in itertools.pairwise(cuts) if b > a]
 
 
 def as_of(history: History) -> datetime:

@@ -724,7 +724,7 @@ class FakeYahoo:
                 t += timedelta(seconds=step)
         if interval in ("1wk", "1mo", "3mo"):
             times = times[:: 5 if interval == "1wk" else 21]
-        closes = _walk(sym, len(times))
+        closes = _walk(sym, len(times), INTERVAL_SECONDS.get(interval))
         opens = [closes[0], *closes[:-1]] if closes else []
         meta = self.chart_meta(sym, rng, interval, sessions, intraday, prepost)
         result: dict[str, Any] = {"meta": meta}
@@ -828,17 +828,23 @@ class FakeYahoo:
         return meta
 
 
-def _walk(sym: FakeSymbol, n: int) -> list[float]:
-    """A deterministic random walk of n closes ending at the symbol's price."""
+def _walk(sym: FakeSymbol, n: int, step_seconds: int | None = None) -> list[float]:
+    """A deterministic random walk of n closes ending at the symbol's price.
+
+    Daily bars move about 1.2 % a day and the day before the last closes at the previous
+    close; intraday bars (`step_seconds`) move by the same daily volatility scaled to their
+    length, so a 1d chart stays near the day's quote instead of wandering off.
+    """
     if n == 0:
         return []
     rng = random.Random(sym.symbol)
-    steps = [rng.gauss(0.0004, 0.012) for _ in range(n - 1)]
+    scale = math.sqrt(step_seconds / 23400) if step_seconds else 1.0
+    steps = [rng.gauss(0.0004 * scale * scale, 0.012 * scale) for _ in range(n - 1)]
     values = [sym.price]
     for step in reversed(steps):
         values.append(values[-1] / math.exp(step))
     values.reverse()
-    if n >= 2:
+    if n >= 2 and step_seconds is None:
         values[-2] = sym.previous_close
     return values
 
