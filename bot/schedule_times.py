@@ -165,6 +165,20 @@ def _day(word: str) -> int:
     raise ValueError(f"{word[:12]!r} is not a day; use mon, tue, ... sun")
 
 
+_ABBREVIATIONS = {
+    "EST": "America/New_York",
+    "EDT": "America/New_York",
+    "CST": "America/Chicago",
+    "MST": "America/Denver",
+    "PST": "America/Los_Angeles",
+    "HST": "Pacific/Honolulu",
+    "CET": "Europe/Paris",
+    "EET": "Europe/Helsinki",
+    "WET": "Europe/Lisbon",
+    "JST": "Asia/Tokyo",
+}
+
+
 def parse_tz(text: str) -> str:
     """An IANA zone name (America/New_York, Europe/London, UTC), checked against tzdata."""
     cleaned = text.strip()
@@ -176,6 +190,11 @@ def parse_tz(text: str) -> str:
         raise ValueError(
             f"{cleaned[:30]!r} is not a time zone name like America/New_York"
         ) from None
+    if "/" not in cleaned and cleaned.upper() not in ("UTC", "GMT"):
+        # tzdata's EST, MST, HST, EST5EDT, CET ... are legacy names, some fixed offsets with no
+        # daylight saving time: a post at "16:05 EST" would drift an hour in summer.
+        suggestion = _ABBREVIATIONS.get(cleaned.upper()[:3], "America/New_York")
+        raise ValueError(f"use a region name such as {suggestion} ({cleaned!r} is a legacy zone)")
     return cleaned
 
 

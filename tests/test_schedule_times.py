@@ -77,6 +77,11 @@ def test_days_and_zones() -> None:
     for bad in ("Mars/Olympus", "../etc/passwd", "EST5EDT; rm"):
         with pytest.raises(ValueError, match="not a time zone"):
             parse_tz(bad)
+    assert parse_tz("UTC") == "UTC"
+    # Legacy names: EST is a fixed UTC-5 in tzdata, so "16:05 EST" would drift in summer.
+    for legacy, suggested in (("EST", "America/New_York"), ("PST8PDT", "America/Los_Angeles")):
+        with pytest.raises(ValueError, match=f"region name such as {suggested}"):
+            parse_tz(legacy)
 
 
 def test_clock_time_follows_new_york_across_the_march_8_2026_switch(nyse: ExchangeSchedule) -> None:

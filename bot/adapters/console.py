@@ -56,6 +56,11 @@ def render_card(card: Card, width: int, color: bool) -> str:
     label_width = min(label_width, 16)
     for field in card.fields:
         value_lines = field.value.splitlines() or [""]
+        if len(field.name) > label_width:  # a long name on its own line keeps columns straight
+            lines.append(f"▌ {field.name}")
+            value_lines = value_lines if value_lines != [""] else []
+            lines.extend(f"▌ {'':<{label_width}}  {v}" for v in value_lines)
+            continue
         lines.append(f"▌ {field.name:<{label_width}}  {value_lines[0]}")
         lines.extend(f"▌ {'':<{label_width}}  {v}" for v in value_lines[1:])
     if card.footer:
