@@ -88,7 +88,8 @@ class Services:
     store: Store | None = None  # schedules and alerts (bot.store)
     scheduler: Scheduler | None = None
     charts: ChartService | None = None
-    # Feature services added by later modules (store, scheduler, charts ...) by name.
+    # Wiring filled in after build: "adapters" (name -> ChatAdapter, by the runner or console),
+    # "http" (the health/metrics listener), "doctor_checks", and the knowledge data sets.
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from bot.context import Context, Invocation, Services
 from bot.errors import Forbidden, NotFound, OrbitDeskError, UpstreamError, UsageError
 from bot.params import bind_options, bind_text, tokenize
-from bot.registry import CommandSpec
+from bot.registry import CommandSpec, Registry
 from bot.response import Response
 from bot.text import safe_echo
 
@@ -49,7 +49,7 @@ class Core:
         return True
 
     @property
-    def registry(self) -> Any:
+    def registry(self) -> Registry:
         return self.services.registry
 
     async def dispatch(self, invocation: Invocation) -> Response:

@@ -67,17 +67,6 @@ class Card:
     url: str | None = None
     image: str | None = None  # filename of an Attachment shown inside the card
 
-    def as_text(self) -> str:
-        lines = [self.title]
-        if self.description:
-            lines.append(self.description)
-        lines.extend(f"  {f.name}: {f.value}" for f in self.fields)
-        if self.footer:
-            lines.append(f"  ({self.footer})")
-        if self.url:
-            lines.append(f"  {self.url}")
-        return "\n".join(lines)
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "title": self.title,

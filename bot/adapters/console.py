@@ -74,7 +74,7 @@ def render(response: Response, *, color: bool = False, width: int | None = None)
     """Readable terminal text: cards framed and coloured by tone, or the plain text."""
     width = width or min(shutil.get_terminal_size((100, 20)).columns, 100)
     if not response.cards:
-        body = response.text
+        body = response.as_text()
     else:
         body = "\n\n".join(render_card(c, width, color) for c in response.cards)
     for attachment in response.attachments:
