@@ -20,6 +20,7 @@ from tests.fakes.slack_server import FakeSlack, FakeUser
 from tests.fakes.yahoo_server import FakeYahoo
 from tests.probe_commands import PNG
 from tests.slack_support import (
+    port_of,
     post_form,
     record_dispatches,
     response_token,
@@ -47,8 +48,7 @@ async def adapter(
 async def ask(adapter: SlackAdapter, slack: FakeSlack, command: str, text: str = "", **who: str):
     """Send `/command text` signed, expect 200, and return the answer from response_url."""
     payload = slash_payload(slack, command, text, **who)
-    assert adapter.http_port is not None
-    assert await post_form(adapter.http_port, payload) == 200
+    assert await post_form(port_of(adapter), payload) == 200
     return await slack.wait_for_answer(response_token(payload))
 
 
@@ -173,8 +173,7 @@ async def test_bad_signatures_get_401_and_nothing_runs(
 ) -> None:
     dispatched = record_dispatches(adapter.app.core)
     payload = slash_payload(slack, "/quote", "SPCX")
-    assert adapter.http_port is not None
-    assert await post_form(adapter.http_port, payload, headers=headers) == 401
+    assert await post_form(port_of(adapter), payload, headers=headers) == 401
     await asyncio.sleep(0.1)  # a command that had started would have answered by now
     assert dispatched == []
     assert slack.answers() == []
@@ -184,9 +183,8 @@ async def test_body_changed_after_signing_gets_401(adapter: SlackAdapter, slack:
     dispatched = record_dispatches(adapter.app.core)
     payload = slash_payload(slack, "/quote", "SPCX")
     tampered = dict(payload, text="SPCX AMZN GOOG")
-    assert adapter.http_port is not None
     status = await post_form(
-        adapter.http_port, payload, body_after_signing=urlencode(tampered).encode()
+        port_of(adapter), payload, body_after_signing=urlencode(tampered).encode()
     )
     assert status == 401
     await asyncio.sleep(0.1)
@@ -293,17 +291,32 @@ async def test_post_uploads_attachments_after_the_message(
     assert slack.uploads == {"F000001": PNG}
 
 
-async def test_stop_closes_the_http_server(
+async def test_a_stopped_adapter_takes_no_more_commands(
     tmp_path: Path, fake_yahoo: FakeYahoo, slack: FakeSlack
 ) -> None:
+    """Between the adapter stopping and the shared listener closing, commands get a 503."""
+    from bot.http_server import HttpServer
+
     app = slack_app(tmp_path, fake_yahoo, slack, slack_mode="http")
-    async with running(app) as adapter:
+    await app.start()
+    adapter = SlackAdapter(app)
+    http = HttpServer("127.0.0.1", 0, app.metrics)
+    http.app.add_routes(adapter.routes())
+    await http.start()
+    try:
+        assert http.bound_port is not None
+        early = await post_form(http.bound_port, slash_payload(slack, "/quote", "SPCX"))
+        await adapter.start()
         assert adapter.is_ready()
-        port = adapter.http_port
-    assert not adapter.is_ready()
-    assert port is not None
-    with pytest.raises(OSError):
-        await post_form(port, slash_payload(slack, "/quote", "SPCX"))
+        await adapter.stop()
+        assert not adapter.is_ready()
+        dispatched = record_dispatches(app.core)
+        late = await post_form(http.bound_port, slash_payload(slack, "/quote", "SPCX"))
+    finally:
+        await http.stop()
+        await app.close()
+    assert (early, late) == (503, 503)
+    assert dispatched == [] and slack.answers() == []
 
 
 async def test_chart_in_a_channel_without_the_bot_tells_the_asker(
@@ -311,8 +324,7 @@ async def test_chart_in_a_channel_without_the_bot_tells_the_asker(
 ) -> None:
     slack.channel_errors["C0PRIVATE"] = "not_in_channel"
     payload = slash_payload(slack, "/probe", "chart", channel_id="C0PRIVATE")
-    assert adapter.http_port is not None
-    assert await post_form(adapter.http_port, payload) == 200
+    assert await post_form(port_of(adapter), payload) == 200
     await slack.wait_for("response", 2)
     first, second = slack.answers(response_token(payload))
     assert first["response_type"] == "in_channel"
@@ -352,7 +364,7 @@ async def test_http_mode_shares_the_listener_with_health_and_metrics(
         return "slack", adapter.is_ready()
 
     http.checks.append(ready)
-    adapter.mount(http.app)
+    http.app.add_routes(adapter.routes())
     await http.start()
     try:
         await adapter.start()

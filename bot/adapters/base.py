@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from aiohttp import web
+
 from bot.response import Response
 
 
@@ -23,6 +25,14 @@ class PostError(Exception):
 
 class ChatAdapter(Protocol):
     name: str  # "discord", "slack"
+
+    def routes(self) -> list[web.RouteDef]:
+        """HTTP routes this adapter serves on the bot's shared listener (none for Discord).
+
+        The runner mounts them before the listener starts, beside /healthz and /metrics; an
+        adapter never binds a port of its own.
+        """
+        ...
 
     async def start(self) -> None:
         """Connect and begin taking commands; returns once connected."""

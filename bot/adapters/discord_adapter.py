@@ -31,6 +31,7 @@ import discord
 import discord.gateway
 import discord.http
 import yarl
+from aiohttp import web
 from discord import app_commands
 
 from bot.adapters.base import PostError
@@ -163,6 +164,10 @@ class DiscordAdapter:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(self._runner, timeout=5)
         self._ready.clear()
+
+    def routes(self) -> list[web.RouteDef]:
+        """Discord reaches the bot over its gateway: nothing to serve over HTTP."""
+        return []
 
     def is_ready(self) -> bool:
         client = self.client

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -130,10 +130,7 @@ class SlackAdapter:
         self.commands = [*app.services.registry.top_level_names(), UMBRELLA]
         for name in self.commands:
             self.bolt.command(f"/{name}")(self._on_command)
-        self.http_port: int | None = None
-        self._mounted = False
         self._handler: AsyncSocketModeHandler | None = None
-        self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ready = False
         self._admin_cache: dict[str, tuple[float, bool]] = {}
@@ -144,7 +141,7 @@ class SlackAdapter:
     # ChatAdapter -------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Check the token, then open the Socket Mode connection or the HTTP server."""
+        """Check the token, then open the Socket Mode connection or take HTTP commands."""
         # One pooled session for Web API calls instead of one per call.
         self._session = aiohttp.ClientSession()
         self.client.session = self._session
@@ -159,7 +156,7 @@ class SlackAdapter:
         if self.settings.slack_mode == "socket":
             await self._start_socket_mode()
         else:
-            await self._start_http()
+            log.info("slack: HTTP mode, commands at %s on the shared listener", EVENTS_PATH)
         self._ready = True
 
     async def stop(self) -> None:
@@ -168,9 +165,6 @@ class SlackAdapter:
         if self._handler is not None:
             await self._handler.close_async()
             self._handler = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
         try:
             await asyncio.wait_for(self._idle.wait(), timeout=DRAIN_SECONDS)
         except TimeoutError:
@@ -183,7 +177,7 @@ class SlackAdapter:
         if self._handler is not None:
             ws = self._handler.client.current_session
             return ws is not None and not ws.closed
-        return self._mounted or self._runner is not None
+        return True
 
     async def post(self, channel_id: str, response: Response) -> None:
         """Post a Response to a channel (scheduled posts) with chat.postMessage."""
@@ -206,16 +200,19 @@ class SlackAdapter:
                 "unreachable", f"Slack cannot be reached: {exc}", permanent=False
             ) from None
 
-    def mount(self, http_app: web.Application) -> None:
-        """HTTP mode: serve /slack/events from the bot's shared listener (beside /healthz).
+    def routes(self) -> list[web.RouteDef]:
+        """HTTP mode: /slack/events, served from the bot's shared listener beside /healthz."""
+        if self.settings.slack_mode != "http":
+            return []
+        return [web.post(EVENTS_PATH, self._on_request)]
 
-        Called by the runner before that listener starts; without it (tests, embedding),
-        start() opens a listener of its own.
-        """
-        if self.settings.slack_mode == "http":
-            server = AsyncSlackAppServer(port=0, path=EVENTS_PATH, app=self.bolt)
-            http_app.router.add_post(EVENTS_PATH, server.handle_post_requests)
-            self._mounted = True
+    async def _on_request(self, request: web.Request) -> web.Response:
+        """One signed request from Slack, handed to Bolt (which checks the signature)."""
+        if not self._ready:
+            # Not signed in yet, or stopping: Slack tells the user the app did not respond.
+            return web.Response(status=503, text="OrbitDesk is not taking commands right now")
+        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
 
     # Starting ----------------------------------------------------------------------------
 
@@ -236,19 +233,6 @@ class SlackAdapter:
         await handler.connect_async()
         self._handler = handler
         log.info("slack: Socket Mode connected")
-
-    async def _start_http(self) -> None:
-        if self._mounted:
-            log.info("slack: HTTP mode, commands at %s on the shared listener", EVENTS_PATH)
-            return
-        runner = web.AppRunner(self.bolt.web_app(path=EVENTS_PATH), shutdown_timeout=DRAIN_SECONDS)
-        await runner.setup()
-        site = web.TCPSite(runner, self.settings.http_host, self.settings.http_port)
-        await site.start()
-        self._runner = runner
-        address = runner.addresses[0]
-        self.http_port = int(address[1])
-        log.info("slack: HTTP mode, listening on %s:%s%s", address[0], address[1], EVENTS_PATH)
 
     async def _close_session(self) -> None:
         if self._session is not None:
