@@ -190,7 +190,10 @@ async def test_start_up_without_a_network_is_one_clear_line(
 ) -> None:
     port = str(unused_port())
     filled = {k: v.replace("{port}", port) for k, v in settings.items()}
-    env = base_env(tmp_path, fake_yahoo.base_url, http_port=str(unused_port()), **filled)
+    # At WARNING, stderr holds nothing but warnings and errors: it must be the one line.
+    env = base_env(
+        tmp_path, fake_yahoo.base_url, http_port=str(unused_port()), log_level="WARNING", **filled
+    )
     code, out, err = await run_until_exit(["run", target], env, tmp_path)
     assert out == ""
     assert code == 1
@@ -198,9 +201,10 @@ async def test_start_up_without_a_network_is_one_clear_line(
     assert "fake-token" not in err and BOT_TOKEN not in err
 
 
-async def test_start_up_with_the_http_port_taken_is_one_clear_line(
+async def test_start_up_with_the_http_port_taken_ends_with_one_clear_line(
     tmp_path: Path, fake_yahoo: FakeYahoo
 ) -> None:
+    """At the default log level the start-up log comes first, then the line, no traceback."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -215,7 +219,29 @@ async def test_start_up_with_the_http_port_taken_is_one_clear_line(
         )
         code, _, err = await run_until_exit(["run", "discord"], env, tmp_path)
     assert code == 1
-    assert one_clear_line(err) == (
+    assert "Traceback" not in err
+    assert " INFO " in err  # the log is there: the line below is the only other thing
+    assert [line for line in err.splitlines() if " INFO " not in line] == [
         f"orbitdesk run: HTTP listener: cannot listen on 127.0.0.1:{port} (address already in "
         "use): stop what uses it or change ORBITDESK_HTTP_PORT"
+    ]
+
+
+async def test_start_up_with_an_unreachable_database_is_one_clear_line(
+    tmp_path: Path, fake_yahoo: FakeYahoo
+) -> None:
+    port = unused_port()
+    env = base_env(
+        tmp_path,
+        fake_yahoo.base_url,
+        discord_token="fake-token",
+        database_url=f"postgresql+asyncpg://orbit:pw@127.0.0.1:{port}/orbit",
+        log_level="WARNING",
     )
+    code, _, err = await run_until_exit(["run", "discord"], env, tmp_path)
+    assert code == 1
+    assert one_clear_line(err) == (
+        "orbitdesk run: database: cannot bring the schema up to date (connection refused): "
+        "check ORBITDESK_DATABASE_URL and that the database is running"
+    )
+    assert "pw@" not in err

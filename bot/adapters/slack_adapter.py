@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
+import yarl
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -33,6 +34,7 @@ from bot.context import Channel, Invocation, User
 from bot.errors import UsageError
 from bot.params import tokenize
 from bot.response import Attachment, Response
+from bot.startup import StartupError, host_of, unreachable, why_unreachable
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -149,9 +151,13 @@ class SlackAdapter:
             who = await self.client.auth_test()
         except SlackApiError as exc:
             await self._close_session()
-            raise RuntimeError(
-                f"Slack refused ORBITDESK_SLACK_BOT_TOKEN: {exc.response.get('error')}"
+            raise StartupError(
+                f"Slack: refused ORBITDESK_SLACK_BOT_TOKEN ({exc.response.get('error')}): check "
+                "the bot token (your app > OAuth & Permissions > Bot User OAuth Token)"
             ) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            await self._close_session()
+            raise self._unreachable(exc) from None
         log.info("slack: signed in as %s in %s", who.get("user"), who.get("team"))
         if self.settings.slack_mode == "socket":
             await self._start_socket_mode()
@@ -227,12 +233,32 @@ class SlackAdapter:
             handler.client.wss_uri = await handler.client.issue_new_wss_url()
         except SlackApiError as exc:
             await handler.client.close()
-            raise RuntimeError(
-                f"Slack refused ORBITDESK_SLACK_APP_TOKEN: {exc.response.get('error')}"
+            raise StartupError(
+                f"Slack: refused ORBITDESK_SLACK_APP_TOKEN ({exc.response.get('error')}): check "
+                "the app-level token (Basic Information > App-Level Tokens, connections:write)"
             ) from None
-        await handler.connect_async()
+        except (aiohttp.ClientError, OSError) as exc:
+            await handler.client.close()
+            raise self._unreachable(exc) from None
+        try:
+            await handler.connect_async()
+        except (aiohttp.ClientError, OSError) as exc:
+            await handler.client.close()
+            log.debug("slack: Socket Mode connection failed", exc_info=exc)
+            raise StartupError(
+                f"Slack: could not open the Socket Mode connection to "
+                f"{host_of(exc, 'wss-primary.slack.com')} ({why_unreachable(exc)}): check the "
+                "network (outgoing websockets) or ORBITDESK_SLACK_API_BASE"
+            ) from None
         self._handler = handler
         log.info("slack: Socket Mode connected")
+
+    def _unreachable(self, exc: BaseException) -> StartupError:
+        log.debug("slack: Web API unreachable at start-up", exc_info=exc)
+        host = yarl.URL(self.client.base_url).host or "slack.com"
+        return StartupError(
+            unreachable("Slack", exc, fallback_host=host, setting="ORBITDESK_SLACK_API_BASE")
+        )
 
     async def _close_session(self) -> None:
         if self._session is not None:
