@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from aiohttp import web
+
 from bot.adapters.console import render
 from bot.response import Response
 
@@ -16,6 +18,9 @@ class ConsolePoster:
 
     async def stop(self) -> None:
         return None
+
+    def routes(self) -> list[web.RouteDef]:
+        return []
 
     def is_ready(self) -> bool:
         return True

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from aiohttp import web
+
 from bot.adapters.base import PostError
 from bot.response import Response
 
@@ -33,6 +35,9 @@ class RecordingPlatform:
 
     async def stop(self) -> None:
         return None
+
+    def routes(self) -> list[web.RouteDef]:
+        return []
 
     def is_ready(self) -> bool:
         return True
