@@ -122,8 +122,9 @@ async def test_absurd_input_gets_a_short_usage_message(chat: Chat, fake_yahoo: F
         "quote A B C D E F G H I J K": "symbols: at most 10 at a time (you gave 11).\nUsage: quote <symbol...>",
         "quote " + "X" * 2000: "That is 2,006 characters; commands take at most 500.",
         "quote SP\x07CX": "That text holds control characters; type the command as plain text.",
-        "quote @everyone": "symbols: '@everyone' is not a ticker or company name\nUsage: quote <symbol...>",
-        "quote <!channel>": "symbols: '<!channel>' is not a ticker or company name\nUsage: quote <symbol...>",
+        # Echoed through safe_echo: a zero-width space defuses the mention, <> become ‹›.
+        "quote @everyone": "symbols: '@\u200beveryone' is not a ticker or company name\nUsage: quote <symbol...>",
+        "quote <!channel>": "symbols: '‹!channel›' is not a ticker or company name\nUsage: quote <symbol...>",
     }
     for text, expected in cases.items():
         answer = await chat(text)
