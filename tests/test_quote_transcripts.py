@@ -151,3 +151,12 @@ async def test_help_shows_yes_or_no_for_switches(chat: Chat) -> None:
     assert lines["impact=yes|no"] == "yes or no; default no"
     schedule = {f.name: f.value for f in (await chat("help schedule add")).cards[0].fields}
     assert schedule["holidays=yes|no"].endswith("; default no")
+
+
+async def test_quote_links_encode_the_symbol(chat: Chat) -> None:
+    answer = await chat("quote ^GSPC EURUSD=X BRK.B")
+    assert [c.url for c in answer.cards] == [
+        "https://finance.yahoo.com/quote/%5EGSPC",
+        "https://finance.yahoo.com/quote/EURUSD%3DX",
+        "https://finance.yahoo.com/quote/BRK-B",
+    ]
