@@ -26,8 +26,9 @@ def safe_echo(text: str, limit: int = 40) -> str:
     second lock on the same door.
     """
     cleaned = "".join(
-        ch if unicodedata.category(ch)[0] != "C" else "?" for ch in text.replace("\n", " ")
-    )
+        ch if unicodedata.category(ch)[0] != "C" or ch == _ZWSP else "?"
+        for ch in text.replace("\n", " ")
+    )  # the zero-width space is ours (below): echoing an echo changes nothing
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
     cleaned = _MENTION.sub(lambda m: "@" + _ZWSP + m.group(1), cleaned)

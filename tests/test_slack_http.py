@@ -340,9 +340,9 @@ async def test_what_the_asker_sees_for_mention_attempts(
 ) -> None:
     channel = await ask(adapter, slack, "/quote", "<!channel>")
     here = await ask(adapter, slack, "/quote", "@here")
+    # The core defuses the echo itself (safe_echo); the renderer's escaping is the second lock.
     assert channel["text"] == (
-        "symbols: '&lt;!channel&gt;' is not a ticker or company name\n"
-        "Usage: quote &lt;symbol...&gt;"
+        "symbols: '‹!channel›' is not a ticker or company name\nUsage: quote &lt;symbol...&gt;"
     )
     assert here["text"].startswith("symbols: '@\u200bhere' is not a ticker")
 

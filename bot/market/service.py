@@ -37,8 +37,8 @@ SEARCH_TTL = 86400.0
 COOLDOWN_FIRST = 30.0  # seconds without Yahoo after a 429, doubling up to COOLDOWN_MAX
 COOLDOWN_MAX = 600.0
 # The batch route is broken (not Yahoo as a whole): unknown symbols come back as a 200 with
-# fewer results, so a 404 or an unreadable answer means the endpoint itself failed.
-FALLBACK_REASONS = ("bad_answer", "not_found")
+# fewer results, so a 404, a 5xx or an unreadable answer means the endpoint itself failed.
+FALLBACK_REASONS = ("bad_answer", "not_found", "server_error")
 
 
 class QuoteSource(Protocol):

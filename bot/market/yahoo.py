@@ -1,18 +1,19 @@
-"""Blocking calls to Yahoo through yfinance, and their failures sorted into four reasons.
+"""Blocking calls to Yahoo through yfinance, and their failures sorted into a few reasons.
 
 Everything here runs in the market service's own thread pool, never on the event loop.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
 import yfinance as yf
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 QUOTE_URL = "https://query1.finance.yahoo.com/v7/finance/quote"
 # Yahoo answers a few hundred symbols per quote request; stay well below URL-length trouble.
 QUOTE_CHUNK = 50
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _configure_lock = threading.Lock()
 _configured_dir: Path | None = None
@@ -60,6 +64,14 @@ def configure_yfinance(cache_dir: Path) -> None:
         _configured_dir = cache_dir
 
 
+def server_error(status: int | None) -> UpstreamError:
+    """Yahoo answered HTTP 5xx: it is failing, not us and not the symbol."""
+    code = f"HTTP {status}" if status else "a server error"
+    return UpstreamError(
+        "server_error", f"Yahoo Finance is having trouble ({code}); try again in a minute."
+    )
+
+
 def classify(exc: BaseException) -> UpstreamError:
     """Sort any failure from yfinance or the transport into an UpstreamError."""
     if isinstance(exc, UpstreamError):
@@ -76,6 +88,8 @@ def classify(exc: BaseException) -> UpstreamError:
             return UpstreamError(
                 "rate_limited", "Yahoo is rate-limiting us; try again in a minute."
             )
+        if isinstance(status, int) and status >= 500:
+            return server_error(status)
         return UpstreamError("bad_answer", f"Yahoo answered with an error (HTTP {status}).")
     if isinstance(exc, curl_exc.Timeout | TimeoutError):
         return UpstreamError("timeout", "Yahoo did not answer in time.")
@@ -162,6 +176,29 @@ def quote_from_v7(row: dict[str, Any], fetched_at: datetime) -> Quote | None:
     )
 
 
+def _reports_server_errors(
+    method: Callable[Concatenate[YahooClient, P], R],
+) -> Callable[Concatenate[YahooClient, P], R]:
+    """A failure after Yahoo answered 5xx is Yahoo failing, whatever yfinance raised.
+
+    (yfinance parses the 5xx error page as JSON and raises a decode error, which on its own
+    reads as "an answer we could not read".)
+    """
+
+    @functools.wraps(method)
+    def watched(self: YahooClient, *args: P.args, **kwargs: P.kwargs) -> R:
+        self.session.begin_call()
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            status = self.session.server_error()
+            if status is not None and classify(exc).reason == "bad_answer":
+                raise server_error(status) from exc
+            raise
+
+    return watched
+
+
 class YahooClient:
     """yfinance behind one capped session. Methods block; call them from worker threads."""
 
@@ -180,6 +217,7 @@ class YahooClient:
         """yfinance memoises responses (error pages too) in an lru_cache: forget them."""
         YfData.cache_get.cache_clear()
 
+    @_reports_server_errors
     def fetch_quotes(
         self, symbols: Sequence[str], now: datetime
     ) -> tuple[dict[str, Quote], list[str]]:
@@ -204,6 +242,7 @@ class YahooClient:
         missing = [s for s in symbols if s.upper() not in found]
         return found, missing
 
+    @_reports_server_errors
     def fetch_chart_quote(self, symbol: str, now: datetime) -> Quote:
         """A quote from five days of daily bars: the fallback when the batch route fails."""
         ticker = yf.Ticker(symbol, session=self.session)
@@ -239,6 +278,7 @@ class YahooClient:
             fetched_at=now,
         )
 
+    @_reports_server_errors
     def search(self, query: str) -> list[SearchHit]:
         result = yf.Search(
             query,
@@ -265,6 +305,7 @@ class YahooClient:
             )
         return hits
 
+    @_reports_server_errors
     def history(
         self, symbol: str, period: str, interval: str, prepost: bool, now: datetime
     ) -> History:
