@@ -107,9 +107,10 @@ async def alert_add(
 ) -> Response:
     """Post in this channel when a price goes above or below a level, or moves N% in a day.
 
-    Checked about every minute while the symbol's market is open. An alert fires once, then
-    re-arms only after the price has gone back a little past the line (half a percent unless
-    the admin set otherwise), so a price hovering at the line does not repeat it.
+    Checked while the symbol's market is open, every minute unless the admin set otherwise.
+    An alert fires once, then re-arms only after the price has gone back a little past the
+    line (by 0.5% unless the admin set otherwise), so a price hovering at the line does not
+    repeat it.
     """
     if condition == "move" and value > 100:
         raise UsageError("value: a move alert takes a percentage up to 100, e.g. 5 or 5%.")

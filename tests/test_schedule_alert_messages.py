@@ -132,7 +132,7 @@ async def test_alert_help_names_no_internal_setting(chat: Chat) -> None:
     helped = await chat("help alert add")
     for word in ("ALERT_POLL_SECONDS", "ALERT_REARM_PERCENT", "ORBITDESK_"):
         assert word not in helped.text
-    assert "about every minute" in helped.text
+    assert "every minute unless the admin set otherwise" in helped.text
 
 
 @pytest.mark.parametrize(
