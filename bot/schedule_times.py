@@ -98,7 +98,8 @@ def parse_when(text: str) -> When:
         hour = hour % 12 + (12 if match.group(3) == "pm" else 0)
         return When("clock", hour * 60 + minute)
     if match := _RELATIVE.match(cleaned.replace(" ", "")):
-        kind, sign, amount = match.groups()
+        word, sign, amount = match.groups()
+        kind: WhenKind = "open" if word == "open" else "close"
         offset = _minutes(amount) if amount else 0
         if offset > MAX_OFFSET_MINUTES:
             raise ValueError(f"offsets go up to {MAX_OFFSET_MINUTES // 60}h from the {kind}")
