@@ -13,8 +13,8 @@ from bot.app import App
 from bot.context import ManualClock
 from bot.response import Response
 from bot.store.repo import Store
-from tests.fakes.chat_platform import RecordingPlatform
 from tests.conftest import make_settings
+from tests.fakes.chat_platform import RecordingPlatform
 from tests.fakes.yahoo_server import FakeYahoo
 from tests.scheduling_helpers import add_schedule, make_scheduler
 
