@@ -5,7 +5,10 @@ ORBITDESK_DISCORD_API_BASE (`api_base`) and ORBITDESK_DISCORD_GATEWAY_URL (`gate
 The fake answers login, application info, `/gateway/bot`, command sync (bulk PUT, global and
 guild), interaction callbacks, webhook follow-ups (JSON or multipart with files), edits and
 deletes of the original response, and channel posts. Every message the bot sends is recorded
-as a `Sent`; tests wait for them per interaction token.
+as a `Sent`; tests wait for them per interaction token. A channel post with `enforce_nonce`
+whose nonce was used before returns the earlier message and creates none, as Discord does;
+`hold_posts` makes channel posts be recorded but not answered until it is cleared (a bot
+killed after Discord received its message, before it heard back).
 
 Gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY + GUILD_CREATE (per shard), RESUME ->
 RESUMED. `disconnect(code)` closes the live sockets to test reconnects; `interact()` dispatches
@@ -102,6 +105,8 @@ class FakeDiscord:
         self.closed_sockets = 0
         self.rest_errors: dict[tuple[str, str], RestError] = {}
         self.commands: dict[str, int] = {}  # synced command name -> id
+        self.hold_posts = asyncio.Event()  # set: channel posts are recorded, never answered
+        self._nonces: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, nonce) -> message
         self._shards: list[_Shard] = []
         self._sessions: dict[str, _Shard] = {}
         self._ids = itertools.count(1_900_000_000_000_000_000)
@@ -349,8 +354,17 @@ class FakeDiscord:
             return await self._webhook(request, parts)
         if method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
             payload, files = await _read_body(request)
+            nonce = (parts[1], str(payload.get("nonce")))
+            if payload.get("enforce_nonce") and nonce in self._nonces:
+                return _json(self._nonces[nonce])  # the same message again, nothing new
             sent = self._record(request, "channel", None, payload, files, channel_id=parts[1])
-            return _json(self._message(payload, sent, int(parts[1])))
+            message = self._message(payload, sent, int(parts[1]))
+            if payload.get("nonce") is not None:
+                self._nonces[nonce] = message
+            await self._notify()
+            if self.hold_posts.is_set():
+                await asyncio.sleep(3600)  # the client gives up or is killed first
+            return _json(message)
         return _json({"code": 0, "message": f"fake Discord has no {method} {path}"}, 404)
 
     async def _sync(self, request: web.Request, guild_id: int | None) -> web.Response:
