@@ -475,7 +475,8 @@ class Scheduler:
         if self._next_alert_check is not None:
             candidates.append(self._next_alert_check)
         try:
-            wakeup = await self.store.next_wakeup(sorted(self.adapters()))
+            # The lease moment too: a stopped process's claim is taken over on time.
+            wakeup = await self.store.next_wakeup(sorted(self.adapters()), self.config.lease)
         except Exception:
             log.exception("could not read the next due time")
             wakeup = None

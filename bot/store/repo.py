@@ -122,8 +122,11 @@ class Store:
             )
             return list(result)
 
-    async def next_wakeup(self, platforms: Sequence[str]) -> datetime | None:
-        """The earliest moment the scheduler has work: a due schedule or a retry."""
+    async def next_wakeup(
+        self, platforms: Sequence[str], lease: timedelta | None = None
+    ) -> datetime | None:
+        """The earliest moment the scheduler has work: a due schedule, a retry, or (with
+        `lease`) the moment the oldest claim would go stale if nobody renews it."""
         async with self.db.session() as session:
             due = await session.scalar(
                 select(func.min(Schedule.next_due)).where(
@@ -135,7 +138,13 @@ class Store:
             retry = await session.scalar(
                 select(func.min(Delivery.retry_at)).where(Delivery.status == "retry")
             )
-        times = [t for t in (due, retry) if t is not None]
+            claimed = None
+            if lease is not None:
+                claimed = await session.scalar(
+                    select(func.min(Delivery.claimed_at)).where(Delivery.status == "claimed")
+                )
+        stale = claimed + lease if claimed is not None and lease is not None else None
+        times = [t for t in (due, retry, stale) if t is not None]
         return min(times) if times else None
 
     # ---------------------------------------------------------------------- claims
