@@ -88,6 +88,9 @@ class App:
             adapters=lambda: services.extra.get("adapters", {}),
             config=SchedulerConfig(
                 grace=timedelta(minutes=settings.schedule_grace_minutes),
+                lease=timedelta(seconds=settings.schedule_lease_seconds),
+                backoff_seconds=settings.schedule_retry_seconds,
+                max_attempts=settings.schedule_max_attempts,
                 alert_poll=timedelta(seconds=settings.alert_poll_seconds),
                 alert_rearm_percent=settings.alert_rearm_percent,
             ),

@@ -235,6 +235,8 @@ def convert(param: ParamSpec, text: str) -> Any:
         raise UsageError(f"{param.name}: say yes or no.")
     cleaned = text.replace(",", "").replace("_", "")
     try:
+        if not cleaned.isascii():  # int() and float() also take Arabic-Indic and other digits
+            raise ValueError(cleaned)
         number: float = int(cleaned) if kind is ParamKind.INTEGER else float(cleaned)
     except ValueError:
         what = "a whole number" if kind is ParamKind.INTEGER else "a number"
@@ -242,7 +244,12 @@ def convert(param: ParamSpec, text: str) -> Any:
     if isinstance(number, float) and not math.isfinite(number):
         raise UsageError(f"{param.name}: must be a finite number.")
     if param.min is not None and number < param.min:
-        raise UsageError(f"{param.name}: must be at least {param.min:g}.")
+        raise UsageError(f"{param.name}: must be at least {_bound(param.min)}.")
     if param.max is not None and number > param.max:
-        raise UsageError(f"{param.name}: must be at most {param.max:g}.")
+        raise UsageError(f"{param.name}: must be at most {_bound(param.max)}.")
     return number
+
+
+def _bound(value: float) -> str:
+    """A limit as people write it: 2147483647, not 2.14748e+09."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"

@@ -12,7 +12,7 @@ from bot.errors import Forbidden, NotFound, UsageError
 from bot.market.symbols import check_symbol_text
 from bot.registry import Param, command, group
 from bot.response import Card, Field, Response
-from bot.store.models import Alert
+from bot.store.models import MAX_ROW_ID, Alert
 from bot.text import plural, safe_echo
 from commands.channel_rows import belongs_here, store_of
 from commands.quote_cards import fmt_as_of, fmt_price
@@ -78,7 +78,9 @@ Level = Annotated[
         metavar="value",
     ),
 ]
-AlertId = Annotated[int, Param("the alert's number, from alert list", min=1, metavar="id")]
+AlertId = Annotated[
+    int, Param("the alert's number, from alert list", min=1, max=MAX_ROW_ID, metavar="id")
+]
 
 
 def describe_alert(kind: str, threshold: float, symbol: str = "") -> str:

@@ -19,7 +19,7 @@ from bot.schedule_times import (
     parse_tz,
     parse_when,
 )
-from bot.store.models import Schedule
+from bot.store.models import MAX_ROW_ID, Schedule
 from bot.text import plural, safe_echo
 from commands.channel_rows import belongs_here, store_of
 from commands.quote import Symbols
@@ -55,7 +55,9 @@ Zone = Annotated[
     ),
 ]
 Holidays = Annotated[bool, Param("also post on exchange holidays (clock times only)")]
-ScheduleId = Annotated[int, Param("the schedule's number, from schedule list", min=1, metavar="id")]
+ScheduleId = Annotated[
+    int, Param("the schedule's number, from schedule list", min=1, max=MAX_ROW_ID, metavar="id")
+]
 
 
 def parse_channel(text: str) -> str:

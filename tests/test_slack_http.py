@@ -7,12 +7,13 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
-from bot.adapters.base import PostError
+from bot.adapters.base import PostError, PostKey
 from bot.adapters.console import invocation as console_invocation
 from bot.adapters.slack_adapter import SlackAdapter
 from bot.response import Card, Field, Response
@@ -259,6 +260,34 @@ async def test_post_sends_blocks_with_chat_post_message(
     blocks = call.params["blocks"]
     blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
     assert blocks[0]["text"]["text"] == "Morning prices"
+
+
+async def test_a_keyed_post_taken_over_after_a_crash_is_not_posted_twice(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    key = PostKey("7-1795554300")
+    await adapter.post("C0MARKETS", Response(text="SPCX 153.20 USD"), key)
+    [first] = slack.calls_to("chat.postMessage")
+    metadata = first.params["metadata"]
+    metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+    assert metadata == {"event_type": "orbitdesk_scheduled_post", "event_payload": {"slot": key.id}}
+    # Another process takes the claim over: it looks in the history, finds it, posts nothing.
+    await adapter.post("C0MARKETS", Response(text="SPCX 153.20 USD"), replace(key, maybe_sent=True))
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    [lookup] = slack.calls_to("conversations.history")
+    assert lookup.params["channel"] == "C0MARKETS"
+    # A slot that never went out is posted by the taker-over.
+    other = PostKey("7-1795640700", maybe_sent=True)
+    await adapter.post("C0MARKETS", Response(text="SPCX 153.40 USD"), other)
+    assert len(slack.calls_to("chat.postMessage")) == 2
+
+
+async def test_without_history_scopes_a_taken_over_post_still_goes_out(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    slack.history_error = "missing_scope"
+    await adapter.post("C0MARKETS", Response(text="hi"), PostKey("7-1", maybe_sent=True))
+    assert len(slack.calls_to("chat.postMessage")) == 1
 
 
 @pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found"])

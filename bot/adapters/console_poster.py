@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.adapters.base import PostKey
 from bot.adapters.console import render
 from bot.response import Response
 
@@ -25,5 +26,5 @@ class ConsolePoster:
     def is_ready(self) -> bool:
         return True
 
-    async def post(self, channel_id: str, response: Response) -> None:
+    async def post(self, channel_id: str, response: Response, key: PostKey | None = None) -> None:
         print(render(response, color=True))

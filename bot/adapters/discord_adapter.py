@@ -34,7 +34,7 @@ import yarl
 from aiohttp import web
 from discord import app_commands
 
-from bot.adapters.base import PostError
+from bot.adapters.base import PostError, PostKey
 from bot.adapters.discord_render import DEFAULT_FILE_LIMIT, DiscordMessage, render
 from bot.adapters.discord_schema import (
     Call,
@@ -476,8 +476,13 @@ class DiscordAdapter:
 
     # ------------------------------------------------------------------ scheduled posts
 
-    async def post(self, channel_id: str, response: Response) -> None:
-        """Send a Response to a channel unprompted. Raises PostError, never anything else."""
+    async def post(self, channel_id: str, response: Response, key: PostKey | None = None) -> None:
+        """Send a Response to a channel unprompted. Raises PostError, never anything else.
+
+        With a key, each message carries a nonce made from it with `enforce_nonce`: Discord
+        then returns the earlier message instead of creating a second one (for a few minutes,
+        which covers a taken-over claim).
+        """
         client = self.client
         if client is None or client.is_closed():
             raise PostError(
@@ -491,8 +496,11 @@ class DiscordAdapter:
             ) from None
         channel = client.get_partial_messageable(target)
         try:
-            for message in render(response, file_limit=DEFAULT_FILE_LIMIT):
-                await channel.send(**_message_kwargs(message), allowed_mentions=NO_MENTIONS)
+            for part, message in enumerate(render(response, file_limit=DEFAULT_FILE_LIMIT)):
+                nonce = f"{key.id}.{part}" if key is not None else None  # <= 25 characters
+                await channel.send(
+                    **_message_kwargs(message), allowed_mentions=NO_MENTIONS, nonce=nonce
+                )
         except discord.Forbidden as exc:
             if exc.code == MISSING_ACCESS:
                 raise PostError(

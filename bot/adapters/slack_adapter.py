@@ -27,7 +27,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.base import PostError
+from bot.adapters.base import PostError, PostKey
 from bot.adapters.slack_manifest import EVENTS_PATH, UMBRELLA
 from bot.adapters.slack_render import render
 from bot.context import Channel, Invocation, User
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 ADMIN_CACHE_SECONDS = 300.0
 DRAIN_SECONDS = 5.0  # how long stop() waits for answers already being worked on
 RATE_LIMIT_RETRIES = 2
+POST_EVENT = "orbitdesk_scheduled_post"  # message metadata naming the slot a post is for
+HISTORY_LOOKBACK = 100  # recent messages searched for a slot that may have been posted
 
 # Errors after which posting to the same channel again cannot succeed without a person acting.
 PERMANENT_ERRORS = {
@@ -185,17 +187,27 @@ class SlackAdapter:
             return ws is not None and not ws.closed
         return True
 
-    async def post(self, channel_id: str, response: Response) -> None:
-        """Post a Response to a channel (scheduled posts) with chat.postMessage."""
+    async def post(self, channel_id: str, response: Response, key: PostKey | None = None) -> None:
+        """Post a Response to a channel (scheduled posts) with chat.postMessage.
+
+        With a key, the message carries it in its metadata; when an earlier attempt may have
+        gone out (`maybe_sent`), the channel's recent history is searched for it first.
+        """
         files = list(response.attachments)
         message = render(response, uploaded=[a.filename for a in files])
         try:
+            if key is not None and key.maybe_sent and await self._already_posted(channel_id, key):
+                log.info("slot %s was already posted in %s; not posting again", key.id, channel_id)
+                return
             await self.client.chat_postMessage(
                 channel=channel_id,
                 text=message["text"],
                 blocks=message["blocks"] or None,
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata=None
+                if key is None
+                else {"event_type": POST_EVENT, "event_payload": {"slot": key.id}},
             )
             if files:
                 await self._upload(channel_id, files)
@@ -205,6 +217,27 @@ class SlackAdapter:
             raise PostError(
                 "unreachable", f"Slack cannot be reached: {exc}", permanent=False
             ) from None
+
+    async def _already_posted(self, channel_id: str, key: PostKey) -> bool:
+        """Whether the channel's recent messages include one carrying this key."""
+        try:
+            answer = await self.client.conversations_history(
+                channel=channel_id, limit=HISTORY_LOOKBACK, include_all_metadata=True
+            )
+        except SlackApiError as exc:  # e.g. missing_scope: post rather than lose the slot
+            log.warning(
+                "cannot read %s's history to check slot %s (%s); posting it",
+                channel_id,
+                key.id,
+                exc.response.get("error"),
+            )
+            return False
+        for item in answer.get("messages") or []:
+            metadata = item.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == POST_EVENT and payload.get("slot") == key.id:
+                return True
+        return False
 
     def routes(self) -> list[web.RouteDef]:
         """HTTP mode: /slack/events, served from the bot's shared listener beside /healthz."""

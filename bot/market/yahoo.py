@@ -223,7 +223,8 @@ class YahooClient:
     ) -> tuple[dict[str, Quote], list[str]]:
         """Quotes for many symbols in one request to Yahoo's v7 quote endpoint.
 
-        Returns (found, missing). Uses yfinance's authenticated session (cookie and crumb).
+        Returns (found, missing): `missing` holds the symbols Yahoo left out of its answer; a
+        symbol in neither came back without a price. Uses yfinance's authenticated session.
         """
         params = {
             "symbols": ",".join(symbols),
@@ -236,10 +237,17 @@ class YahooClient:
         if not isinstance(body, dict) or not isinstance(body.get("result"), list):
             raise ValueError("quoteResponse.result missing")
         found: dict[str, Quote] = {}
+        listed: set[str] = set()  # symbols Yahoo answered for, with or without a price
         for row in body["result"]:
-            if isinstance(row, dict) and (quote := quote_from_v7(row, now)) is not None:
+            if not isinstance(row, dict):
+                continue
+            if isinstance(row.get("symbol"), str):
+                listed.add(row["symbol"].upper())
+            if (quote := quote_from_v7(row, now)) is not None:
                 found[quote.symbol] = quote
-        missing = [s for s in symbols if s.upper() not in found]
+        # Only symbols Yahoo left out entirely may be unknown; a row without a price is a
+        # glitch for a symbol that exists.
+        missing = [s for s in symbols if s.upper() not in listed]
         return found, missing
 
     @_reports_server_errors

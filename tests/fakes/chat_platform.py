@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from bot.adapters.base import PostError
+from bot.adapters.base import PostError, PostKey
 from bot.response import Response
 
 
@@ -29,6 +29,7 @@ class RecordingPlatform:
     fail_next: list[BaseException] = field(default_factory=list)
     fail_channels: dict[str, PostError] = field(default_factory=dict)  # always fail here
     attempts: int = 0
+    keys: list[PostKey | None] = field(default_factory=list)  # the key of every attempt
 
     async def start(self) -> None:
         return None
@@ -42,8 +43,9 @@ class RecordingPlatform:
     def is_ready(self) -> bool:
         return True
 
-    async def post(self, channel_id: str, response: Response) -> None:
+    async def post(self, channel_id: str, response: Response, key: PostKey | None = None) -> None:
         self.attempts += 1
+        self.keys.append(key)
         if self.delay:
             await asyncio.sleep(self.delay)
         if channel_id in self.fail_channels:
