@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert
 
 from bot.app import App
+from bot.clock import ManualClock
 from bot.config import Settings
-from bot.context import ManualClock
 from bot.market.types import QuoteBatch
 from bot.store.models import Schedule
 from tests.fakes.chat_platform import RecordingPlatform
@@ -85,7 +85,7 @@ async def orbitdesk(
     app = App.build(settings, clock=clock)
     await app.start()
     platform = RecordingPlatform(delay=POST_DELAY)
-    app.services.extra["adapters"] = {"fake": platform}
+    app.services.adapters = {"fake": platform}
     try:
         await seed(app, picks)
         await app.market.quotes(["AAPL"])  # cookie and crumb: once per process, not per tick

@@ -71,7 +71,7 @@ async def _console(settings: Settings) -> int:
 
     app = App.build(settings)
     # Schedules and alerts made in the console post here while the console runs.
-    app.services.extra["adapters"] = {"console": ConsolePoster()}
+    app.services.adapters = {"console": ConsolePoster()}
     try:
         await app.start()
         app.start_scheduler()
@@ -144,7 +144,7 @@ async def _doctor(settings: Settings) -> int:
         except OSError as exc:
             ok = False
             print(f"  data dir        NOT writable: {exc}")
-        for check in app.services.extra.get("doctor_checks", []):
+        for check in app.services.doctor_checks:
             line, passed = await check()
             ok = ok and passed
             print(f"  {line}")

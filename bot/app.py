@@ -11,8 +11,9 @@ from importlib.resources import files
 from pathlib import Path
 
 from bot.charts.service import ChartService
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.context import Clock, Services, SystemClock
+from bot.context import Services
 from bot.core import Core
 from bot.market.calendar import MarketCalendar
 from bot.market.service import MarketData
@@ -68,6 +69,21 @@ class App:
         )
         database = Database(settings.resolved_database_url)
         store = Store(database)
+        metrics = Metrics(market)
+        scheduler = Scheduler(
+            store=store,
+            market=market,
+            calendar=market.calendar,
+            clock=clock,
+            # Adapters are added by the runner or the console after the app is built.
+            adapters=lambda: services.adapters,
+            config=SchedulerConfig(
+                grace=timedelta(minutes=settings.schedule_grace_minutes),
+                alert_poll=timedelta(seconds=settings.alert_poll_seconds),
+                alert_rearm_percent=settings.alert_rearm_percent,
+            ),
+            on_post=metrics.post_result,
+        )
         services = Services(
             settings=settings,
             clock=clock,
@@ -76,23 +92,8 @@ class App:
             symbols=SymbolResolver(aliases=aliases),
             store=store,
             charts=ChartService(market=market, calendar=market.calendar, clock=clock),
+            scheduler=scheduler,
         )
-        metrics = Metrics(market)
-        scheduler = Scheduler(
-            store=store,
-            market=market,
-            calendar=market.calendar,
-            clock=clock,
-            # Adapters are added by the runner or the console after the app is built.
-            adapters=lambda: services.extra.get("adapters", {}),
-            config=SchedulerConfig(
-                grace=timedelta(minutes=settings.schedule_grace_minutes),
-                alert_poll=timedelta(seconds=settings.alert_poll_seconds),
-                alert_rearm_percent=settings.alert_rearm_percent,
-            ),
-            on_post=metrics.post_result,
-        )
-        services.scheduler = scheduler
         knowledge.install(services)  # deal book and orbital claims: validated once, here
         core = Core(services=services, deadline=settings.command_timeout)
         core.listeners.append(metrics.on_dispatch)
@@ -106,7 +107,7 @@ class App:
             scheduler=scheduler,
             metrics=metrics,
         )
-        services.extra.setdefault("doctor_checks", []).append(app.database_check)
+        services.doctor_checks.append(app.database_check)
         return app
 
     async def start(self, *, migrate: bool = True) -> None:
@@ -131,8 +132,7 @@ class App:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._scheduler_task
             self._scheduler_task = None
-        if self.services.charts is not None:
-            await self.services.charts.close()
+        await self.services.charts.close()
         await self.market.close()
         await self.database.dispose()
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from bot.adapters.base import ChatAdapter, PostError
 from bot.alert_rules import alert_state
-from bot.context import Clock
+from bot.clock import Clock
 from bot.market.calendar import MarketCalendar, calendar_code
 from bot.market.service import MarketData
 from bot.market.types import Quote, QuoteBatch

@@ -164,10 +164,7 @@ async def acquisition(ctx: Context, target: Target, *, impact: bool = False) -> 
 
 def _alias_tickers(ctx: Context, name: str) -> list[str]:
     """Tickers the symbol aliases give for a name ("facebook" -> META); no network."""
-    symbols = ctx.services.symbols
-    if symbols is None:
-        return []
-    ticker = symbols.aliases.get(name.strip().lstrip("$").casefold())
+    ticker = ctx.symbols.aliases.get(name.strip().lstrip("$").casefold())
     return [ticker] if ticker else []
 
 

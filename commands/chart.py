@@ -79,8 +79,6 @@ async def chart(
     Times are in the exchange's zone; prices in the symbol's currency.
     """
     service = ctx.services.charts
-    if service is None:  # pragma: no cover - wiring error, not user input
-        raise RuntimeError("chart service is not configured")
     _check_compare_words(compare, range, type)
     typed = [symbol, *compare]
     resolutions = await ctx.symbols.resolve(typed, ctx.market)

@@ -2,9 +2,8 @@
 
 `install(services)` is called by bot.app when the app is built: it reads and validates the
 bundled YAML files and the operator's files in DATA_DIR, keeps the results in
-`services.extra`, and adds a line to `orbitdesk doctor`. Commands get the data through
-`deal_book(ctx)` / `claim_book(ctx)`, which load it on first use if nothing installed it, so
-no command reads a file more than once per app.
+`services.data` under typed keys, and adds a line to `orbitdesk doctor`. Commands get the
+data through `deal_book(ctx)` / `claim_book(ctx)`, so no command reads a file.
 """
 
 from __future__ import annotations
@@ -12,16 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from bot.context import Context, Services
+from bot.context import Context, DataKey, Services
 from commands.deal_book import BUNDLED_NAME, DataProblem, DealBook, load_deal_book
 
 if TYPE_CHECKING:
     from commands.orbital.claims import ClaimBook
 
-DEAL_BOOK_KEY = "deal_book"
-CLAIM_BOOK_KEY = "claim_book"
+DEAL_BOOK: DataKey[DealBook] = DataKey("the deal book")
+CLAIM_BOOK: DataKey[ClaimBook] = DataKey("the orbital claims")
 
 
 def skipped_warning(problems: Sequence[DataProblem], what: str) -> str:
@@ -37,37 +36,27 @@ def bundled(name: str) -> Path:
     return Path(str(files("commands") / "data" / name))
 
 
-def _deals(services: Services) -> DealBook:
-    book = services.extra.get(DEAL_BOOK_KEY)
-    if not isinstance(book, DealBook):
-        book = load_deal_book(bundled(BUNDLED_NAME), services.settings.data_dir)
-        services.extra[DEAL_BOOK_KEY] = book
-    return book
-
-
-def _claims(services: Services) -> ClaimBook:
+def _load_claims(data_dir: Path | None) -> ClaimBook:
     # Imported here: commands.orbital imports this module for its commands.
-    from commands.orbital.claims import BUNDLED_CLAIMS, ClaimBook, load_claim_book
+    from commands.orbital.claims import BUNDLED_CLAIMS, load_claim_book
 
-    book = services.extra.get(CLAIM_BOOK_KEY)
-    if not isinstance(book, ClaimBook):
-        book = load_claim_book(bundled(BUNDLED_CLAIMS), services.settings.data_dir)
-        services.extra[CLAIM_BOOK_KEY] = book
-    return book
+    return load_claim_book(bundled(BUNDLED_CLAIMS), data_dir)
 
 
 def deal_book(ctx: Context) -> DealBook:
-    return _deals(ctx.services)
+    return ctx.services.data.get(DEAL_BOOK)
 
 
 def claim_book(ctx: Context) -> ClaimBook:
-    return _claims(ctx.services)
+    return ctx.services.data.get(CLAIM_BOOK)
 
 
 def install(services: Services) -> None:
     """Load both data sets now (a bad bundled file stops start-up) and add the doctor check."""
-    deals = _deals(services)
-    claims = _claims(services)
+    deals = load_deal_book(bundled(BUNDLED_NAME), services.settings.data_dir)
+    claims = _load_claims(services.settings.data_dir)
+    services.data.put(DEAL_BOOK, deals)
+    services.data.put(CLAIM_BOOK, claims)
 
     async def check() -> tuple[str, bool]:
         problems = [*deals.problems, *claims.problems]
@@ -78,5 +67,4 @@ def install(services: Services) -> None:
         more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
         return f"knowledge data    user file skipped: {detail}{more} ({summary})", False
 
-    checks: list[Any] = services.extra.setdefault("doctor_checks", [])
-    checks.append(check)
+    services.doctor_checks.append(check)

@@ -75,10 +75,7 @@ ChannelRef = Annotated[
 
 
 def _scheduler(ctx: Context) -> Scheduler:
-    scheduler = ctx.services.scheduler
-    if scheduler is None:  # pragma: no cover - wiring error, not user input
-        raise RuntimeError("scheduler is not configured")
-    return scheduler
+    return ctx.services.scheduler
 
 
 def channel_label(platform: str, channel_id: str, here: Channel | None = None) -> str:
@@ -323,7 +320,7 @@ async def schedule_test(ctx: Context, id: ScheduleId) -> Response:
         raise UpstreamError(
             "unreachable", "No prices came back from Yahoo Finance; try again in a moment."
         )
-    adapter = ctx.services.extra.get("adapters", {}).get(row.platform)
+    adapter = ctx.services.adapters.get(row.platform)
     if row.platform == "console" or adapter is None:
         return post  # the console's "channel" is this answer
     from bot.adapters.base import PostError

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.adapters.base import ChatAdapter
 from bot.app import App
-from bot.context import ManualClock
+from bot.clock import ManualClock
 from bot.scheduler import Scheduler, SchedulerConfig
 from bot.store.repo import Store
 from tests.conftest import make_settings

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import tempfile
+from dataclasses import replace
+from pathlib import Path
 from typing import Annotated
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.app import App
+from bot.clock import ManualClock
 from bot.config import Settings
-from bot.context import Channel, Invocation, ManualClock, Services, User
+from bot.context import Channel, Invocation, Services, User
 from bot.core import Core
 from bot.errors import UpstreamError, UsageError
 from bot.params import bind_text
@@ -55,14 +61,16 @@ def make_core() -> Core:
     registry.add(build_spec(slow, ("slow",), deadline=0.05))
     registry.add(build_spec(flaky, ("tools", "flaky")))
     registry.add(build_spec(wipe, ("wipe",), manage_channel=True))
+    return Core(services=replace(_unstarted_services(), registry=registry))
+
+
+@functools.cache
+def _unstarted_services() -> Services:
+    """An app's real services, never started: the commands here use none of them."""
     from datetime import UTC, datetime
 
-    services = Services(
-        settings=Settings(_env_file=None),  # type: ignore[call-arg]
-        clock=ManualClock(datetime(2026, 11, 24, tzinfo=UTC)),
-        registry=registry,
-    )
-    return Core(services=services)
+    settings = Settings(_env_file=None, data_dir=Path(tempfile.mkdtemp()))  # type: ignore[call-arg]
+    return App.build(settings, clock=ManualClock(datetime(2026, 11, 24, tzinfo=UTC))).services
 
 
 async def ask(core: Core, text: str, *, manager: bool = True) -> Response:

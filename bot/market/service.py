@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from bot.context import Clock
+from bot.clock import Clock
 from bot.errors import UpstreamError
 from bot.market.calendar import MarketCalendar
 from bot.market.transport import UpstreamStats
