@@ -31,6 +31,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.market.types import QuoteBatch
 from bot.store.models import Schedule
+from commands.posts import schedule_post
 from tests.fakes.chat_platform import RecordingPlatform
 from tests.fakes.yahoo_server import FakeYahoo, default_universe, synthetic_symbols
 
@@ -123,9 +124,7 @@ async def naive(fake: FakeYahoo, data_dir: Path, picks: list[tuple[str, ...]]) -
             found, _missing = await loop.run_in_executor(
                 None, client.fetch_quotes, list(symbols), DUE
             )
-            post = app.scheduler.build_post(
-                i, symbols, "America/New_York", DUE, QuoteBatch(quotes=found)
-            )
+            post = schedule_post(i, symbols, "America/New_York", DUE, QuoteBatch(quotes=found))
             assert post is not None
             await platform.post(f"c{i}", post)
         elapsed = time.perf_counter() - started

@@ -248,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _slack_manifest(settings: Settings, mode: str | None, url: str | None, name: str) -> int:
     """Print the app manifest built from the registry; errors name the missing option."""
     from bot.adapters.slack_manifest import build_manifest, manifest_yaml
-    from commands import build_registry
+    from bot.app import build_registry
 
     chosen = mode or settings.slack_mode
     try:

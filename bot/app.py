@@ -25,6 +25,7 @@ from bot.scheduler import Scheduler, SchedulerConfig
 from bot.store.db import Database, head_revision
 from bot.store.repo import Store
 from commands import build_registry, knowledge
+from commands.posts import POST_RENDERERS
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class App:
             clock=clock,
             # Adapters are added by the runner or the console after the app is built.
             adapters=lambda: services.adapters,
+            posts=POST_RENDERERS,
             config=SchedulerConfig(
                 grace=timedelta(minutes=settings.schedule_grace_minutes),
                 alert_poll=timedelta(seconds=settings.alert_poll_seconds),

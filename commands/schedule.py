@@ -22,6 +22,7 @@ from bot.schedule_times import (
 from bot.store.models import Schedule
 from bot.text import safe_echo
 from commands.channel_rows import belongs_here, store_of
+from commands.posts import schedule_post
 from commands.quote import Symbols
 
 if TYPE_CHECKING:
@@ -313,9 +314,8 @@ async def schedule_resume(ctx: Context, id: ScheduleId) -> Response:
 async def schedule_test(ctx: Context, id: ScheduleId) -> Response:
     """Post a schedule's card now, to check how it looks and that the bot may post there."""
     row = await owned_schedule(ctx, id)
-    scheduler = _scheduler(ctx)
     batch = await ctx.market.quotes(row.symbol_list)
-    post = scheduler.build_post(row.id, row.symbol_list, row.tz, ctx.now, batch)
+    post = schedule_post(row.id, row.symbol_list, row.tz, ctx.now, batch)
     if post is None:
         raise UpstreamError(
             "unreachable", "No prices came back from Yahoo Finance; try again in a moment."

@@ -32,6 +32,7 @@ def make_scheduler(
         calendar=app.market.calendar,
         clock=app.services.clock,
         adapters=lambda: adapters,
+        posts=app.scheduler.posts,
         config=SchedulerConfig(**config),
     )
 
