@@ -6,6 +6,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from bot.alert_rules import alert_state
+from bot.completion import complete_symbols
 from bot.context import Context
 from bot.errors import Forbidden, NotFound, UsageError
 from bot.market.symbols import check_symbol_text
@@ -51,7 +52,7 @@ AlertSymbol = Annotated[
     Param(
         "a ticker or company name",
         max_length=40,
-        autocomplete="symbol",
+        complete=complete_symbols,
         parse=check_symbol_text,
         metavar="symbol",
     ),

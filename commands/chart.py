@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, get_args
 from bot.charts.service import Chart, ChartDataError, ChartRange, ChartRequest
 from bot.charts.summary import range_change
 from bot.charts.timeline import as_of, zone
+from bot.completion import complete_symbols
 from bot.context import Context
 from bot.errors import NotFound, UsageError
 from bot.market.symbols import check_symbol_text
@@ -29,7 +30,7 @@ Symbol = Annotated[
     Param(
         "ticker or company name, e.g. SPCX, 7203.T, amazon",
         max_length=40,
-        autocomplete="symbol",
+        complete=complete_symbols,
         parse=check_symbol_text,
         metavar="symbol",
     ),
@@ -45,7 +46,7 @@ Compare = Annotated[
         "up to 4 more symbols; then every symbol is drawn as % change from the start",
         max_items=MAX_COMPARE,
         max_length=40,
-        autocomplete="symbol",
+        complete=complete_symbols,
         parse=check_symbol_text,
         metavar="symbol",
     ),

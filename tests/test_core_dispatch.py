@@ -21,7 +21,8 @@ from bot.context import Channel, Invocation, Services, User
 from bot.core import Core
 from bot.errors import UpstreamError, UsageError
 from bot.params import bind_text
-from bot.registry import Param, Registry, build_spec, group
+from bot.permissions import Authorize
+from bot.registry import CommandSpec, Param, Registry, build_spec, group
 from bot.response import Response
 from commands import build_registry
 from tests.conftest import Chat
@@ -140,6 +141,26 @@ async def test_channel_changes_need_permission() -> None:
     assert refused.kind == "forbidden"
     assert "Manage Channels" in refused.text
     assert (await ask(make_core(), "wipe", manager=True)).text == "wiped"
+
+
+async def test_the_platform_answers_whether_a_user_may_change_the_channel() -> None:
+    core = make_core()
+    asked: list[tuple[str, str]] = []
+
+    def platform(allow: bool) -> Authorize:
+        async def authorize(invocation: Invocation, spec: CommandSpec) -> bool:
+            asked.append((invocation.user.id, spec.name))
+            return allow
+
+        return authorize
+
+    member = Invocation(text="wipe", user=User(id="u2", can_manage_channel=True))
+    refused = await core.dispatch(member, authorize=platform(False))
+    assert refused.kind == "forbidden"  # the callback decides, not the flag
+    assert (await core.dispatch(member, authorize=platform(True))).text == "wiped"
+    # Commands that change nothing never ask (no permission look-ups for a quote).
+    assert (await core.dispatch(Invocation(text="echo hi"), authorize=platform(False))).text == "hi"
+    assert asked == [("u2", "wipe"), ("u2", "wipe")]
 
 
 async def test_mentions_in_echoed_errors_cannot_ping() -> None:
