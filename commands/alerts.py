@@ -14,7 +14,7 @@ from bot.registry import Param, command, group
 from bot.response import Card, Field, Response
 from bot.store.models import Alert
 from bot.text import safe_echo
-from commands.channel_rows import belongs_here, store_of
+from commands._shared.channel_rows import belongs_here, store_of
 from commands.quote_cards import fmt_as_of, fmt_price
 
 alert_group = group("alert", "Price alerts posted into a channel")

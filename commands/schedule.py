@@ -21,7 +21,7 @@ from bot.schedule_times import (
 )
 from bot.store.models import Schedule
 from bot.text import safe_echo
-from commands.channel_rows import belongs_here, store_of
+from commands._shared.channel_rows import belongs_here, store_of
 from commands.posts import schedule_post
 from commands.quote import Symbols
 
