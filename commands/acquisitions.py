@@ -16,11 +16,11 @@ from bot.market.types import Bar, History
 from bot.registry import Param, command
 from bot.response import Card, Field, Response, Tone
 from bot.text import safe_echo
+from commands._shared import units as u
 from commands._shared.paging import Page, page_of
+from commands._shared.units import Measure
 from commands.deal_book import Deal, DealBook, normalise
 from commands.knowledge import deal_book, skipped_warning
-from commands.orbital import units as u
-from commands.orbital.units import Measure
 
 PAGE_SIZE = 8
 IMPACT_DAYS = (1, 5, 30)

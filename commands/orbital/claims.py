@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
+from commands._shared import units as u
 from commands.deal_book import (
     DataProblem,
     EntryProblem,
@@ -27,7 +28,6 @@ from commands.deal_book import (
 )
 from commands.orbital import assumptions as d
 from commands.orbital import calculators as calc
-from commands.orbital import units as u
 
 log = logging.getLogger(__name__)
 
