@@ -19,8 +19,8 @@ from bot.text import safe_echo
 from commands._shared import units as u
 from commands._shared.paging import Page, page_of
 from commands._shared.units import Measure
-from commands.deal_book import Deal, DealBook, normalise
-from commands.knowledge import deal_book, skipped_warning
+from commands._shared.yaml_entries import normalise, skipped_warning
+from commands.deal_book import Deal, DealBook, deal_book
 
 PAGE_SIZE = 8
 IMPACT_DAYS = (1, 5, 30)
