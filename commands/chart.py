@@ -202,7 +202,7 @@ def _compare_response(built: Chart) -> Response:
     request = built.request
     primary = built.histories[0]
     filename = attachment_name(primary.symbol, request.range)
-    series = []
+    series: list[dict[str, Any]] = []
     fields = []
     for history in built.histories:
         first, last = history.bars[0].close, history.bars[-1].close
