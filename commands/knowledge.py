@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bot.context import Services
 from commands._shared.yaml_entries import bundled
-from commands.deal_book import BUNDLED_NAME, DEAL_BOOK, load_deal_book
+from commands.acquisitions.deal_book import BUNDLED_NAME, DEAL_BOOK, load_deal_book
 from commands.orbital.claims import BUNDLED_CLAIMS, CLAIM_BOOK, load_claim_book
 
 

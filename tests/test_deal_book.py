@@ -10,8 +10,8 @@ import pytest
 
 from bot.market.types import Bar, History
 from commands._shared.yaml_entries import DataFileError, bundled
-from commands.acquisitions import price_impact
-from commands.deal_book import ValueKind, load_deal_book, load_deal_file
+from commands.acquisitions.deal_book import ValueKind, load_deal_book, load_deal_file
+from commands.acquisitions.deal_commands import price_impact
 
 BUNDLED = bundled("acquisitions.yaml")
 

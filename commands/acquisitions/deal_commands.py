@@ -20,7 +20,7 @@ from commands._shared import units as u
 from commands._shared.paging import Page, page_of
 from commands._shared.units import Measure
 from commands._shared.yaml_entries import normalise, skipped_warning
-from commands.deal_book import Deal, DealBook, deal_book
+from commands.acquisitions.deal_book import Deal, DealBook, deal_book
 
 PAGE_SIZE = 8
 IMPACT_DAYS = (1, 5, 30)
