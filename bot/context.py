@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 class User:
     id: str = "console"
     name: str = "console"
-    # Set by the adapter from the platform's own permission model (Manage Channels on Discord,
-    # workspace admin or ORBITDESK_SLACK_ADMINS on Slack, always on the local console).
+    # May change this channel, when the platform sends that with the command (Discord's resolved
+    # Manage Channels; always on the local console). The core's default authorize callback
+    # reads it; platforms that must ask (Slack) pass their own callback (bot.permissions).
     can_manage_channel: bool = False
 
 
@@ -60,7 +61,7 @@ T = TypeVar("T")
 DoctorCheck = Callable[[], Awaitable[tuple[str, bool]]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # a key is itself, whatever its name
 class DataKey(Generic[T]):
     """Names one feature's data set in `FeatureData`, and says its type.
 
@@ -75,7 +76,7 @@ class DataKey(Generic[T]):
 class FeatureData:
     """Data sets features load once per app (the deal book, the orbital claims), typed by key."""
 
-    _values: dict[DataKey[Any], Any] = field(default_factory=dict)
+    _values: dict[DataKey[Any], Any] = field(default_factory=dict, init=False, repr=False)
 
     def put(self, key: DataKey[T], value: T) -> None:
         self._values[key] = value
