@@ -149,20 +149,24 @@ class Core:
         limit: int = MAX_CHOICES,
         max_length: int | None = None,
     ) -> list[Choice]:
-        """Up to `limit` choices for `typed`, the text so far in option `param` of the command
-        the invocation names (by `path`, or by `text` on text platforms).
+        """Up to `limit` suggestions for `typed` in option `param`; never raises.
 
-        A list option ("SPCX AMZN go") completes its last word and keeps the words before it.
-        Choices whose value is longer than `max_length` (a platform's limit) are left out.
-        Never raises: a suggestion list is not worth an error.
+        The invocation names the command (by `path`, or by `text` on text platforms) and who
+        is typing where; the parameter's declared source answers (`Param(complete=...)`), or
+        its own choices. A list option ("SPCX AMZN go") completes its last word and keeps the
+        words before it. Choices whose value is longer than `max_length` (a platform's limit)
+        are left out.
         """
         try:
             spec, _ = self._lookup(invocation)
-            target = spec.param(param)
-            if target is None:
-                return []
-            head, _, prefix = typed.rpartition(" ") if target.many else ("", "", typed)
-            head = f"{head} " if head else ""
+        except UsageError:  # no such command (any more): nothing to suggest
+            return []
+        target = spec.param(param)
+        if target is None:
+            return []
+        head, _, prefix = typed.rpartition(" ") if target.many else ("", "", typed)
+        head = f"{head} " if head else ""
+        try:
             if target.complete is not None:
                 ctx = Context(
                     invocation=invocation,
