@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from bot.context import Clock
+from bot.clock import Clock
 from bot.errors import UpstreamError
 from bot.market.calendar import MarketCalendar
 from bot.market.transport import UpstreamStats
@@ -70,6 +70,14 @@ class _Entry(Generic[T]):
     fresh_until: float  # clock timestamp
 
 
+@dataclass(slots=True)
+class _Kept(Generic[T]):
+    """A cached search or history answer (those are never "no such thing")."""
+
+    value: T
+    fresh_until: float  # clock timestamp
+
+
 @dataclass
 class CacheStats:
     hits: int = 0
@@ -100,7 +108,7 @@ class MarketData:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._cooldown_until = 0.0
         self._cooldown = COOLDOWN_FIRST
-        self._other: dict[tuple[Any, ...], _Entry[Any]] = {}
+        self._other: dict[tuple[Any, ...], _Kept[Any]] = {}
         self._other_inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
 
     @property
@@ -316,12 +324,14 @@ class MarketData:
         except TimeoutError:
             if entry is not None:
                 self.cache_stats.stale_served += 1
-                return entry.value  # type: ignore[no-any-return]
+                stale: T = entry.value
+                return stale
             raise UpstreamError("timeout", "Yahoo did not answer in time.") from None
         except UpstreamError:
             if entry is not None:
                 self.cache_stats.stale_served += 1
-                return entry.value  # type: ignore[no-any-return]
+                kept: T = entry.value
+                return kept
             raise
 
     async def _fill(
@@ -335,7 +345,7 @@ class MarketData:
             self._check_cooldown()
             value = await fetch()
             lifetime = await self._run(ttl, value)
-            self._other[key] = _Entry(value, self.clock.now().timestamp() + lifetime)
+            self._other[key] = _Kept(value, self.clock.now().timestamp() + lifetime)
             future.set_result(value)
         except Exception as exc:
             future.set_exception(self._failed(exc))

@@ -54,7 +54,7 @@ def endpoint_of(url: str) -> str:
     return parts.hostname or "other"
 
 
-class YahooSession(curl_requests.Session):  # type: ignore[misc]
+class YahooSession(curl_requests.Session):
     """A curl_cffi session (yfinance accepts subclasses) that never waits longer than the cap.
 
     yfinance hard-codes 10-30 s timeouts that chain to minutes on a hanging host; every request
