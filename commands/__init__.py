@@ -5,7 +5,17 @@ from __future__ import annotations
 from types import ModuleType
 
 from bot.registry import Registry
-from commands import acquisitions, alerts, chart, news, orbital, profile, quote, schedule
+from commands import (
+    acquisitions,
+    alerts,
+    chart,
+    movers,
+    news,
+    orbital,
+    profile,
+    quote,
+    schedule,
+)
 from commands import help as help_module
 
 FEATURES: tuple[ModuleType, ...] = (
@@ -14,6 +24,7 @@ FEATURES: tuple[ModuleType, ...] = (
     chart,
     news,
     profile,
+    movers,
     acquisitions,
     orbital,
     schedule,

@@ -79,6 +79,7 @@ class Mover:
     market_cap: float | None
     currency: str
     exchange: str
+    exchange_tz: str
     as_of: datetime | None
 
     def to_dict(self) -> dict[str, Any]:
@@ -92,6 +93,7 @@ class Mover:
             "market_cap": self.market_cap,
             "currency": self.currency,
             "exchange": self.exchange,
+            "exchange_tz": self.exchange_tz,
             "as_of": self.as_of.isoformat() if self.as_of else None,
         }
 
@@ -159,6 +161,7 @@ def _mover(row: dict[str, Any]) -> Mover | None:
         market_cap=num(row.get("marketCap")),
         currency=text(row.get("currency")),
         exchange=text(row.get("fullExchangeName")) or text(row.get("exchange")),
+        exchange_tz=text(row.get("exchangeTimezoneName")) or "UTC",
         as_of=epoch(row.get("regularMarketTime")),
     )
 
