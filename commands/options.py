@@ -65,8 +65,10 @@ async def options(
     a month (dec: its standard monthly expiry) or "next month". From Yahoo Finance, fresh
     within seconds while the market is open.
     """
-    if expiry is not None and expiry.strip().lower() in SIDES and side == "both":
-        expiry, side = None, expiry.strip().lower()  # type: ignore[assignment]
+    word = (expiry or "").strip().lower()
+    if side == "both" and word in ("calls", "puts"):  # `options SPCX calls`: no expiry given
+        side = "calls" if word == "calls" else "puts"
+        expiry = None
     found = await resolve_one(ctx, symbol)
     assert found.symbol is not None  # resolve_one raises otherwise
     try:
