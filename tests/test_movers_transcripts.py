@@ -87,7 +87,8 @@ async def test_bad_input_gets_usage(chat: Pinned) -> None:
 
 
 @pytest.mark.parametrize(
-    ("mode", "reason"), [("429", "rate_limited"), ("502", "bad_answer"), ("garbage", "bad_answer")]
+    ("mode", "reason"),
+    [("429", "rate_limited"), ("502", "server_error"), ("garbage", "bad_answer")],
 )
 async def test_failures_have_clear_answers(chat: Pinned, mode: str, reason: str) -> None:
     chat.fake.fail("screener", mode)
@@ -103,4 +104,4 @@ async def test_stale_list_when_yahoo_fails(chat: Pinned) -> None:
     answer = await chat("movers")
     assert answer.data["stale"] is True
     assert answer.cards[0].tone == "warning"
-    assert answer.cards[0].description.startswith("⚠ Cached list: Yahoo sent an unreadable answer.")
+    assert answer.cards[0].description.startswith("⚠ Cached list: Yahoo Finance is having trouble.")

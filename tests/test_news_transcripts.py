@@ -123,7 +123,7 @@ async def test_empty_stream_says_so(chat: Pinned) -> None:
 
 @pytest.mark.parametrize(
     ("mode", "reason"),
-    [("429", "rate_limited"), ("500", "bad_answer"), ("garbage", "bad_answer")],
+    [("429", "rate_limited"), ("500", "server_error"), ("garbage", "bad_answer")],
 )
 async def test_failures_have_clear_answers(chat: Pinned, mode: str, reason: str) -> None:
     chat.fake.fail("news", mode)
@@ -154,7 +154,7 @@ async def test_stale_headlines_are_served_and_labelled(chat: Pinned) -> None:
     card = answer.cards[0]
     assert card.tone == "warning"
     assert card.description == (
-        "⚠ Cached headlines: Yahoo sent an unreadable answer. Last fetched Nov 24 11:00 EST."
+        "⚠ Cached headlines: Yahoo Finance is having trouble. Last fetched Nov 24 11:00 EST."
     )
 
 

@@ -118,7 +118,7 @@ async def test_bad_input_gets_usage(chat: Pinned) -> None:
 
 
 @pytest.mark.parametrize(
-    ("mode", "reason"), [("429", "rate_limited"), ("500", "bad_answer"), ("hang", "timeout")]
+    ("mode", "reason"), [("429", "rate_limited"), ("500", "server_error"), ("hang", "timeout")]
 )
 async def test_failures_have_clear_answers(chat: Pinned, mode: str, reason: str) -> None:
     await chat("quote SPCX")
@@ -135,7 +135,7 @@ async def test_stale_chain_is_labelled(chat: Pinned) -> None:
     answer = await chat("options SPCX")
     assert answer.data["stale"] is True
     assert answer.cards[0].description.startswith(
-        "⚠ Cached chain: Yahoo sent an unreadable answer. Last fetched Nov 24 11:00 EST."
+        "⚠ Cached chain: Yahoo Finance is having trouble. Last fetched Nov 24 11:00 EST."
     )
 
 

@@ -110,7 +110,11 @@ async def test_bad_input_is_refused_before_yahoo(chat: Pinned) -> None:
     ("mode", "reason", "text"),
     [
         ("429", "rate_limited", "Yahoo Finance is rate-limiting requests; try again in a minute."),
-        ("500", "bad_answer", "Yahoo Finance sent an answer we could not read; try again later."),
+        (
+            "500",
+            "server_error",
+            "Yahoo Finance is having trouble (server error); try again in a minute.",
+        ),
         ("hang", "timeout", "Yahoo Finance did not answer in time; try again in a moment."),
     ],
 )

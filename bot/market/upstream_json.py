@@ -22,6 +22,11 @@ def answer_json(response: Any) -> Any:
         raise UpstreamError("rate_limited", "Yahoo is rate-limiting us; try again in a minute.")
     if status == 404:
         raise UpstreamError("not_found", "Yahoo has no data for that.")
+    if status >= 500:  # Yahoo is failing, not the question
+        raise UpstreamError(
+            "server_error",
+            f"Yahoo Finance is having trouble (HTTP {status}); try again in a minute.",
+        )
     if status >= 400:
         raise UpstreamError("bad_answer", f"Yahoo answered with an error (HTTP {status}).")
     body = str(getattr(response, "text", "") or "")
