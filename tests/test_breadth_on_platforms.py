@@ -21,6 +21,7 @@ from tests.slack_support import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
+    port_of,
     post_form,
     response_token,
     running,
@@ -146,8 +147,7 @@ async def slack(
 async def ask(pair: tuple[SlackAdapter, FakeSlack], command: str, text: str) -> dict:  # type: ignore[type-arg]
     adapter, fake = pair
     payload = slash_payload(fake, command, text)
-    assert adapter.http_port is not None
-    assert await post_form(adapter.http_port, payload) == 200
+    assert await post_form(port_of(adapter), payload) == 200
     answer: dict = await fake.wait_for_answer(response_token(payload))  # type: ignore[type-arg]
     return answer
 

@@ -23,11 +23,11 @@ async def test_gainers_with_price_change_volume_and_cap(chat: Pinned) -> None:
     [card] = answer.cards
     assert card.title == "Day gainers · US"
     assert card.tone == "up"
-    assert [m["symbol"] for m in answer.data["movers"]] == ["AVGO", "RKLB", "AMD", "ASTS"]
+    assert [m["symbol"] for m in answer.data["movers"]] == ["AVGO", "RKLB", "PL", "AMD", "ASTS"]
     f = fields(card)
     assert f["AVGO · Broadcom Inc."] == "377.96 USD +37.76 (+11.10%) · vol 12.35M · cap $1.78T"
     assert card.footer == (
-        "Yahoo Finance screener day_gainers · 4 of 4 matching · as of Nov 24 11:00 EST"
+        "Yahoo Finance screener day_gainers · 5 of 5 matching · as of Nov 24 11:00 EST"
     )
     avgo = answer.data["movers"][0]
     assert avgo["change_pct"] == pytest.approx(11.0994, abs=1e-3)
