@@ -48,6 +48,9 @@ def endpoint_of(url: str) -> str:
         ("/v1/finance/search", "search"),
         ("/v1/test/getcrumb", "crumb"),
         ("timeseries", "timeseries"),
+        ("/v7/finance/options", "v7/options"),
+        ("/v1/finance/screener", "screener"),
+        ("/xhr/ncp", "news"),
     ):
         if marker in path:
             return label
