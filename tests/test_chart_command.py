@@ -35,9 +35,10 @@ RANGES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def pinned(fake_yahoo: FakeYahoo) -> None:
-    fake_yahoo.now = NOW
+@pytest.fixture
+def pinned_now() -> datetime:
+    """This module's fake Yahoo and app clock run at NOW (overrides conftest's instant)."""
+    return NOW
 
 
 def image_of(answer: Response) -> Image.Image:

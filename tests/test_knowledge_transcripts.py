@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import App
 from bot.response import Response
-from tests.conftest import Chat, make_settings
+from tests.conftest import Chat, make_settings, pinned_clock
 from tests.fakes.yahoo_server import FakeYahoo
 
 
@@ -307,7 +307,7 @@ async def test_a_broken_user_file_warns_and_the_bundled_data_still_answers(
     (data / "acquisitions_team.yaml").write_text(
         "as_of: 2026-07-01\ndeals:\n  - id: team-deal\n    acquirer: {name: A}\n", encoding="utf-8"
     )
-    app = App.build(make_settings(tmp_path, fake_yahoo.base_url))
+    app = App.build(make_settings(tmp_path, fake_yahoo.base_url), clock=pinned_clock())
     await app.start()
     try:
         answer = await Chat(app)("acquisitions spacex")

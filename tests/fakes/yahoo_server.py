@@ -20,6 +20,7 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -230,12 +231,17 @@ def synthetic_symbols(count: int, prefix: str = "TST") -> dict[str, FakeSymbol]:
 
 
 class FakeYahoo:
-    """The server. `with FakeYahoo() as fake:` starts it; `fake.base_url` is what the bot uses."""
+    """The server. `with FakeYahoo() as fake:` starts it; `fake.base_url` is what the bot uses.
+
+    `now` is the fake's "current time" (market state, last session, chart ends, time-zone
+    abbreviations): a fixed instant, a callable such as a test's `ManualClock.now` to follow
+    it, or None for the wall clock (only for a fake serving a bot on the real clock).
+    """
 
     def __init__(
         self,
         *,
-        now: datetime | None = None,
+        now: datetime | Callable[[], datetime] | None = None,
         delay: float = 0.0,
         symbols: dict[str, FakeSymbol] | None = None,
     ) -> None:
@@ -316,6 +322,8 @@ class FakeYahoo:
             self.requests.clear()
 
     def current_time(self) -> datetime:
+        if callable(self.now):
+            return self.now()
         return self.now or datetime.now(UTC)
 
     # -------------------------------------------------------------------------- answers
@@ -500,6 +508,7 @@ class FakeYahoo:
 
     def quote_row(self, sym: FakeSymbol) -> dict[str, Any]:
         state = self.state(sym)
+        local = self.current_time().astimezone(ZoneInfo(sym.tz))
         change = sym.price - sym.previous_close
         low, high = sorted((sym.previous_close, sym.price))
         row: dict[str, Any] = {
@@ -536,10 +545,8 @@ class FakeYahoo:
             "marketState": state,
             "exchange": sym.exchange,
             "exchangeTimezoneName": sym.tz,
-            "exchangeTimezoneShortName": datetime.now(ZoneInfo(sym.tz)).strftime("%Z"),
-            "gmtOffSetMilliseconds": int(
-                datetime.now(ZoneInfo(sym.tz)).utcoffset().total_seconds() * 1000
-            ),  # type: ignore[union-attr]
+            "exchangeTimezoneShortName": local.strftime("%Z"),
+            "gmtOffSetMilliseconds": int(local.utcoffset().total_seconds() * 1000),  # type: ignore[union-attr]
             "market": "us_market" if sym.currency == "USD" else "jp_market",
             "esgPopulated": False,
             "displayName": sym.name.split(",")[0],
