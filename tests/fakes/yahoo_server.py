@@ -249,6 +249,8 @@ class FakeYahoo:
         self.delay = delay
         self.symbols = symbols if symbols is not None else default_universe()
         self.failures: dict[str, str] = {}
+        # Chart meta keys to answer differently (None leaves the key out), for Yahoo variants.
+        self.meta_overrides: dict[str, Any] = {}
         self.requests: list[tuple[str, str]] = []  # (endpoint, path?query)
         self._lock = threading.Lock()
         self._release = threading.Event()
@@ -832,6 +834,11 @@ class FakeYahoo:
                 }
             else:
                 meta["tradingPeriods"] = regular
+        for key, value in self.meta_overrides.items():
+            if value is None:
+                meta.pop(key, None)
+            else:
+                meta[key] = value
         return meta
 
 
