@@ -16,7 +16,7 @@ from bot.market.types import Bar, History
 from bot.registry import Param, command
 from bot.response import Card, Field, Response, Tone
 from bot.text import safe_echo
-from commands.deal_book import Deal, DealBook, normalise
+from commands.deal_book import KIND_TEXT, Deal, DealBook, ValueKind, normalise
 from commands.knowledge import deal_book, skipped_warning
 from commands.orbital import units as u
 from commands.orbital.units import Measure
@@ -99,7 +99,8 @@ async def acquisitions(
     shown = paged.items
     footer = paged.footer("deals", _as_of(book))
     title = f"Deals{described}"[:256]
-    fields = [Field(_deal_heading(d)[:256], _deal_summary(d), inline=False) for d in shown]
+    today = ctx.now.date()
+    fields = [Field(_deal_heading(d)[:256], _deal_summary(d, today), inline=False) for d in shown]
     cards = [
         Card(
             title=title,
@@ -109,13 +110,15 @@ async def acquisitions(
         )
     ]
     lines = [f"{title} ({footer})"]
-    lines += [f"- {_deal_heading(d)}: {_deal_summary(d)}".replace("\n", " · ") for d in shown]
+    lines += [
+        f"- {_deal_heading(d)}: {_deal_summary(d, today)}".replace("\n", " · ") for d in shown
+    ]
     warning = skipped_warning(book.problems, "deals")
     if warning:
         cards.append(Card(title="Data warning", description=warning, tone=Tone.WARNING))
         lines.append(warning)
     data = {
-        "deals": [_deal_data(d) for d in shown],
+        "deals": [_deal_data(d, today) for d in shown],
         **paged.data(),
         "filters": {
             "company": name,
@@ -156,7 +159,7 @@ async def acquisition(ctx: Context, target: Target, *, impact: bool = False) -> 
         return deal
     if impact:
         return await _impact(ctx, deal)
-    return _full(book, deal)
+    return _full(deal, ctx.now.date())
 
 
 # ---------------------------------------------------------------------------- list helpers
@@ -186,13 +189,23 @@ def _deal_heading(deal: Deal) -> str:
     return f"{deal.announced_text} · {deal.title}"
 
 
-def _deal_summary(deal: Deal) -> str:
-    check = (
-        "confirmed"
-        if deal.verification == "confirmed"
-        else "unverified: " + ", ".join(deal.unverified)
-    )
-    return f"{_short(deal.value.text, 160)}\n{deal.closed_text} · {check} · id {deal.id}"
+def _deal_summary(deal: Deal, today: date) -> str:
+    check = deal.verification.value
+    if deal.unverified:
+        check += "; unverified: " + ", ".join(deal.unverified)
+    status = status_line(deal, today)
+    value = _short(deal.value.text, 140) + f" [{KIND_TEXT[deal.value.kind.value]}"
+    value += f", {deal.value_level.value}]"
+    return f"{value}\n{status} · {check} · id {deal.id}"
+
+
+def status_line(deal: Deal, today: date) -> str:
+    """'completed 2026-02-02 (as of 2026-06-26)', or the pending status with its staleness."""
+    as_of = deal.as_of.isoformat() if deal.as_of else "unknown"
+    stale = deal.staleness(today)
+    if stale:
+        return f"{deal.closed_text}: {stale}"
+    return f"{deal.closed_text} (as of {as_of})"
 
 
 def _short(text: str, limit: int) -> str:
@@ -204,9 +217,9 @@ def _as_of(book: DealBook) -> str:
     return f"status as of {latest.isoformat()}" if latest else ""
 
 
-def _deal_data(deal: Deal) -> dict[str, Any]:
-    out = deal.model_dump(mode="json")
-    out["title"] = deal.title
+def _deal_data(deal: Deal, today: date | None = None) -> dict[str, Any]:
+    out = deal.data()
+    out["stale"] = deal.staleness(today) if today else None
     return out
 
 
@@ -243,51 +256,71 @@ def _pick(book: DealBook, text: str) -> Deal | Response:
     return matches[0]
 
 
-def _full(book: DealBook, deal: Deal) -> Response:
-    check = (
-        "confirmed by the sources below"
-        if deal.verification == "confirmed"
-        else "unverified: " + ", ".join(deal.unverified) + " (no source confirms these)"
+def verification_text(deal: Deal) -> str:
+    """'status and dates: filed (...) · value: estimated (...)' plus unconfirmed fields."""
+    parts = [f"status and dates: {deal.verification.value} ({deal.verification.meaning})"]
+    if deal.value_level is not deal.verification:
+        parts.append(f"value: {deal.value_level.value} ({deal.value_level.meaning})")
+    text = "; ".join(parts)
+    if deal.unverified:
+        text += "; no stored source confirms: " + ", ".join(deal.unverified)
+    return text
+
+
+def _full(deal: Deal, today: date) -> Response:
+    check = verification_text(deal)
+    status = status_line(deal, today)
+    value_name = (
+        "Combined valuation (not a price paid)"
+        if deal.value.kind is ValueKind.COMBINED_VALUATION
+        else "Headline value"
     )
     fields = [
         Field("Announced", deal.announced_text),
-        Field("Status", deal.closed_text),
-        Field("Value kind", deal.value.kind.value),
-        Field("Headline value", _short(deal.value.text, 1024), inline=False),
-        Field("Verification", check, inline=False),
+        Field("Status", status[:1024], inline=False),
+        Field("Value kind", KIND_TEXT[deal.value.kind.value]),
+        Field(value_name, _short(deal.value.text, 1024), inline=False),
+        Field("Verification", check[:1024], inline=False),
     ]
+    if deal.expected_close_text and deal.status.value == "pending":
+        fields.insert(2, Field("Expected close", deal.expected_close_text))
     if deal.acquirer.ticker:
         fields.append(Field("Acquirer ticker", deal.acquirer.ticker))
     if deal.events:
-        events = [f"{e.date.isoformat()}: {e.what}" for e in deal.events]
+        events = [f"{e.when}: {e.what}" for e in deal.events]
         fields.append(Field("Timeline", _short("\n".join(events), 1024), inline=False))
     if deal.note:
         fields.append(Field("Where reports disagree", _short(deal.note, 1024), inline=False))
     urls = deal.source_urls
     fields.append(Field("Sources", _short("\n".join(urls), 1024), inline=False))
     as_of = deal.as_of.isoformat() if deal.as_of else "unknown"
+    stale = deal.staleness(today)
     card = Card(
         title=deal.title[:256],
         description=deal.target.description or "",
         fields=tuple(fields),
         footer=f"deal book id {deal.id} · status as of {as_of} · sources: public pages listed",
         url=urls[0],
-        tone=Tone.WARNING if deal.verification == "unverified" else Tone.NEUTRAL,
+        tone=Tone.WARNING if stale or deal.unverified else Tone.NEUTRAL,
     )
     lines = [
         f"{deal.title} ({deal.target.description})",
         f"Announced: {deal.announced_text}",
-        f"Status: {deal.closed_text}",
-        f"Value: {deal.value.text} [{deal.value.kind.value}]",
+        f"Status: {status}",
+    ]
+    if deal.expected_close_text and deal.status.value == "pending":
+        lines.append(f"Expected close: {deal.expected_close_text}")
+    lines += [
+        f"Value: {deal.value.text} [{KIND_TEXT[deal.value.kind.value]}]",
         f"Verification: {check}",
     ]
-    lines += [f"  {e.date.isoformat()}: {e.what}" for e in deal.events]
+    lines += [f"  {e.when}: {e.what}" for e in deal.events]
     if deal.note:
         lines.append(f"Where reports disagree: {deal.note}")
     lines.append("Sources:")
     lines += [f"  {url}" for url in urls]
     lines.append(f"(status as of {as_of})")
-    return Response(text="\n".join(lines), cards=(card,), data={"deal": _deal_data(deal)})
+    return Response(text="\n".join(lines), cards=(card,), data={"deal": _deal_data(deal, today)})
 
 
 # ---------------------------------------------------------------------------- impact
@@ -355,7 +388,9 @@ async def _impact(ctx: Context, deal: Deal) -> Response:
         )
     listed = acquirer.listed_since
     later_events = [
-        e for e in deal.events if listed and e.date >= listed and e.date > deal.announced
+        e
+        for e in deal.events
+        if listed and e.precision == "day" and e.date >= listed and e.date > deal.announced
     ]
     if listed and deal.announced < listed:
         reason = (
