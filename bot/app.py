@@ -14,6 +14,9 @@ from bot.charts.service import ChartService
 from bot.config import Settings
 from bot.context import Clock, Services, SystemClock
 from bot.core import Core
+from bot.edgar.client import EdgarClient
+from bot.edgar.store import WatchStore
+from bot.edgar.watch import DealWatch, WatchConfig
 from bot.market.calendar import MarketCalendar
 from bot.market.service import MarketData
 from bot.market.symbols import SymbolResolver, load_aliases
@@ -23,7 +26,7 @@ from bot.metrics import Metrics
 from bot.scheduler import Scheduler, SchedulerConfig
 from bot.store.db import Database, head_revision
 from bot.store.repo import Store
-from commands import build_registry, knowledge
+from commands import build_registry, dealwatch, knowledge
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,7 @@ class App:
     scheduler: Scheduler
     _scheduler_stop: asyncio.Event = field(default_factory=asyncio.Event)
     _scheduler_task: asyncio.Task[None] | None = None
+    _watch_task: asyncio.Task[None] | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
@@ -77,7 +81,22 @@ class App:
             store=store,
             charts=ChartService(market=market, calendar=market.calendar, clock=clock),
         )
-        metrics = Metrics(market)
+        watch = DealWatch(
+            client=EdgarClient(
+                user_agent=settings.sec_user_agent,
+                base_url=settings.edgar_base_url,
+                rate=settings.edgar_rate,
+            ),
+            store=WatchStore(database),
+            clock=clock,
+            calendar=market.calendar,
+            # What to watch and how a post looks come from commands/ (bot/ never imports it).
+            deals=dealwatch.watched_deals(services),
+            render=dealwatch.render_event(services),
+            config=WatchConfig(interval=timedelta(minutes=settings.edgar_poll_minutes)),
+        )
+        services.dealwatch = watch
+        metrics = Metrics(market, watch)
         scheduler = Scheduler(
             store=store,
             market=market,
@@ -91,6 +110,7 @@ class App:
                 alert_rearm_percent=settings.alert_rearm_percent,
             ),
             on_post=metrics.post_result,
+            jobs=[watch.deliver],
         )
         services.scheduler = scheduler
         knowledge.install(services)  # deal book and orbital claims: validated once, here
@@ -107,6 +127,7 @@ class App:
             metrics=metrics,
         )
         services.extra.setdefault("doctor_checks", []).append(app.database_check)
+        services.extra["doctor_checks"].append(app.dealwatch_check)
         return app
 
     async def start(self, *, migrate: bool = True) -> None:
@@ -120,6 +141,9 @@ class App:
         if self._scheduler_task is None:
             self._scheduler_stop.clear()
             self._scheduler_task = asyncio.ensure_future(self.scheduler.run(self._scheduler_stop))
+        watch = self.services.dealwatch
+        if self._watch_task is None and watch is not None and watch.enabled:
+            self._watch_task = asyncio.ensure_future(watch.run(self._scheduler_stop))
 
     async def close(self) -> None:
         if self._scheduler_task is not None:
@@ -131,10 +155,35 @@ class App:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._scheduler_task
             self._scheduler_task = None
+        if self._watch_task is not None:
+            self._scheduler_stop.set()
+            try:
+                await asyncio.wait_for(self._watch_task, timeout=10)
+            except TimeoutError:
+                self._watch_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._watch_task
+            self._watch_task = None
+        if self.services.dealwatch is not None:
+            await self.services.dealwatch.close()
         if self.services.charts is not None:
             await self.services.charts.close()
         await self.market.close()
         await self.database.dispose()
+
+    async def dealwatch_check(self) -> tuple[str, bool]:
+        """Doctor: is the EDGAR deal watch on, and if not, why."""
+        watch = self.services.dealwatch
+        if watch is None or not watch.enabled:
+            reason = watch.off_reason if watch is not None else "not configured"
+            # Off is a valid setup (no SEC user agent), not a failure.
+            return f"deal watch      OFF: {reason}", True
+        minutes = watch.config.interval.total_seconds() / 60
+        return (
+            f"deal watch      OK: {len(watch.watched())} deal(s) not final, EDGAR every "
+            f"{minutes:.0f} min on US business days, at most {self.settings.edgar_rate:g} req/s",
+            True,
+        )
 
     async def database_check(self) -> tuple[str, bool]:
         """Doctor: can we reach the database, and is its schema current?"""

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from bot.charts.service import ChartService
     from bot.config import Settings
+    from bot.edgar.watch import DealWatch
     from bot.market.service import MarketData
     from bot.market.symbols import SymbolResolver
     from bot.registry import CommandSpec, Registry
@@ -88,6 +89,7 @@ class Services:
     store: Store | None = None  # schedules and alerts (bot.store)
     scheduler: Scheduler | None = None
     charts: ChartService | None = None
+    dealwatch: DealWatch | None = None  # EDGAR deal watch (its events stay readable when off)
     # Wiring filled in after build: "adapters" (name -> ChatAdapter, by the runner or console),
     # "http" (the health/metrics listener), "doctor_checks", and the knowledge data sets.
     extra: dict[str, Any] = field(default_factory=dict)

@@ -15,8 +15,10 @@ from bot.errors import NotFound, UpstreamError, UsageError
 from bot.market.types import Bar, History
 from bot.registry import Param, command
 from bot.response import Card, Field, Response, Tone
+from bot.store.models import DealEvent
 from bot.text import safe_echo
 from commands.deal_book import KIND_TEXT, Deal, DealBook, ValueKind, normalise
+from commands.dealwatch import event_data, events_for, merge
 from commands.knowledge import deal_book, skipped_warning
 from commands.orbital import units as u
 from commands.orbital.units import Measure
@@ -100,7 +102,11 @@ async def acquisitions(
     footer = paged.footer("deals", _as_of(book))
     title = f"Deals{described}"[:256]
     today = ctx.now.date()
-    fields = [Field(_deal_heading(d)[:256], _deal_summary(d, today), inline=False) for d in shown]
+    found_events: dict[str, list[DealEvent]] = {}
+    for event in await events_for(ctx):
+        found_events.setdefault(event.deal_id, []).append(event)
+    summaries = {d.id: _deal_summary(d, today, found_events.get(d.id, [])) for d in shown}
+    fields = [Field(_deal_heading(d)[:256], summaries[d.id], inline=False) for d in shown]
     cards = [
         Card(
             title=title,
@@ -110,9 +116,7 @@ async def acquisitions(
         )
     ]
     lines = [f"{title} ({footer})"]
-    lines += [
-        f"- {_deal_heading(d)}: {_deal_summary(d, today)}".replace("\n", " · ") for d in shown
-    ]
+    lines += [f"- {_deal_heading(d)}: {summaries[d.id]}".replace("\n", " · ") for d in shown]
     warning = skipped_warning(book.problems, "deals")
     if warning:
         cards.append(Card(title="Data warning", description=warning, tone=Tone.WARNING))
@@ -159,7 +163,7 @@ async def acquisition(ctx: Context, target: Target, *, impact: bool = False) -> 
         return deal
     if impact:
         return await _impact(ctx, deal)
-    return _full(deal, ctx.now.date())
+    return _full(deal, ctx.now.date(), await events_for(ctx, deal.id))
 
 
 # ---------------------------------------------------------------------------- list helpers
@@ -189,11 +193,14 @@ def _deal_heading(deal: Deal) -> str:
     return f"{deal.announced_text} · {deal.title}"
 
 
-def _deal_summary(deal: Deal, today: date) -> str:
+def _deal_summary(deal: Deal, today: date, events: list[DealEvent]) -> str:
     check = deal.verification.value
     if deal.unverified:
         check += "; unverified: " + ", ".join(deal.unverified)
     status = status_line(deal, today)
+    changed = merge(deal, events).changed_by
+    if changed is not None:
+        status = f"{changed.new_status} per SEC filing {changed.filing_date} (was {status})"
     value = _short(deal.value.text, 140) + f" [{KIND_TEXT[deal.value.kind.value]}"
     value += f", {deal.value_level.value}]"
     return f"{value}\n{status} · {check} · id {deal.id}"
@@ -267,9 +274,17 @@ def verification_text(deal: Deal) -> str:
     return text
 
 
-def _full(deal: Deal, today: date) -> Response:
+def _full(deal: Deal, today: date, events: list[DealEvent]) -> Response:
     check = verification_text(deal)
-    status = status_line(deal, today)
+    curated = status_line(deal, today)
+    merged = merge(deal, events)
+    changed = merged.changed_by
+    status = curated
+    if changed is not None:
+        status = (
+            f"{merged.status} per an SEC filing of {changed.filing_date} "
+            f"(the deal book said: {curated})"
+        )
     value_name = (
         "Combined valuation (not a price paid)"
         if deal.value.kind is ValueKind.COMBINED_VALUATION
@@ -284,6 +299,22 @@ def _full(deal: Deal, today: date) -> Response:
     ]
     if deal.expected_close_text and deal.status.value == "pending":
         fields.insert(2, Field("Expected close", deal.expected_close_text))
+    if changed is not None:
+        fields.insert(
+            2,
+            Field(
+                "Changed by",
+                f"{changed.summary}\n{changed.form} filed {changed.filing_date}: {changed.url}"[
+                    :1024
+                ],
+                inline=False,
+            ),
+        )
+    if merged.signals:
+        signals = [f"{e.filing_date} {e.form}: {e.summary}" for e in merged.signals[-5:]]
+        fields.append(
+            Field("Signals (not a status change)", _short("\n".join(signals), 1024), inline=False)
+        )
     if deal.acquirer.ticker:
         fields.append(Field("Acquirer ticker", deal.acquirer.ticker))
     if deal.events:
@@ -301,13 +332,16 @@ def _full(deal: Deal, today: date) -> Response:
         fields=tuple(fields),
         footer=f"deal book id {deal.id} · status as of {as_of} · sources: public pages listed",
         url=urls[0],
-        tone=Tone.WARNING if stale or deal.unverified else Tone.NEUTRAL,
+        tone=Tone.WARNING if (stale and changed is None) or deal.unverified else Tone.NEUTRAL,
     )
     lines = [
         f"{deal.title} ({deal.target.description})",
         f"Announced: {deal.announced_text}",
         f"Status: {status}",
     ]
+    if changed is not None:
+        lines.append(f"Changed by: {changed.summary} ({changed.form} filed {changed.filing_date})")
+        lines.append(f"  {changed.url}")
     if deal.expected_close_text and deal.status.value == "pending":
         lines.append(f"Expected close: {deal.expected_close_text}")
     lines += [
@@ -320,7 +354,15 @@ def _full(deal: Deal, today: date) -> Response:
     lines.append("Sources:")
     lines += [f"  {url}" for url in urls]
     lines.append(f"(status as of {as_of})")
-    return Response(text="\n".join(lines), cards=(card,), data={"deal": _deal_data(deal, today)})
+    lines += [f"Signal: {e.filing_date} {e.form}: {e.summary}" for e in merged.signals[-5:]]
+    data = _deal_data(deal, today)
+    data["watch"] = {
+        "status": merged.status,
+        "curated_status": deal.status.value,
+        "changed_by": event_data(changed) if changed is not None else None,
+        "signals": [event_data(e) for e in merged.signals],
+    }
+    return Response(text="\n".join(lines), cards=(card,), data={"deal": data})
 
 
 # ---------------------------------------------------------------------------- impact

@@ -56,6 +56,11 @@ def _claims(services: Services) -> ClaimBook:
     return book
 
 
+def deals_of(services: Services) -> DealBook:
+    """The deal book of an app (for wiring that has services but no command context)."""
+    return _deals(services)
+
+
 def deal_book(ctx: Context) -> DealBook:
     return _deals(ctx.services)
 
