@@ -318,8 +318,8 @@ def _full(deal: Deal, today: date, events: list[DealEvent]) -> Response:
     if deal.acquirer.ticker:
         fields.append(Field("Acquirer ticker", deal.acquirer.ticker))
     if deal.events:
-        events = [f"{e.when}: {e.what}" for e in deal.events]
-        fields.append(Field("Timeline", _short("\n".join(events), 1024), inline=False))
+        timeline = [f"{e.when}: {e.what}" for e in deal.events]
+        fields.append(Field("Timeline", _short("\n".join(timeline), 1024), inline=False))
     if deal.note:
         fields.append(Field("Where reports disagree", _short(deal.note, 1024), inline=False))
     urls = deal.source_urls
