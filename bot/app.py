@@ -11,8 +11,9 @@ from importlib.resources import files
 from pathlib import Path
 
 from bot.charts.service import ChartService
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.context import Clock, Services, SystemClock
+from bot.context import FeatureData, Services
 from bot.core import Core
 from bot.edgar.client import EdgarClient
 from bot.edgar.store import WatchStore
@@ -24,9 +25,11 @@ from bot.market.transport import UpstreamStats
 from bot.market.yahoo import YahooClient
 from bot.metrics import Metrics
 from bot.scheduler import Scheduler, SchedulerConfig
+from bot.startup import StartupError, database_problem
 from bot.store.db import Database, head_revision
 from bot.store.repo import Store
 from commands import build_registry, dealwatch, knowledge
+from commands.posts import post_renderers
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +75,9 @@ class App:
         )
         database = Database(settings.resolved_database_url)
         store = Store(database)
-        services = Services(
-            settings=settings,
-            clock=clock,
-            registry=build_registry(),
-            market=market,
-            symbols=SymbolResolver(aliases=aliases),
-            store=store,
-            charts=ChartService(market=market, calendar=market.calendar, clock=clock),
-        )
+        # Feature data (deal book, orbital claims) is loaded by knowledge.install below; the
+        # deal watch and the post renderers read it from here when they need it.
+        data = FeatureData()
         watch = DealWatch(
             client=EdgarClient(
                 user_agent=settings.sec_user_agent,
@@ -90,12 +87,11 @@ class App:
             store=WatchStore(database),
             clock=clock,
             calendar=market.calendar,
-            # What to watch and how a post looks come from commands/ (bot/ never imports it).
-            deals=dealwatch.watched_deals(services),
-            render=dealwatch.render_event(services),
+            # What to watch comes from commands/ (bot/ never imports it); what a post says is
+            # the scheduler's deal_event renderer.
+            deals=dealwatch.watched_deals(data),
             config=WatchConfig(interval=timedelta(minutes=settings.edgar_poll_minutes)),
         )
-        services.dealwatch = watch
         metrics = Metrics(market, watch)
         scheduler = Scheduler(
             store=store,
@@ -103,16 +99,31 @@ class App:
             calendar=market.calendar,
             clock=clock,
             # Adapters are added by the runner or the console after the app is built.
-            adapters=lambda: services.extra.get("adapters", {}),
+            adapters=lambda: services.adapters,
+            posts=post_renderers(data),
             config=SchedulerConfig(
                 grace=timedelta(minutes=settings.schedule_grace_minutes),
+                lease=timedelta(seconds=settings.schedule_lease_seconds),
+                backoff_seconds=settings.schedule_retry_seconds,
+                max_attempts=settings.schedule_max_attempts,
                 alert_poll=timedelta(seconds=settings.alert_poll_seconds),
                 alert_rearm_percent=settings.alert_rearm_percent,
             ),
             on_post=metrics.post_result,
-            jobs=[watch.deliver],
+            jobs=[watch.deliver],  # deal status changes, posted from the same tick
         )
-        services.scheduler = scheduler
+        services = Services(
+            settings=settings,
+            clock=clock,
+            registry=build_registry(),
+            market=market,
+            symbols=SymbolResolver(aliases=aliases),
+            store=store,
+            charts=ChartService(market=market, calendar=market.calendar, clock=clock),
+            scheduler=scheduler,
+            dealwatch=watch,
+            data=data,
+        )
         knowledge.install(services)  # deal book and orbital claims: validated once, here
         core = Core(services=services, deadline=settings.command_timeout)
         core.listeners.append(metrics.on_dispatch)
@@ -126,15 +137,22 @@ class App:
             scheduler=scheduler,
             metrics=metrics,
         )
-        services.extra.setdefault("doctor_checks", []).append(app.database_check)
-        services.extra["doctor_checks"].append(app.dealwatch_check)
+        services.doctor_checks.append(app.database_check)
+        services.doctor_checks.append(app.dealwatch_check)
         return app
 
     async def start(self, *, migrate: bool = True) -> None:
         """Start the market service and bring the database schema up to date."""
         await self.market.start()
         if migrate:
-            await self.database.upgrade()
+            try:
+                await self.database.upgrade()
+            except Exception as exc:
+                log.debug("database upgrade failed", exc_info=exc)
+                raise StartupError(
+                    f"database: cannot bring the schema up to date ({database_problem(exc)}): "
+                    "check ORBITDESK_DATABASE_URL and that the database is running"
+                ) from None
 
     def start_scheduler(self) -> None:
         """Run the scheduler loop in the background (after adapters connect)."""
@@ -142,7 +160,7 @@ class App:
             self._scheduler_stop.clear()
             self._scheduler_task = asyncio.ensure_future(self.scheduler.run(self._scheduler_stop))
         watch = self.services.dealwatch
-        if self._watch_task is None and watch is not None and watch.enabled:
+        if self._watch_task is None and watch.enabled:
             self._watch_task = asyncio.ensure_future(watch.run(self._scheduler_stop))
 
     async def close(self) -> None:
@@ -164,20 +182,17 @@ class App:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._watch_task
             self._watch_task = None
-        if self.services.dealwatch is not None:
-            await self.services.dealwatch.close()
-        if self.services.charts is not None:
-            await self.services.charts.close()
+        await self.services.dealwatch.close()
+        await self.services.charts.close()
         await self.market.close()
         await self.database.dispose()
 
     async def dealwatch_check(self) -> tuple[str, bool]:
         """Doctor: is the EDGAR deal watch on, and if not, why."""
         watch = self.services.dealwatch
-        if watch is None or not watch.enabled:
-            reason = watch.off_reason if watch is not None else "not configured"
+        if not watch.enabled:
             # Off is a valid setup (no SEC user agent), not a failure.
-            return f"deal watch      OFF: {reason}", True
+            return f"deal watch      OFF: {watch.off_reason}", True
         minutes = watch.config.interval.total_seconds() / 60
         return (
             f"deal watch      OK: {len(watch.watched())} deal(s) not final, EDGAR every "

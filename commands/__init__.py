@@ -5,13 +5,29 @@ from __future__ import annotations
 from types import ModuleType
 
 from bot.registry import Registry
-from commands import acquisitions, alerts, chart, dealwatch, orbital, quote, schedule
+from commands import (
+    acquisitions,
+    alerts,
+    chart,
+    dealwatch,
+    movers,
+    news,
+    options,
+    orbital,
+    profile,
+    quote,
+    schedule,
+)
 from commands import help as help_module
 
 FEATURES: tuple[ModuleType, ...] = (
     help_module,
     quote,
     chart,
+    news,
+    profile,
+    movers,
+    options,
     acquisitions,
     orbital,
     schedule,

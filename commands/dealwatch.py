@@ -1,25 +1,25 @@
 """/dealwatch on|off|status, and what the EDGAR deal watch needs from the deal book.
 
 The watch itself is a service in bot/edgar/. This module hands it, at wiring, the deals to
-watch (those whose curated status is pending) and the card of a status-change post; it also
-merges the events the watch stored over the curated deals when `acquisition` answers.
+watch (those whose curated status is pending) and the card of a status-change post (the
+scheduler's `deal_event` renderer, via commands/posts.py). Merging the stored events over the
+curated deals is commands/acquisitions/deal_events.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
 
-from bot.context import Context, Services
+from bot.context import Context, FeatureData
 from bot.edgar.types import WatchedDeal, WatchParty
 from bot.edgar.watch import DealWatch
 from bot.errors import UsageError
+from bot.posts import RenderDealEventPost
 from bot.registry import command, group
 from bot.response import Card, Field, Response, Tone
 from bot.store.models import DealEvent
-from commands.deal_book import Deal, DealBook, Party, Status
-from commands.knowledge import deal_book, deals_of
+from commands.acquisitions.deal_book import DEAL_BOOK, Party, Status, deal_book
+from commands.acquisitions.deal_events import event_data, merge
 
 dealwatch_group = group("dealwatch", "Deal status changes from SEC filings, posted here")
 
@@ -31,11 +31,15 @@ def _party(party: Party) -> WatchParty:
     return WatchParty(party.name, party.ticker, party.cik, party.aliases)
 
 
-def watched_deals(services: Services) -> Callable[[], list[WatchedDeal]]:
-    """The deals the watch follows: every deal whose curated status is pending."""
+def watched_deals(data: FeatureData) -> Callable[[], list[WatchedDeal]]:
+    """The deals the watch follows: every deal whose curated status is pending.
+
+    `data` is the app's feature data; the deal book is read from it when the watch asks (it is
+    loaded after the watch is built).
+    """
 
     def deals() -> list[WatchedDeal]:
-        book = _book(services)
+        book = data.get(DEAL_BOOK)
         return [
             WatchedDeal(
                 id=d.id,
@@ -52,15 +56,11 @@ def watched_deals(services: Services) -> Callable[[], list[WatchedDeal]]:
     return deals
 
 
-def _book(services: Services) -> DealBook:
-    return deals_of(services)  # the same cached book the commands read
-
-
-def render_event(services: Services) -> Callable[[DealEvent], Response]:
-    """The card a status change posts into subscribed channels."""
+def render_event(data: FeatureData) -> RenderDealEventPost:
+    """The card a status change posts into subscribed channels (the scheduler's renderer)."""
 
     def render(event: DealEvent) -> Response:
-        deal = _book(services).get(event.deal_id)
+        deal = data.get(DEAL_BOOK).get(event.deal_id)
         as_of = deal.as_of.isoformat() if deal is not None and deal.as_of else "unknown"
         status = event.new_status or event.kind
         title = f"Deal status: {event.deal_title} is now {status}"[:256]
@@ -82,63 +82,17 @@ def render_event(services: Services) -> Callable[[DealEvent], Response]:
             f"{title}: {event.summary}. {event.form} filed {event.filing_date}: {event.url} "
             f"(the deal book said {event.replaced_status} as of {as_of})"
         )
-        data = {"event": event_data(event), "deal": event.deal_id}
-        return Response(text=text, cards=(card,), data=data)
+        payload = {"event": event_data(event), "deal": event.deal_id}
+        return Response(text=text, cards=(card,), data=payload)
 
     return render
-
-
-# ---------------------------------------------------------------------------- merging
-
-
-@dataclass(frozen=True, slots=True)
-class Merged:
-    """A deal's status with the watch's events over the curated one."""
-
-    status: str
-    changed_by: DealEvent | None  # the strong event that set it (None: curated status)
-    signals: tuple[DealEvent, ...]
-
-
-def merge(deal: Deal, events: Sequence[DealEvent]) -> Merged:
-    strong = [e for e in events if e.new_status]
-    weak = tuple(e for e in events if not e.new_status)
-    if deal.status is Status.PENDING and strong:
-        last = strong[-1]
-        return Merged(last.new_status or deal.status.value, last, weak)
-    return Merged(deal.status.value, None, weak)
-
-
-async def events_for(ctx: Context, deal_id: str | None = None) -> list[DealEvent]:
-    watch = ctx.services.dealwatch
-    if watch is None:
-        return []
-    return await watch.store.events(deal_id)
-
-
-def event_data(event: DealEvent) -> dict[str, Any]:
-    return {
-        "kind": event.kind,
-        "new_status": event.new_status,
-        "replaced_status": event.replaced_status,
-        "form": event.form,
-        "items": event.items,
-        "accession": event.accession,
-        "filing_date": event.filing_date,
-        "url": event.url,
-        "summary": event.summary,
-        "role": event.role,
-    }
 
 
 # ---------------------------------------------------------------------------- commands
 
 
 def _watch(ctx: Context) -> DealWatch:
-    watch = ctx.services.dealwatch
-    if watch is None:  # pragma: no cover - wiring error, not user input
-        raise RuntimeError("deal watch is not configured")
-    return watch
+    return ctx.services.dealwatch
 
 
 @command("dealwatch on", manage_channel=True, examples=("dealwatch on",))

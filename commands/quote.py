@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Any
 
+from bot.completion import complete_symbols
 from bot.context import Context
 from bot.errors import NotFound, UpstreamError
 from bot.market.symbols import check_symbol_text
@@ -22,7 +23,7 @@ Symbols = Annotated[
         min_items=1,
         max_items=MAX_SYMBOLS,
         max_length=40,
-        autocomplete="symbol",
+        complete=complete_symbols,
         parse=check_symbol_text,
         metavar="symbol",
     ),
@@ -87,6 +88,7 @@ def _failure_message(reason: str) -> str:
         "timeout": "Yahoo Finance did not answer in time; try again in a moment.",
         "unreachable": "Yahoo Finance cannot be reached right now; try again later.",
         "rate_limited": "Yahoo Finance is rate-limiting requests; try again in a minute.",
+        "server_error": "Yahoo Finance is having trouble (server error); try again in a minute.",
         "bad_answer": "Yahoo Finance sent an answer we could not read; try again later.",
         "not_found": "Yahoo Finance has no data for it.",
     }.get(reason, "Yahoo Finance failed; try again later.")

@@ -15,15 +15,19 @@ import pytest
 
 from bot.adapters import discord_render, slack_render
 from bot.app import App
-from bot.context import Channel, Invocation, ManualClock, User
+from bot.clock import ManualClock
+from bot.context import Channel, Invocation, User
 from bot.edgar.classify import classify
 from bot.edgar.client import EdgarClient, EdgarError
 from bot.edgar.store import WatchStore
 from bot.edgar.types import Filing, WatchedDeal, WatchParty
 from bot.edgar.watch import DealWatch
+from bot.posts import PostRenderers
 from bot.response import Response
-from commands.deal_book import load_deal_book
-from commands.knowledge import bundled
+from commands._shared.yaml_entries import bundled
+from commands.acquisitions.deal_book import load_deal_book
+from commands.dealwatch import _party
+from commands.posts import alert_post, schedule_post
 from tests.conftest import make_settings
 from tests.fakes.chat_platform import RecordingPlatform
 from tests.fakes.edgar_server import FakeEdgar, FakeFiling
@@ -119,7 +123,7 @@ async def test_a_completion_8k_closes_the_deal_and_posts_once_per_channel(
 ) -> None:
     app = watched_app
     platform = RecordingPlatform()
-    app.services.extra["adapters"] = {"fake": platform}
+    app.services.adapters["fake"] = platform
     for channel in ("c1", "c2"):
         answer = await app.core.dispatch(say("dealwatch on", channel))
         assert answer.kind == "ok" and answer.data["new"] is True
@@ -129,7 +133,6 @@ async def test_a_completion_8k_closes_the_deal_and_posts_once_per_channel(
 
     close_the_deal(edgar)
     watch = app.services.dealwatch
-    assert watch is not None
     report = await watch.poll(NOW)
     assert report.polled and report.status_changes == 1, report
     assert (await watch.poll(NOW + timedelta(minutes=5))).polled is False  # same 30-min slot
@@ -177,7 +180,7 @@ async def test_a_completion_8k_closes_the_deal_and_posts_once_per_channel(
 async def test_an_item_1_01_alone_changes_nothing(watched_app: App, edgar: FakeEdgar) -> None:
     app = watched_app
     platform = RecordingPlatform()
-    app.services.extra["adapters"] = {"fake": platform}
+    app.services.adapters["fake"] = platform
     await app.core.dispatch(say("dealwatch on"))
     edgar.file(
         ACME,
@@ -186,7 +189,6 @@ async def test_an_item_1_01_alone_changes_nothing(watched_app: App, edgar: FakeE
         ),
     )
     watch = app.services.dealwatch
-    assert watch is not None
     report = await watch.poll(NOW)
     assert report.events == 1 and report.status_changes == 0
     await app.scheduler.tick(NOW + timedelta(minutes=1))
@@ -212,8 +214,7 @@ async def test_without_a_user_agent_the_watch_is_off_and_says_why(
         assert "set ORBITDESK_SEC_USER_AGENT" in status.text
         line, ok = await app.dealwatch_check()
         assert ok and line.startswith("deal watch      OFF: the deal watch is off: set")
-        watch = app.services.dealwatch
-        assert watch is not None and (await watch.poll(NOW)).polled is False
+        assert (await app.services.dealwatch.poll(NOW)).polled is False
         assert edgar.requests == []
     finally:
         await app.close()
@@ -221,8 +222,6 @@ async def test_without_a_user_agent_the_watch_is_off_and_says_why(
 
 def _deals(tmp_path: Path) -> list[WatchedDeal]:
     book = load_deal_book(bundled("acquisitions.yaml"), user_data(tmp_path))
-    from commands.dealwatch import _party
-
     return [
         WatchedDeal(
             d.id, d.title, _party(d.acquirer), _party(d.target), "pending", d.as_of or d.announced
@@ -234,6 +233,9 @@ def _deals(tmp_path: Path) -> list[WatchedDeal]:
 
 def _render(event: Any) -> Response:
     return Response(text=f"{event.deal_id} {event.new_status}", data={"event": event.id})
+
+
+RENDERERS = PostRenderers(schedule=schedule_post, alert=alert_post, deal_event=_render)
 
 
 async def test_two_processes_on_one_database_post_each_change_once_per_channel(
@@ -249,7 +251,6 @@ async def test_two_processes_on_one_database_post_each_change_once_per_channel(
             store=WatchStore(db),
             clock=clock,
             deals=lambda: deals,
-            render=_render,
             instance=f"replica-{i}",
         )
         for i, db in enumerate(dbs)
@@ -265,9 +266,14 @@ async def test_two_processes_on_one_database_post_each_change_once_per_channel(
     for minute in range(3):
         at = NOW + timedelta(minutes=minute)
         await asyncio.gather(
-            *(w.deliver(at, adapters) for w in watches), watches[0].deliver(at, adapters)
+            *(w.deliver(at, adapters, RENDERERS) for w in watches),
+            watches[0].deliver(at, adapters, RENDERERS),
         )
     assert Counter(c for c, _ in platform.posts) == {"c1": 1, "c2": 1, "c3": 1}
+    # Each post carries a key naming its (event, channel) row, the same in every process.
+    keys = [k for k in platform.keys if k is not None]
+    assert len(keys) == 3 and len({k.id for k in keys}) == 3
+    assert all(k.id.startswith("deal-") and not k.maybe_sent for k in keys)
     for w in watches:
         await w.close()
     # A restarted process finds nothing left to post, and polling again adds no event.
@@ -276,9 +282,8 @@ async def test_two_processes_on_one_database_post_each_change_once_per_channel(
         store=WatchStore(databases.open()),
         clock=clock,
         deals=lambda: deals,
-        render=_render,
     )
-    assert await restarted.deliver(NOW + timedelta(hours=1), adapters) == 0
+    assert await restarted.deliver(NOW + timedelta(hours=1), adapters, RENDERERS) == 0
     again = await restarted.poll(NOW + timedelta(hours=1))
     assert again.polled and again.events == 0
     await restarted.close()

@@ -142,7 +142,7 @@ async def test_doctor_reports_the_database(tmp_path: Path, fake_yahoo: FakeYahoo
         await fresh.database.upgrade()
         line, ok = await fresh.database_check()
         assert ok and line.endswith("OK: sqlite, revision 0002, 0 schedules, 0 alerts")
-        assert fresh.database_check in fresh.services.extra["doctor_checks"]
+        assert fresh.database_check in fresh.services.doctor_checks
     finally:
         await fresh.close()
     broken = App.build(

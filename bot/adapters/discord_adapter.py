@@ -9,8 +9,8 @@
   ("OrbitDesk is thinking"), dispatched concurrently, and answered by a follow-up. When the
   command itself ends in an error (not found, upstream), the public "thinking" message is
   deleted and the error goes out as an ephemeral follow-up, so errors are never public.
-- Symbol options autocomplete from aliases and recent symbols, then Yahoo search with a short
-  budget; at most 25 choices, and never an exception.
+- Options autocomplete with the core's suggestions (`Core.complete`: the parameter's source,
+  e.g. symbols from aliases, recent quotes and Yahoo's search); at most 25, never an exception.
 - `allowed_mentions` is none on everything the bot sends.
 - `post()` sends scheduled answers; missing permission (50013) and lost access (50001) come
   back as distinct, permanent PostErrors.
@@ -31,9 +31,10 @@ import discord
 import discord.gateway
 import discord.http
 import yarl
+from aiohttp import web
 from discord import app_commands
 
-from bot.adapters.base import PostError
+from bot.adapters.base import PostError, PostKey
 from bot.adapters.discord_render import DEFAULT_FILE_LIMIT, DiscordMessage, render
 from bot.adapters.discord_schema import (
     Call,
@@ -42,9 +43,8 @@ from bot.adapters.discord_schema import (
     schema_hash,
 )
 from bot.context import Channel, Invocation, User
-from bot.market.symbols import check_symbol_text
-from bot.registry import ParamSpec
 from bot.response import Response
+from bot.startup import StartupError, is_connection_error, one_line, unreachable
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -57,8 +57,7 @@ DISCORD_API_BASE = discord.http.Route.BASE
 DISCORD_GATEWAY = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
 HASH_FILE = "discord_commands.sha256"
 MAX_CHOICES = 25
-AUTOCOMPLETE_SEARCH_BUDGET = 1.0  # s; Discord drops an autocomplete not answered in 3 s
-MIN_SEARCH_PREFIX = 2
+MAX_CHOICE_LENGTH = 100  # characters in a choice's name and value
 NO_MENTIONS = discord.AllowedMentions.none()
 # Error codes of JSON error bodies: https://discord.com/developers/docs/topics/opcodes-and-status-codes
 MISSING_ACCESS, MISSING_PERMISSIONS, UNKNOWN_CHANNEL = 50001, 50013, 10003
@@ -130,7 +129,7 @@ class DiscordAdapter:
         """Log in, sync commands, connect the gateway; returns once Discord says READY."""
         token = self.settings.discord_token
         if token is None:
-            raise RuntimeError("ORBITDESK_DISCORD_TOKEN is not set")
+            raise StartupError("Discord: no token: set ORBITDESK_DISCORD_TOKEN")
         point_at(self.settings.discord_api_base, self.settings.discord_gateway_url)
         self.client = self._build_client()
         self._accepting = True
@@ -143,9 +142,37 @@ class DiscordAdapter:
             ready.cancel()
             error = self._runner.exception()
             await self.client.close()
-            if isinstance(error, discord.LoginFailure):
-                raise RuntimeError("Discord refused ORBITDESK_DISCORD_TOKEN (login failed)")
-            raise RuntimeError(f"Discord connection ended before READY: {error!r}")
+            log.debug("Discord connection ended before READY", exc_info=error)
+            raise StartupError(self._startup_problem(error)) from None
+
+    def _startup_problem(self, error: BaseException | None) -> str:
+        """Why the connection ended before READY, as one line naming what to check."""
+        if isinstance(error, discord.LoginFailure):
+            return (
+                "Discord: refused ORBITDESK_DISCORD_TOKEN (login failed): check the bot token "
+                "(Developer Portal > your app > Bot > Reset Token)"
+            )
+        if error is not None and is_connection_error(error):
+            api = yarl.URL(discord.http.Route.BASE)
+            gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+            host = getattr(error, "host", None)
+            setting = "ORBITDESK_DISCORD_API_BASE"
+            if host is not None and host == gateway.host and host != api.host:
+                setting = "ORBITDESK_DISCORD_GATEWAY_URL"
+            return unreachable(
+                "Discord", error, fallback_host=api.host or "discord.com", setting=setting
+            )
+        if isinstance(error, discord.HTTPException):
+            return (
+                f"Discord: answered HTTP {error.status} at start-up "
+                f"({one_line(error.text) or 'no details'}): check discordstatus.com, "
+                "or ORBITDESK_DISCORD_API_BASE if set"
+            )
+        cause = one_line(f"{type(error).__name__}: {error}") if error else "no reason given"
+        return (
+            f"Discord: connection ended before READY ({cause}): check the network and the "
+            "ORBITDESK_DISCORD_* settings"
+        )
 
     async def stop(self) -> None:
         """Refuse new commands, let in-flight ones finish (bounded), close the gateway."""
@@ -163,6 +190,10 @@ class DiscordAdapter:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(self._runner, timeout=5)
         self._ready.clear()
+
+    def routes(self) -> list[web.RouteDef]:
+        """Discord reaches the bot over its gateway: nothing to serve over HTTP."""
+        return []
 
     def is_ready(self) -> bool:
         client = self.client
@@ -390,60 +421,36 @@ class DiscordAdapter:
     # ------------------------------------------------------------------ autocomplete
 
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
+        """Offer the core's suggestions for the focused option (at most 25, never an error)."""
         choices: list[app_commands.Choice[str]] = []
         try:
             call = self._call(interaction)
-            param = call.spec.param(call.focused) if call and call.focused else None
-            if call is not None and param is not None:
-                typed = str(call.options.get(param.name) or "")
-                choices = await self.choices_for(param, typed)
+            if call is not None and call.focused is not None:
+                typed = str(call.options.get(call.focused) or "")
+                suggested = await self.app.core.complete(
+                    self._invocation(interaction, call),
+                    call.focused,
+                    typed,
+                    limit=MAX_CHOICES,
+                    max_length=MAX_CHOICE_LENGTH,
+                )
+                choices = [
+                    app_commands.Choice(name=c.label[:MAX_CHOICE_LENGTH], value=c.value)
+                    for c in suggested
+                ]
         except Exception:  # a suggestion list is never worth an error
             log.exception("autocomplete failed")
         await interaction.response.autocomplete(choices[:MAX_CHOICES])
 
-    async def choices_for(self, param: ParamSpec, typed: str) -> list[app_commands.Choice[str]]:
-        """Up to 25 suggestions for what the user is typing into `param`."""
-        # A list option ("SPCX AMZN go") completes its last word and keeps the words before.
-        head, _, prefix = typed.rpartition(" ") if param.many else ("", "", typed)
-        head = f"{head} " if head else ""
-        pairs: list[tuple[str, str]] = []
-        if param.autocomplete == "symbol":
-            pairs = await self._symbol_pairs(prefix)
-        elif param.choices:
-            needle = prefix.casefold()
-            pairs = [(c, c) for c in param.choices if c.casefold().startswith(needle)]
-        out: list[app_commands.Choice[str]] = []
-        for label, value in pairs:
-            full = head + value
-            if len(full) > 100:
-                continue
-            out.append(app_commands.Choice(name=(head + label)[:100], value=full))
-            if len(out) == MAX_CHOICES:
-                break
-        return out
-
-    async def _symbol_pairs(self, prefix: str) -> list[tuple[str, str]]:
-        symbols = self.app.services.symbols
-        pairs = symbols.complete_local(prefix, limit=MAX_CHOICES) if symbols else []
-        if len(pairs) >= MAX_CHOICES or len(prefix.strip()) < MIN_SEARCH_PREFIX:
-            return pairs
-        try:
-            check_symbol_text(prefix)
-            async with asyncio.timeout(AUTOCOMPLETE_SEARCH_BUDGET + 0.2):
-                hits = await self.app.market.search(prefix, budget=AUTOCOMPLETE_SEARCH_BUDGET)
-        except Exception:  # slow, failing or odd text: the local suggestions stand
-            return pairs
-        seen = {value for _, value in pairs}
-        for hit in hits:
-            if hit.symbol and hit.symbol not in seen:
-                seen.add(hit.symbol)
-                pairs.append((f"{hit.symbol} · {hit.name} ({hit.exchange})", hit.symbol))
-        return pairs[:MAX_CHOICES]
-
     # ------------------------------------------------------------------ scheduled posts
 
-    async def post(self, channel_id: str, response: Response) -> None:
-        """Send a Response to a channel unprompted. Raises PostError, never anything else."""
+    async def post(self, channel_id: str, response: Response, key: PostKey | None = None) -> None:
+        """Send a Response to a channel unprompted. Raises PostError, never anything else.
+
+        With a key, each message carries a nonce made from it with `enforce_nonce`: Discord
+        then returns the earlier message instead of creating a second one (for a few minutes,
+        which covers a taken-over claim).
+        """
         client = self.client
         if client is None or client.is_closed():
             raise PostError(
@@ -457,8 +464,11 @@ class DiscordAdapter:
             ) from None
         channel = client.get_partial_messageable(target)
         try:
-            for message in render(response, file_limit=DEFAULT_FILE_LIMIT):
-                await channel.send(**_message_kwargs(message), allowed_mentions=NO_MENTIONS)
+            for part, message in enumerate(render(response, file_limit=DEFAULT_FILE_LIMIT)):
+                kwargs = _message_kwargs(message)
+                if key is not None:
+                    kwargs["nonce"] = f"{key.id}.{part}"  # <= 25 characters
+                await channel.send(**kwargs, allowed_mentions=NO_MENTIONS)
         except discord.Forbidden as exc:
             if exc.code == MISSING_ACCESS:
                 raise PostError(

@@ -19,20 +19,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.adapters.base import ChatAdapter, PostError
-from bot.context import Clock
+from bot.adapters.base import ChatAdapter, PostError, PostKey
+from bot.clock import Clock
 from bot.edgar.classify import classify, needs_text
 from bot.edgar.client import EdgarClient, EdgarError
 from bot.edgar.store import PostClaim, WatchStore
 from bot.edgar.types import Filing, WatchedDeal
 from bot.market.calendar import MarketCalendar
-from bot.response import Response
-from bot.store.models import DealEvent
+from bot.posts import PostRenderers
 
 log = logging.getLogger(__name__)
 
 DealSource = Callable[[], Sequence[WatchedDeal]]
-Renderer = Callable[[DealEvent], Response]
 AdapterSource = Callable[[], Mapping[str, ChatAdapter]]
 _NEW_YORK = ZoneInfo("America/New_York")
 OFF_REASON = (
@@ -61,7 +59,8 @@ class PollReport:
 
 
 class DealWatch:
-    """Watches EDGAR for the deals `deals()` returns; posts through `render` (exactly once)."""
+    """Watches EDGAR for the deals `deals()` returns; posts each status change once per
+    subscribed channel when the scheduler's tick calls `deliver` with its renderers."""
 
     def __init__(
         self,
@@ -70,7 +69,6 @@ class DealWatch:
         store: WatchStore,
         clock: Clock,
         deals: DealSource,
-        render: Renderer | None = None,
         calendar: MarketCalendar | None = None,
         config: WatchConfig | None = None,
         instance: str | None = None,
@@ -79,7 +77,6 @@ class DealWatch:
         self.store = store
         self.clock = clock
         self.deals = deals
-        self.render = render
         self.calendar = calendar
         self.config = config or WatchConfig()
         self.instance = instance or uuid.uuid4().hex[:16]
@@ -224,32 +221,39 @@ class DealWatch:
 
     # ------------------------------------------------------------------ posting
 
-    async def deliver(self, now: datetime, adapters: Mapping[str, ChatAdapter]) -> int:
+    async def deliver(
+        self, now: datetime, adapters: Mapping[str, ChatAdapter], posts: PostRenderers
+    ) -> int:
         """Post every status change not yet posted into each subscribed channel; returns the
-        number posted by this process. Called from the scheduler's tick."""
-        if self.render is None or not adapters:
+        number posted by this process. Called from the scheduler's tick (a PostJob), which
+        hands in the features' renderers."""
+        if not adapters:
             return 0
         claims = await self.store.claim_posts(
             now, self.instance, sorted(adapters), self.config.lease
         )
         posted = 0
         for claim in claims:
-            posted += await self._post(claim, adapters, now)
+            posted += await self._post(claim, adapters, posts, now)
         return posted
 
     async def _post(
-        self, claim: PostClaim, adapters: Mapping[str, ChatAdapter], now: datetime
+        self,
+        claim: PostClaim,
+        adapters: Mapping[str, ChatAdapter],
+        posts: PostRenderers,
+        now: datetime,
     ) -> int:
-        assert self.render is not None
         adapter = adapters.get(claim.platform)
         error: str
         permanent = False
         try:
             if adapter is None:
                 raise PostError("no_adapter", f"no {claim.platform} adapter", permanent=False)
-            response = self.render(claim.event)
+            response = posts.deal_event(claim.event)
             await asyncio.wait_for(
-                adapter.post(claim.channel_id, response), self.config.post_timeout
+                adapter.post(claim.channel_id, response, post_key(claim)),
+                self.config.post_timeout,
             )
         except PostError as exc:
             error, permanent = f"{exc.reason}: {exc.message}", exc.permanent
@@ -295,3 +299,12 @@ class DealWatch:
 
     async def close(self) -> None:
         await self.client.close()
+
+
+def post_key(claim: PostClaim) -> PostKey:
+    """The same key for a post in every process (its row id, one per event and channel).
+
+    A claim on its second attempt or later (a retry, or taken over from a process that
+    stopped) may have reached the platform: the adapter then checks before posting again.
+    """
+    return PostKey(f"deal-{claim.post_id}", maybe_sent=claim.attempts > 1)

@@ -6,7 +6,10 @@
   marked stale with its "as of" time, when Yahoo fails.
 - Symbols missing from the cache during one event-loop turn go to Yahoo together, in one v7
   quote request per 50 symbols; a symbol already being fetched is awaited, not asked again.
-- If the batch route answers garbage, each symbol falls back to its own chart request.
+- If the batch route answers garbage, each symbol falls back to its own chart request; so does
+  an answer with no price at all (Yahoo's empty or null glitch). A symbol Yahoo leaves out of
+  a partial answer is "missing" only if we never had a price for it: for a known symbol that is
+  a failed fetch, and the cached price is served marked stale.
 - A 429 starts a cool-down during which Yahoo is not asked at all.
 """
 
@@ -18,15 +21,28 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
-from bot.context import Clock
+from bot.clock import Clock
 from bot.errors import UpstreamError
 from bot.market.calendar import MarketCalendar
+from bot.market.news import (
+    MARKET_NEWS_SYMBOL,
+    NEWS_COUNT,
+    NEWS_TTL_SHUT,
+    NEWS_TTL_TRADING,
+    NewsBatch,
+    NewsFeed,
+)
+from bot.market.profile import PROFILE_TTL, CompanyProfile
+from bot.market.screeners import SCREEN_TTL_SHUT, SCREEN_TTL_TRADING, Screen, ScreenResult
 from bot.market.transport import UpstreamStats
 from bot.market.types import History, Quote, QuoteBatch, SearchHit
 from bot.market.yahoo import QUOTE_CHUNK, classify
+
+if TYPE_CHECKING:
+    from bot.market.options import OptionChain
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +53,8 @@ SEARCH_TTL = 86400.0
 COOLDOWN_FIRST = 30.0  # seconds without Yahoo after a 429, doubling up to COOLDOWN_MAX
 COOLDOWN_MAX = 600.0
 # The batch route is broken (not Yahoo as a whole): unknown symbols come back as a 200 with
-# fewer results, so a 404 or an unreadable answer means the endpoint itself failed.
-FALLBACK_REASONS = ("bad_answer", "not_found")
+# fewer results, so a 404, a 5xx or an unreadable answer means the endpoint itself failed.
+FALLBACK_REASONS = ("bad_answer", "not_found", "server_error")
 
 
 class QuoteSource(Protocol):
@@ -60,10 +76,38 @@ class QuoteSource(Protocol):
 
     def reset_after_failure(self) -> None: ...
 
+    # market breadth (issue 13): one HTTP request each
+    def news(self, symbol: str, count: int, now: datetime) -> NewsFeed: ...
+
+    def screen(self, screen: Screen, region: str, now: datetime) -> ScreenResult: ...
+
+    def option_chain(self, symbol: str, expiry: date | None, now: datetime) -> OptionChain: ...
+
+    def profile(self, symbol: str, now: datetime) -> CompanyProfile: ...
+
+
+@runtime_checkable
+class MarksStale(Protocol):
+    """A cached value that can say it was served stale, and why (news, chains, profiles)."""
+
+    def as_stale(self, reason: str) -> Any: ...
+
+
+def _stale(value: Any, reason: str) -> Any:
+    return value.as_stale(reason) if isinstance(value, MarksStale) else value
+
 
 @dataclass(slots=True)
 class _Entry(Generic[T]):
     value: T | None  # None: Yahoo says there is no such thing
+    fresh_until: float  # clock timestamp
+
+
+@dataclass(slots=True)
+class _Kept(Generic[T]):
+    """A cached search or history answer (those are never "no such thing")."""
+
+    value: T
     fresh_until: float  # clock timestamp
 
 
@@ -97,7 +141,7 @@ class MarketData:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._cooldown_until = 0.0
         self._cooldown = COOLDOWN_FIRST
-        self._other: dict[tuple[Any, ...], _Entry[Any]] = {}
+        self._other: dict[tuple[Any, ...], _Kept[Any]] = {}
         self._other_inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
 
     @property
@@ -192,26 +236,42 @@ class MarketData:
         self._check_cooldown()
         now = self.clock.now()
         try:
-            found, _missing, ttls = await self._run(self._batch_job, chunk, now)
+            found, missing, ttls = await self._run(self._batch_job, chunk, now)
         except Exception as exc:
             error = self._failed(exc)
             if error.reason not in FALLBACK_REASONS:
                 raise error from None
             log.warning("v7 quote route failed (%s); falling back to charts", error.message)
-            return dict(
-                zip(chunk, await asyncio.gather(*(self._chart(s, now) for s in chunk)), strict=True)
-            )
+            return await self._charts(chunk, now)
         self._cooldown = COOLDOWN_FIRST  # Yahoo answered: forget earlier rate limits
+        if chunk and not found:
+            # Nothing priced at all: an empty or null answer is how Yahoo glitches. Ask each
+            # symbol's chart instead, whose 404 is the real proof that a symbol does not exist.
+            return await self._charts(chunk, now)
         stamp = now.timestamp()
         results: dict[str, Quote | BaseException | None] = {}
         for symbol in chunk:
             quote = found.get(symbol.upper())
-            if quote is None:
-                self._quotes[symbol] = _Entry(None, stamp + MISSING_TTL)
-            else:
+            if quote is not None:
                 self._quotes[symbol] = _Entry(quote, stamp + ttls[quote.symbol])
-            results[symbol] = quote
+                results[symbol] = quote
+            elif symbol.upper() in missing and not self._known(symbol):
+                self._quotes[symbol] = _Entry(None, stamp + MISSING_TTL)
+                results[symbol] = None
+            else:
+                # Known a moment ago, or listed without a price: a failed fetch, not proof that
+                # the symbol is gone. Keep the cached price (served stale) and ask again next time.
+                results[symbol] = self._glitch(symbol)
         return results
+
+    def _known(self, symbol: str) -> bool:
+        entry = self._quotes.get(symbol)
+        return entry is not None and entry.value is not None
+
+    def _glitch(self, symbol: str) -> UpstreamError:
+        self.stats.record_error("bad_answer")
+        log.warning("Yahoo sent no price for %s; keeping the last one", symbol)
+        return UpstreamError("bad_answer", f"Yahoo sent no price for {symbol} this time.")
 
     def _batch_job(
         self, chunk: list[str], now: datetime
@@ -219,6 +279,12 @@ class MarketData:
         found, missing = self.client.fetch_quotes(chunk, now)
         ttls = {s: self.calendar.ttl(s, q.exchange_tz, q.quote_type, now) for s, q in found.items()}
         return found, missing, ttls
+
+    async def _charts(
+        self, chunk: list[str], now: datetime
+    ) -> dict[str, Quote | BaseException | None]:
+        outcomes = await asyncio.gather(*(self._chart(s, now) for s in chunk))
+        return dict(zip(chunk, outcomes, strict=True))
 
     async def _chart(self, symbol: str, now: datetime) -> Quote | BaseException | None:
         try:
@@ -266,6 +332,93 @@ class MarketData:
         result: History = await self._cached(key, fetch, ttl, budget)
         return result
 
+    # ------------------------------------------- market breadth: news, movers, options, profile
+
+    def _trading_ttl(self, trading: float, shut: float) -> float:
+        """`trading` while US markets trade (pre-market to after hours), else `shut`."""
+        base = self.calendar.ttl("SPY", "America/New_York", "EQUITY", self.clock.now())
+        return trading if base < shut else shut
+
+    async def news(self, symbols: Sequence[str], *, budget: float | None = None) -> NewsBatch:
+        """Each symbol's latest headlines (no symbols: market news), fetched side by side.
+
+        One request per symbol not cached; a stream stays fresh for minutes. A symbol whose
+        fetch fails is listed in `failed`; a cached stream is served stale instead if there is one.
+        """
+        wanted = list(dict.fromkeys(symbols)) or [MARKET_NEWS_SYMBOL]
+
+        async def one(symbol: str) -> NewsFeed:
+            async def fetch() -> NewsFeed:
+                return await self._run(self.client.news, symbol, NEWS_COUNT, self.clock.now())
+
+            feed: NewsFeed = await self._cached(
+                ("news", symbol),
+                fetch,
+                lambda _: self._trading_ttl(NEWS_TTL_TRADING, NEWS_TTL_SHUT),
+                budget,
+            )
+            return feed
+
+        outcomes = await asyncio.gather(*(one(s) for s in wanted), return_exceptions=True)
+        feeds: dict[str, NewsFeed] = {}
+        failed: dict[str, str] = {}
+        for symbol, outcome in zip(wanted, outcomes, strict=True):
+            if isinstance(outcome, NewsFeed):
+                feeds[symbol] = outcome
+            elif isinstance(outcome, UpstreamError):
+                failed[symbol] = outcome.reason
+            elif isinstance(outcome, BaseException):
+                failed[symbol] = classify(outcome).reason
+        return NewsBatch(feeds=feeds, failed=failed)
+
+    async def movers(
+        self, screen: Screen, region: str = "US", *, budget: float | None = None
+    ) -> ScreenResult:
+        """A day-mover screen's top 25 (cached about a minute while markets trade)."""
+
+        async def fetch() -> ScreenResult:
+            return await self._run(self.client.screen, screen, region, self.clock.now())
+
+        result: ScreenResult = await self._cached(
+            ("screen", screen.value, region),
+            fetch,
+            lambda _: self._trading_ttl(SCREEN_TTL_TRADING, SCREEN_TTL_SHUT),
+            budget,
+        )
+        return result
+
+    async def option_chain(
+        self, symbol: str, expiry: date | None = None, *, budget: float | None = None
+    ) -> OptionChain:
+        """One expiry's chain (None: the nearest) with the list of expiries.
+
+        Fresh for seconds while the underlying trades, until near the next open otherwise.
+        """
+        from bot.market.options import OPTIONS_TTL_OPEN
+
+        async def fetch() -> OptionChain:
+            return await self._run(self.client.option_chain, symbol, expiry, self.clock.now())
+
+        def ttl(chain: OptionChain) -> float:
+            quote = chain.underlying
+            tz = quote.exchange_tz if quote else "America/New_York"
+            base = self.calendar.ttl(symbol, tz, "EQUITY", self.clock.now())
+            return max(OPTIONS_TTL_OPEN, base)
+
+        result: OptionChain = await self._cached(("options", symbol, expiry), fetch, ttl, budget)
+        return result
+
+    async def profile(self, symbol: str, *, budget: float | None = None) -> CompanyProfile:
+        """Company profile, key statistics and analysts' view in one request (cached a day)."""
+
+        async def fetch() -> CompanyProfile:
+            return await self._run(self.client.profile, symbol, self.clock.now())
+
+        result: CompanyProfile = await self._cached(
+            ("profile", symbol), fetch, lambda _: PROFILE_TTL, budget
+        )
+        return result
+
     async def _cached(
         self,
         key: tuple[Any, ...],
@@ -291,12 +444,14 @@ class MarketData:
         except TimeoutError:
             if entry is not None:
                 self.cache_stats.stale_served += 1
-                return entry.value  # type: ignore[no-any-return]
+                stale: T = _stale(entry.value, "timeout")
+                return stale
             raise UpstreamError("timeout", "Yahoo did not answer in time.") from None
-        except UpstreamError:
-            if entry is not None:
+        except UpstreamError as exc:
+            if entry is not None and entry.value is not None:
                 self.cache_stats.stale_served += 1
-                return entry.value  # type: ignore[no-any-return]
+                kept: T = _stale(entry.value, exc.reason)
+                return kept
             raise
 
     async def _fill(
@@ -310,7 +465,7 @@ class MarketData:
             self._check_cooldown()
             value = await fetch()
             lifetime = await self._run(ttl, value)
-            self._other[key] = _Entry(value, self.clock.now().timestamp() + lifetime)
+            self._other[key] = _Kept(value, self.clock.now().timestamp() + lifetime)
             future.set_result(value)
         except Exception as exc:
             future.set_exception(self._failed(exc))

@@ -1,18 +1,19 @@
-"""Blocking calls to Yahoo through yfinance, and their failures sorted into four reasons.
+"""Blocking calls to Yahoo through yfinance, and their failures sorted into a few reasons.
 
 Everything here runs in the market service's own thread pool, never on the event loop.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import threading
 import warnings
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
 import yfinance as yf
@@ -27,14 +28,23 @@ from yfinance.exceptions import (
 )
 
 from bot.errors import UpstreamError
+from bot.market.news import NewsFeed, fetch_news
+from bot.market.profile import CompanyProfile, fetch_profile
+from bot.market.screeners import Screen, ScreenResult, fetch_screen
 from bot.market.transport import UpstreamStats, YahooSession
 from bot.market.types import Bar, ExtendedPrice, History, MarketState, Quote, SearchHit
+
+if TYPE_CHECKING:
+    from bot.market.options import OptionChain
 
 log = logging.getLogger(__name__)
 
 QUOTE_URL = "https://query1.finance.yahoo.com/v7/finance/quote"
 # Yahoo answers a few hundred symbols per quote request; stay well below URL-length trouble.
 QUOTE_CHUNK = 50
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _configure_lock = threading.Lock()
 _configured_dir: Path | None = None
@@ -60,6 +70,14 @@ def configure_yfinance(cache_dir: Path) -> None:
         _configured_dir = cache_dir
 
 
+def server_error(status: int | None) -> UpstreamError:
+    """Yahoo answered HTTP 5xx: it is failing, not us and not the symbol."""
+    code = f"HTTP {status}" if status else "a server error"
+    return UpstreamError(
+        "server_error", f"Yahoo Finance is having trouble ({code}); try again in a minute."
+    )
+
+
 def classify(exc: BaseException) -> UpstreamError:
     """Sort any failure from yfinance or the transport into an UpstreamError."""
     if isinstance(exc, UpstreamError):
@@ -76,6 +94,8 @@ def classify(exc: BaseException) -> UpstreamError:
             return UpstreamError(
                 "rate_limited", "Yahoo is rate-limiting us; try again in a minute."
             )
+        if isinstance(status, int) and status >= 500:
+            return server_error(status)
         return UpstreamError("bad_answer", f"Yahoo answered with an error (HTTP {status}).")
     if isinstance(exc, curl_exc.Timeout | TimeoutError):
         return UpstreamError("timeout", "Yahoo did not answer in time.")
@@ -162,6 +182,29 @@ def quote_from_v7(row: dict[str, Any], fetched_at: datetime) -> Quote | None:
     )
 
 
+def _reports_server_errors(
+    method: Callable[Concatenate[YahooClient, P], R],
+) -> Callable[Concatenate[YahooClient, P], R]:
+    """A failure after Yahoo answered 5xx is Yahoo failing, whatever yfinance raised.
+
+    (yfinance parses the 5xx error page as JSON and raises a decode error, which on its own
+    reads as "an answer we could not read".)
+    """
+
+    @functools.wraps(method)
+    def watched(self: YahooClient, *args: P.args, **kwargs: P.kwargs) -> R:
+        self.session.begin_call()
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            status = self.session.server_error()
+            if status is not None and classify(exc).reason == "bad_answer":
+                raise server_error(status) from exc
+            raise
+
+    return watched
+
+
 class YahooClient:
     """yfinance behind one capped session. Methods block; call them from worker threads."""
 
@@ -180,12 +223,14 @@ class YahooClient:
         """yfinance memoises responses (error pages too) in an lru_cache: forget them."""
         YfData.cache_get.cache_clear()
 
+    @_reports_server_errors
     def fetch_quotes(
         self, symbols: Sequence[str], now: datetime
     ) -> tuple[dict[str, Quote], list[str]]:
         """Quotes for many symbols in one request to Yahoo's v7 quote endpoint.
 
-        Returns (found, missing). Uses yfinance's authenticated session (cookie and crumb).
+        Returns (found, missing): `missing` holds the symbols Yahoo left out of its answer; a
+        symbol in neither came back without a price. Uses yfinance's authenticated session.
         """
         params = {
             "symbols": ",".join(symbols),
@@ -198,12 +243,20 @@ class YahooClient:
         if not isinstance(body, dict) or not isinstance(body.get("result"), list):
             raise ValueError("quoteResponse.result missing")
         found: dict[str, Quote] = {}
+        listed: set[str] = set()  # symbols Yahoo answered for, with or without a price
         for row in body["result"]:
-            if isinstance(row, dict) and (quote := quote_from_v7(row, now)) is not None:
+            if not isinstance(row, dict):
+                continue
+            if isinstance(row.get("symbol"), str):
+                listed.add(row["symbol"].upper())
+            if (quote := quote_from_v7(row, now)) is not None:
                 found[quote.symbol] = quote
-        missing = [s for s in symbols if s.upper() not in found]
+        # Only symbols Yahoo left out entirely may be unknown; a row without a price is a
+        # glitch for a symbol that exists.
+        missing = [s for s in symbols if s.upper() not in listed]
         return found, missing
 
+    @_reports_server_errors
     def fetch_chart_quote(self, symbol: str, now: datetime) -> Quote:
         """A quote from five days of daily bars: the fallback when the batch route fails."""
         ticker = yf.Ticker(symbol, session=self.session)
@@ -239,6 +292,7 @@ class YahooClient:
             fetched_at=now,
         )
 
+    @_reports_server_errors
     def search(self, query: str) -> list[SearchHit]:
         result = yf.Search(
             query,
@@ -265,6 +319,7 @@ class YahooClient:
             )
         return hits
 
+    @_reports_server_errors
     def history(
         self, symbol: str, period: str, interval: str, prepost: bool, now: datetime
     ) -> History:
@@ -309,6 +364,24 @@ class YahooClient:
             previous_close=_num(meta.get("previousClose")) or _num(meta.get("chartPreviousClose")),
             as_of=_ts(meta.get("regularMarketTime")),
         )
+
+    # --- market breadth (issue 13): news, screeners, options, profiles -----------------
+    # Sent through yfinance's session (cookie, crumb, capped timeouts); parsed in their own
+    # modules. Each is one HTTP request.
+
+    def news(self, symbol: str, count: int, now: datetime) -> NewsFeed:
+        return fetch_news(self._data(), symbol, count, self.timeout_cap, now)
+
+    def screen(self, screen: Screen, region: str, now: datetime) -> ScreenResult:
+        return fetch_screen(self._data(), screen, region, self.timeout_cap, now)
+
+    def option_chain(self, symbol: str, expiry: date | None, now: datetime) -> OptionChain:
+        from bot.market.options import fetch_chain  # options reads quotes with quote_from_v7
+
+        return fetch_chain(self._data(), symbol, expiry, self.timeout_cap, now)
+
+    def profile(self, symbol: str, now: datetime) -> CompanyProfile:
+        return fetch_profile(self._data(), symbol, self.timeout_cap, now)
 
 
 def _state_from_periods(meta: dict[str, Any], now: datetime) -> MarketState:

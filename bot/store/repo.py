@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.db import Database
@@ -48,6 +48,12 @@ class Claim:
     at: str
     tz: str
     attempts: int
+    recovered: bool = False  # taken over from a process that stopped while holding it
+
+    @property
+    def maybe_sent(self) -> bool:
+        """An earlier attempt may have reached the platform before its outcome was recorded."""
+        return self.recovered or self.attempts > 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +122,11 @@ class Store:
             )
             return list(result)
 
-    async def next_wakeup(self, platforms: Sequence[str]) -> datetime | None:
-        """The earliest moment the scheduler has work: a due schedule or a retry."""
+    async def next_wakeup(
+        self, platforms: Sequence[str], lease: timedelta | None = None
+    ) -> datetime | None:
+        """The earliest moment the scheduler has work: a due schedule, a retry, or (with
+        `lease`) the moment the oldest claim would go stale if nobody renews it."""
         async with self.db.session() as session:
             due = await session.scalar(
                 select(func.min(Schedule.next_due)).where(
@@ -129,7 +138,13 @@ class Store:
             retry = await session.scalar(
                 select(func.min(Delivery.retry_at)).where(Delivery.status == "retry")
             )
-        times = [t for t in (due, retry) if t is not None]
+            claimed = None
+            if lease is not None:
+                claimed = await session.scalar(
+                    select(func.min(Delivery.claimed_at)).where(Delivery.status == "claimed")
+                )
+        stale = claimed + lease if claimed is not None and lease is not None else None
+        times = [t for t in (due, retry, stale) if t is not None]
         return min(times) if times else None
 
     # ---------------------------------------------------------------------- claims
@@ -193,7 +208,9 @@ class Store:
                 )
                 won.extend((await session.scalars(stmt)).all())
             if advances:
+                # The Core table, not the ORM class: one executemany of a compare-and-set.
                 table = Schedule.__table__
+                assert isinstance(table, Table)
                 await session.execute(
                     update(table)
                     .where(
@@ -278,6 +295,7 @@ class Store:
                         Schedule.at,
                         Schedule.tz,
                         Delivery.attempts,
+                        Delivery.recovered,
                     )
                     .join(Schedule, Schedule.id == Delivery.schedule_id)
                     .where(Delivery.id.in_(ids[i : i + CHUNK]))
@@ -294,10 +312,28 @@ class Store:
                             at=row[6],
                             tz=row[7],
                             attempts=row[8],
+                            recovered=bool(row[9]),
                         )
                     )
         out.sort(key=lambda c: c.delivery_id)
         return out
+
+    async def renew(self, delivery_ids: Sequence[int], instance: str, now: datetime) -> int:
+        """Heartbeat: push the lease of claims this process still holds; returns rows renewed."""
+        renewed = 0
+        async with self.db.session() as session:
+            for i in range(0, len(delivery_ids), CHUNK):
+                result = await session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.id.in_(delivery_ids[i : i + CHUNK]),
+                        Delivery.status == "claimed",
+                        Delivery.claimed_by == instance,
+                    )
+                    .values(claimed_at=now)
+                )
+                renewed += result.rowcount or 0  # type: ignore[attr-defined]
+        return renewed
 
     async def expire(self, delivery_ids: Sequence[int], reason: str) -> None:
         await self._set_status(delivery_ids, "expired", error=reason)

@@ -9,7 +9,9 @@ search with a symbol-less Crunchbase row, 401 "Invalid Crumb" without a crumb, p
 
 Failure modes are switched per endpoint with `fail(endpoint, mode)`:
   "404", "429", "500" (an HTML error page), "garbage" (200 with HTML), "hang" (never answers
-  until released), or None to heal. Every request is recorded in `requests`.
+  until released), "empty" (quote only: 200 with an empty result list) and "null" (quote only:
+  200 with each row's prices null, as Yahoo glitches), or None to heal. Every request is
+  recorded in `requests`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from zoneinfo import ZoneInfo
 
 import exchange_calendars as xcals
 import pandas as pd
+
+from tests.fakes import yahoo_breadth as breadth
 
 CRUMB = "fAkeCrumb123"
 COOKIE = "A3=d=AQABBfake&S=AQAAAfake"
@@ -55,7 +59,19 @@ INTERVAL_SECONDS = {
     "1h": 3600,
     "90m": 5400,
 }
-ENDPOINTS = ("cookie", "crumb", "quote", "chart", "search", "quoteSummary", "timeseries")
+ENDPOINTS = (
+    "cookie",
+    "crumb",
+    "quote",
+    "chart",
+    "search",
+    "quoteSummary",
+    "timeseries",
+    # market breadth (issue 13): tests/fakes/yahoo_breadth.py builds these answers
+    "news",
+    "options",
+    "screener",
+)
 
 
 @dataclass
@@ -151,6 +167,24 @@ def default_universe() -> dict[str, FakeSymbol]:
             full_exchange="NYSE",
         ),
         _us(
+            "LMT",
+            "Lockheed Martin Corporation",
+            470.12,
+            466.80,
+            109_000_000_000,
+            exchange="NYQ",
+            full_exchange="NYSE",
+        ),
+        _us(
+            "PL",
+            "Planet Labs PBC",
+            12.64,
+            12.10,
+            3_900_000_000,
+            exchange="NYQ",
+            full_exchange="NYSE",
+        ),
+        _us(
             "BRK-B",
             "Berkshire Hathaway Inc.",
             510.33,
@@ -183,6 +217,17 @@ def default_universe() -> dict[str, FakeSymbol]:
             quote_type="INDEX",
             has_pre_post=False,
             volume=2_900_000_000,
+        ),
+        FakeSymbol(
+            "^DJI",
+            "Dow Jones Industrial Average",
+            47_112.45,
+            46_448.27,
+            exchange="DJI",
+            full_exchange="DJI",
+            quote_type="INDEX",
+            has_pre_post=False,
+            volume=410_000_000,
         ),
         FakeSymbol(
             "BTC-USD",
@@ -321,7 +366,7 @@ class FakeYahoo:
     # -------------------------------------------------------------------------- answers
 
     def handle(
-        self, host: str, path: str, query: dict[str, list[str]], cookie: str
+        self, host: str, path: str, query: dict[str, list[str]], cookie: str, body: bytes = b""
     ) -> tuple[int, str, bytes, dict[str, str]]:
         endpoint = _endpoint(host, path)
         with self._lock:
@@ -369,6 +414,10 @@ class FakeYahoo:
                 if s.strip()
             ]
             rows = [self.quote_row(self.symbols[s]) for s in symbols if s in self.symbols]
+            if mode == "empty":
+                rows = []
+            elif mode == "null":
+                rows = [{k: (None if "Price" in k else v) for k, v in r.items()} for r in rows]
             return _json(200, {"quoteResponse": {"result": rows, "error": None}})
         if endpoint == "chart":
             symbol = unquote(path.rsplit("/", 1)[1]).upper()
@@ -390,28 +439,17 @@ class FakeYahoo:
             return _json(200, self.search(query.get("q", [""])[0]))
         if endpoint == "quoteSummary":
             symbol = unquote(path.rsplit("/", 1)[1]).upper()
-            if symbol not in self.symbols:
-                return _json(
-                    404,
-                    {
-                        "quoteSummary": {
-                            "result": None,
-                            "error": {
-                                "code": "Not Found",
-                                "description": f"Quote not found for symbol: {symbol}",
-                            },
-                        }
-                    },
-                )
-            return _json(
-                200,
-                {
-                    "quoteSummary": {
-                        "result": [self.summary_row(self.symbols[symbol])],
-                        "error": None,
-                    }
-                },
-            )
+            return _json(*breadth.quote_summary_answer(self, symbol, query))
+        # market breadth (issue 13) -----------------------------------------------------
+        if endpoint == "news":
+            return _json(200, breadth.news_answer(self, _json_body(body)))
+        if endpoint == "options":
+            symbol = unquote(path.rsplit("/", 1)[1]).upper()
+            return _json(200, breadth.options_answer(self, symbol, query))
+        if endpoint == "screener":
+            if path.rstrip("/").endswith("/predefined/saved"):
+                return _json(*breadth.predefined_answer(self, query))
+            return _json(*breadth.screener_post_answer(self, _json_body(body)))
         if endpoint == "timeseries":
             return _json(200, {"timeseries": {"result": [], "error": None}})
         if endpoint == "consent":
@@ -427,6 +465,8 @@ class FakeYahoo:
         )
 
     def _failure(self, mode: str) -> tuple[int, str, bytes, dict[str, str]] | None:
+        if mode in ("empty", "null"):  # a 200 shaped by the endpoint itself
+            return None
         if mode == "hang":
             self._release.wait(60)
             return 503, "text/plain", b"released", {}
@@ -861,10 +901,22 @@ def _endpoint(host: str, path: str) -> str:
         ("/v1/finance/search", "search"),
         ("/v10/finance/quoteSummary/", "quoteSummary"),
         ("/timeseries/", "timeseries"),
+        ("/v7/finance/options/", "options"),
+        ("/v1/finance/screener", "screener"),
+        ("/xhr/ncp", "news"),
     ):
         if path.startswith(marker) or marker in path:
             return name
     return "other"
+
+
+def _json_body(body: bytes) -> dict[str, Any]:
+    """A POST's JSON body (requests and curl_cffi serialise it differently: parse, never compare)."""
+    try:
+        loaded = json.loads(body or b"{}")
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _json(status: int, body: Any) -> tuple[int, str, bytes, dict[str, str]]:
@@ -884,10 +936,9 @@ def _handler_for(fake: FakeYahoo) -> type[BaseHTTPRequestHandler]:
             host = segments[0]
             path = "/" + (segments[1] if len(segments) > 1 else "")
             length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
+            posted = self.rfile.read(length) if length else b""
             status, ctype, body, headers = fake.handle(
-                host, path, parse_qs(parts.query), self.headers.get("Cookie", "")
+                host, path, parse_qs(parts.query), self.headers.get("Cookie", ""), posted
             )
             try:
                 self.send_response(status)

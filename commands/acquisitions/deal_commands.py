@@ -17,12 +17,12 @@ from bot.registry import Param, command
 from bot.response import Card, Field, Response, Tone
 from bot.store.models import DealEvent
 from bot.text import safe_echo
-from commands.deal_book import KIND_TEXT, Deal, DealBook, ValueKind, normalise
-from commands.dealwatch import event_data, events_for, merge
-from commands.knowledge import deal_book, skipped_warning
-from commands.orbital import units as u
-from commands.orbital.units import Measure
-from commands.paging import Page, page_of
+from commands._shared import units as u
+from commands._shared.paging import Page, page_of
+from commands._shared.units import Measure
+from commands._shared.yaml_entries import normalise, skipped_warning
+from commands.acquisitions.deal_book import KIND_TEXT, Deal, DealBook, ValueKind, deal_book
+from commands.acquisitions.deal_events import event_data, events_for, merge
 
 PAGE_SIZE = 8
 IMPACT_DAYS = (1, 5, 30)
@@ -171,10 +171,7 @@ async def acquisition(ctx: Context, target: Target, *, impact: bool = False) -> 
 
 def _alias_tickers(ctx: Context, name: str) -> list[str]:
     """Tickers the symbol aliases give for a name ("facebook" -> META); no network."""
-    symbols = ctx.services.symbols
-    if symbols is None:
-        return []
-    ticker = symbols.aliases.get(name.strip().lstrip("$").casefold())
+    ticker = ctx.symbols.aliases.get(name.strip().lstrip("$").casefold())
     return [ticker] if ticker else []
 
 
