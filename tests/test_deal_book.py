@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from bot.market.types import Bar, History
 from commands._shared.yaml_entries import DataFileError, bundled
@@ -60,7 +61,7 @@ def test_every_bundled_deal_carries_sources_a_date_and_a_verification() -> None:
     for deal in load_deal_book(BUNDLED, None).deals:
         assert deal.sources, deal.id
         assert all(url.startswith("http") for url in deal.source_urls), deal.id
-        assert deal.as_of == date(2026, 6, 26), deal.id
+        assert deal.as_of is not None and deal.as_of <= date(2026, 11, 30), deal.id
         assert deal.target.description, deal.id
         assert deal.verification.value in ("filed", "reported", "estimated", "disputed")
         if deal.value.kind is ValueKind.UNDISCLOSED:
@@ -86,7 +87,7 @@ def test_a_bad_entry_names_the_file_the_entry_and_the_field(tmp_path: Path) -> N
     [
         (("announced: 2026-03-02", "announced: 2026-13-02"), "announced"),
         (("sources: [https://example.com/deal]", "sources: []"), "sources"),
-        (("sources: [https://example.com/deal]", "sources: [not a url]"), "sources.0"),
+        (("sources: [https://example.com/deal]", "sources: [not a url]"), "sources.0.url"),
         (("closed: 2026-04-01", "closed: 2026-01-01"), "closed"),
         (("status: completed", "status: pending"), "closed"),
         # "confirmed" said nothing about how a fact was known: the levels are named now.
@@ -238,7 +239,12 @@ def test_verification_levels_and_value_kinds_are_kept() -> None:
     levels = {d.id: (d.verification.value, d.value_level.value) for d in book.deals}
     assert levels["nvidia-groq"][1] == "estimated"  # a CNBC source's figure, never confirmed
     assert levels["cisco-splunk"] == ("filed", "filed")  # Splunk's completion 8-K
-    assert levels["meta-manus"][0] == "disputed"
+    # Unwound by China's order (press reports only): terminated, reported, value estimated.
+    assert levels["meta-manus"] == ("reported", "estimated")
+    manus = book.get("meta-manus")
+    assert manus is not None and manus.closed_text == "terminated 2026-04-27"
+    # Pages disagree on whether Cursor closed: the status is marked disputed, not changed.
+    assert levels["spacex-cursor"][0] == "disputed"
     xai = book.get("spacex-xai")
     assert xai is not None
     assert "NOT a price paid" in xai.value_label
@@ -257,3 +263,57 @@ def test_a_pending_deal_cannot_carry_a_close_or_a_final_deal_an_expected_close(
     with pytest.raises(DataFileError) as info:
         load_deal_file(write(tmp_path / "acquisitions_x.yaml", body))
     assert info.value.problems[0].field == "expected_close"
+
+
+def test_every_deal_entry_has_a_source_url_and_an_as_of_date() -> None:
+    raw = yaml.safe_load(BUNDLED.read_text(encoding="utf-8"))
+    assert raw["as_of"]  # the file's date: the as_of of every entry that gives none
+    for entry in raw["deals"]:
+        urls = [s if isinstance(s, str) else s["url"] for s in entry["sources"]]
+        assert urls and all(u.startswith(("https://", "http://")) for u in urls), entry["id"]
+    for deal in load_deal_book(BUNDLED, None).deals:
+        assert deal.source_urls and deal.as_of is not None, deal.id
+
+
+ADDED_2026_11_30 = {
+    "ibm-confluent",
+    "ea-take-private",
+    "softbank-ampere",
+    "ses-intelsat",
+    "nvidia-intel-stake",
+    "tesla-spacex-rumour",
+}
+
+
+def test_deals_added_from_stored_pages_say_when_each_page_was_read() -> None:
+    book = load_deal_book(BUNDLED, None)
+    for deal_id in ADDED_2026_11_30:
+        deal = book.get(deal_id)
+        assert deal is not None, deal_id
+        # Press pages only: none of these may claim a filing.
+        assert deal.verification.value == "reported", deal_id
+        for source in deal.sources:
+            assert source.read == date(2026, 11, 30), deal_id
+    ea = book.get("ea-take-private")
+    assert ea is not None and ea.status.value == "pending"
+    assert ea.staleness(date(2026, 11, 30)) == (
+        "expected close (Q2 2026) passed; status unconfirmed since 2025-12-26"
+    )
+    stake = book.get("nvidia-intel-stake")
+    assert stake is not None and stake.value.kind is ValueKind.STAKE
+    assert "published 2025-12-29, read 2026-11-30" in stake.source_lines[0]
+
+
+def test_a_rumour_is_never_a_deal(tmp_path: Path) -> None:
+    book = load_deal_book(BUNDLED, None)
+    rumour = book.get("tesla-spacex-rumour")
+    assert rumour is not None and rumour.is_rumour and rumour.value.usd is None
+    assert rumour.closed_text.startswith("RUMOUR, not a deal")
+    assert rumour.staleness(date(2030, 1, 1)) is None  # not pending: never watched
+    assert "tesla-spacex-rumour" not in {d.id for d in book.search(min_value=1.0)}
+    body = GOOD_DEAL.format(id="x-rumour", target="X").replace(
+        "    status: completed\n    closed: 2026-04-01\n", "    status: rumoured\n"
+    )
+    with pytest.raises(DataFileError) as info:
+        load_deal_file(write(tmp_path / "acquisitions_x.yaml", body))
+    assert info.value.problems[0].field == "value.usd"

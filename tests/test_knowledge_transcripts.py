@@ -112,7 +112,9 @@ async def test_one_deal_in_full_with_sources(chat: Chat) -> None:
         in fields["Sources"]
     )
     assert "Where reports disagree" in fields
-    assert answer.data["deal"]["verification"] == "filed"  # the 8-K of June 16
+    # The June 16 agreement was filed, but pages disagree on whether it closed since.
+    assert answer.data["deal"]["verification"] == "disputed"
+    assert "DISPUTED whether it closed" in fields["Where reports disagree"]
     assert "status as of 2026-06-26" in card.footer
     assert_fits_chat_limits(answer)
 
@@ -224,9 +226,28 @@ async def test_deal_lists_show_each_status_with_its_date_and_value_kind(chat: Ch
     assert "combined valuation of the merged company, NOT a price paid" in answer.text
     manus = await chat("acquisition manus")
     fields = {f.name: f.value for f in manus.cards[0].fields}
-    assert fields["Verification"].startswith("status and dates: disputed")
+    assert fields["Status"] == "terminated 2026-04-27 (as of 2026-04-28)"
+    assert fields["Verification"].startswith("status and dates: reported")
     assert "value: estimated" in fields["Verification"]
+    assert "NDRC ordered it unwound" in fields["Where reports disagree"]
+    assert "published 2026-04-27, read 2026-11-30" in fields["Sources"]
     assert_fits_chat_limits(manus)
+
+
+async def test_a_rumour_is_shown_as_a_rumour_never_as_a_deal(chat: Chat) -> None:
+    answer = await chat("acquisition tesla-spacex-rumour")
+    card = answer.cards[0]
+    assert card.title == "RUMOUR (not a deal): SpaceX → Tesla"
+    fields = {f.name: f.value for f in card.fields}
+    assert fields["First reported"] == "2026-05-28"
+    assert fields["Status"].startswith("RUMOUR, not a deal")
+    assert answer.text.startswith("RUMOUR (not a deal): SpaceX → Tesla")
+    assert_fits_chat_limits(answer)
+    listing = await chat("acquisitions spacex")
+    assert "tesla-spacex-rumour" not in [d["id"] for d in listing.data["deals"]]
+    assert listing.data["rumours"] == ["tesla-spacex-rumour"]
+    assert listing.cards[-1].title == "Rumours: reported talks, NOT deals"
+    assert "Rumours (reported talks, NOT deals):" in listing.text
 
 
 async def test_radiator_shows_inputs_sources_formula_and_result(chat: Chat) -> None:

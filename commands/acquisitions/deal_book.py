@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 from bot.context import Context, DataKey
 from commands._shared.dates import Precision, date_data, date_text, span
@@ -46,6 +46,8 @@ class Status(StrEnum):
     PENDING = "pending"
     COMPLETED = "completed"
     TERMINATED = "terminated"
+    # Reported talks nobody announced: shown as a rumour, never as a deal, never watched.
+    RUMOURED = "rumoured"
 
 
 class Verification(StrEnum):
@@ -127,6 +129,24 @@ class Event(_Strict):
         return date_text(self.date, self.precision)
 
 
+class Source(_Strict):
+    """A source page; with the day it was read and, when the page gives one, its own date.
+
+    In the YAML a source is a plain URL, or `{url, read, published?}`.
+    """
+
+    url: HttpUrl
+    read: date | None = None
+    published: date | None = None
+
+    @property
+    def line(self) -> str:
+        dates = [f"published {self.published.isoformat()}"] if self.published else []
+        if self.read:
+            dates.append(f"read {self.read.isoformat()}")
+        return f"{self.url} ({', '.join(dates)})" if dates else str(self.url)
+
+
 class Deal(_Strict):
     """One deal, every figure with its sources and how well it is verified.
 
@@ -146,13 +166,21 @@ class Deal(_Strict):
     expected_close: date | None = None
     expected_close_precision: Precision = "day"
     value: Value
-    sources: tuple[HttpUrl, ...] = Field(min_length=1)
+    sources: tuple[Source, ...] = Field(min_length=1)
     verification: Verification
     value_verification: Verification | None = None
     unverified: tuple[str, ...] = ()  # which fields no stored source confirms
     note: str | None = Field(None, max_length=900)
     events: tuple[Event, ...] = ()
     as_of: date | None = None  # when the status was last checked; the file's as_of if unset
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _plain_urls(cls, value: Any) -> Any:
+        """A plain URL is a source with no dates (errors then name `sources.N.url`)."""
+        if isinstance(value, list | tuple):
+            return [{"url": item} if isinstance(item, str) else item for item in value]
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Deal:
@@ -166,6 +194,9 @@ class Deal(_Strict):
                 raise ValueError("closed: before the announcement")
         if self.expected_close is not None and self.status is not Status.PENDING:
             raise ValueError("expected_close: only a pending deal has an expected close")
+        if self.status is Status.RUMOURED and self.value.usd is not None:
+            # A rumour has no price: a figure would read as a deal and match value filters.
+            raise ValueError("value.usd: a rumoured deal carries no figure")
         return self
 
     # ---------------------------------------------------------------- display helpers
@@ -173,6 +204,10 @@ class Deal(_Strict):
     @property
     def title(self) -> str:
         return f"{self.acquirer.name} → {self.target.name}"
+
+    @property
+    def is_rumour(self) -> bool:
+        return self.status is Status.RUMOURED
 
     @property
     def announced_span(self) -> tuple[date, date]:
@@ -195,6 +230,8 @@ class Deal(_Strict):
 
     @property
     def closed_text(self) -> str:
+        if self.is_rumour:
+            return "RUMOUR, not a deal: neither company announced one"
         if self.closed is None:
             return self.status.value
         when = date_text(self.closed, self.closed_precision)
@@ -234,11 +271,18 @@ class Deal(_Strict):
 
     @property
     def source_urls(self) -> list[str]:
-        return [str(u) for u in self.sources]
+        return [str(s.url) for s in self.sources]
+
+    @property
+    def source_lines(self) -> list[str]:
+        """Each source as shown: the URL, with its publication and reading dates when known."""
+        return [s.line for s in self.sources]
 
     def data(self) -> dict[str, Any]:
         """Machine-readable: dates as precise as they are known (2025-06, 2026-Q3)."""
         out = self.model_dump(mode="json")
+        out["source_details"] = out["sources"]  # {url, read, published} each
+        out["sources"] = self.source_urls
         out["announced"] = date_data(self.announced, self.announced_precision)
         if self.closed is not None:
             out["closed"] = date_data(self.closed, self.closed_precision)

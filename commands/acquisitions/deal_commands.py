@@ -95,7 +95,10 @@ async def acquisitions(
         name, tickers=tickers, year=year, min_value=min_value.si if min_value else None
     )
     described = _filters_text(name, year, min_value)
-    if not found:
+    # Rumours are never listed as deals: they are named apart, under their own heading.
+    rumours = [d for d in found if d.is_rumour]
+    found = [d for d in found if not d.is_rumour]
+    if not found and not rumours:
         raise NotFound(f"No deals in the deal book{described}.")
     paged = page_of(found, page, PAGE_SIZE)
     shown = paged.items
@@ -117,12 +120,24 @@ async def acquisitions(
     ]
     lines = [f"{title} ({footer})"]
     lines += [f"- {_deal_heading(d)}: {summaries[d.id]}".replace("\n", " · ") for d in shown]
+    if rumours:
+        heard = "\n".join(f"{_deal_heading(d)} (`acquisition {d.id}`)" for d in rumours)
+        cards.append(
+            Card(
+                title="Rumours: reported talks, NOT deals",
+                description=_short(heard, 1024),
+                tone=Tone.WARNING,
+            )
+        )
+        lines.append("Rumours (reported talks, NOT deals):")
+        lines += [f"- {line}" for line in heard.splitlines()]
     warning = skipped_warning(book.problems, "deals")
     if warning:
         cards.append(Card(title="Data warning", description=warning, tone=Tone.WARNING))
         lines.append(warning)
     data = {
         "deals": [_deal_data(d, today) for d in shown],
+        "rumours": [d.id for d in rumours],
         **paged.data(),
         "filters": {
             "company": name,
@@ -187,6 +202,8 @@ def _filters_text(name: str | None, year: int | None, min_value: Measure | None)
 
 
 def _deal_heading(deal: Deal) -> str:
+    if deal.is_rumour:
+        return f"RUMOUR (not a deal) · reported {deal.announced_text} · {deal.title}"
     return f"{deal.announced_text} · {deal.title}"
 
 
@@ -205,6 +222,9 @@ def _deal_summary(deal: Deal, today: date, events: list[DealEvent]) -> str:
 
 def status_line(deal: Deal, today: date) -> str:
     """'completed 2026-02-02 (as of 2026-06-26)', or the pending status with its staleness."""
+    if deal.is_rumour:
+        as_of = deal.as_of.isoformat() if deal.as_of else "unknown"
+        return f"{deal.closed_text} (reports as of {as_of})"
     as_of = deal.as_of.isoformat() if deal.as_of else "unknown"
     stale = deal.staleness(today)
     if stale:
@@ -288,7 +308,7 @@ def _full(deal: Deal, today: date, events: list[DealEvent]) -> Response:
         else "Headline value"
     )
     fields = [
-        Field("Announced", deal.announced_text),
+        Field("First reported" if deal.is_rumour else "Announced", deal.announced_text),
         Field("Status", status[:1024], inline=False),
         Field("Value kind", KIND_TEXT[deal.value.kind.value]),
         Field(value_name, _short(deal.value.text, 1024), inline=False),
@@ -320,20 +340,23 @@ def _full(deal: Deal, today: date, events: list[DealEvent]) -> Response:
     if deal.note:
         fields.append(Field("Where reports disagree", _short(deal.note, 1024), inline=False))
     urls = deal.source_urls
-    fields.append(Field("Sources", _short("\n".join(urls), 1024), inline=False))
+    fields.append(Field("Sources", _short("\n".join(deal.source_lines), 1024), inline=False))
     as_of = deal.as_of.isoformat() if deal.as_of else "unknown"
     stale = deal.staleness(today)
+    title = f"RUMOUR (not a deal): {deal.title}" if deal.is_rumour else deal.title
     card = Card(
-        title=deal.title[:256],
+        title=title[:256],
         description=deal.target.description or "",
         fields=tuple(fields),
         footer=f"deal book id {deal.id} · status as of {as_of} · sources: public pages listed",
         url=urls[0],
-        tone=Tone.WARNING if (stale and changed is None) or deal.unverified else Tone.NEUTRAL,
+        tone=Tone.WARNING
+        if (stale and changed is None) or deal.unverified or deal.is_rumour
+        else Tone.NEUTRAL,
     )
     lines = [
-        f"{deal.title} ({deal.target.description})",
-        f"Announced: {deal.announced_text}",
+        f"{title} ({deal.target.description})",
+        f"{'First reported' if deal.is_rumour else 'Announced'}: {deal.announced_text}",
         f"Status: {status}",
     ]
     if changed is not None:
@@ -349,7 +372,7 @@ def _full(deal: Deal, today: date, events: list[DealEvent]) -> Response:
     if deal.note:
         lines.append(f"Where reports disagree: {deal.note}")
     lines.append("Sources:")
-    lines += [f"  {url}" for url in urls]
+    lines += [f"  {line}" for line in deal.source_lines]
     lines.append(f"(status as of {as_of})")
     lines += [f"Signal: {e.filing_date} {e.form}: {e.summary}" for e in merged.signals[-5:]]
     data = _deal_data(deal, today)
