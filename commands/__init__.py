@@ -9,6 +9,7 @@ from commands import (
     acquisitions,
     alerts,
     chart,
+    dealwatch,
     movers,
     news,
     options,
@@ -31,6 +32,7 @@ FEATURES: tuple[ModuleType, ...] = (
     orbital,
     schedule,
     alerts,
+    dealwatch,
 )
 
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from bot.context import Context, DataKey
 from commands._shared import units as u
+from commands._shared.dates import Precision, date_text
 from commands._shared.yaml_entries import (
     DataProblem,
     EntryProblem,
@@ -198,7 +199,7 @@ class Claim(_Strict):
     statement: str = Field(min_length=10, max_length=600)
     who: str = Field(min_length=2, max_length=200)
     date: dt.date
-    date_precision: Literal["day", "month", "year"] = "day"
+    date_precision: Precision = "day"
     date_text: str | None = Field(None, max_length=120)
     topics: tuple[str, ...] = ()
     sources: tuple[Source, ...] = Field(min_length=1)
@@ -208,17 +209,19 @@ class Claim(_Strict):
     verification: Literal["V", "S", "U", "D"]
     verification_note: str | None = Field(None, max_length=200)
     checks: tuple[Check, ...] = ()
-    research_ref: str | None = None  # row in research/orbital.md, e.g. "C4"
+    research_ref: str | None = None  # row of the research table it came from, e.g. "C4"
+    as_of: dt.date | None = None  # when the claims file was last checked (the file's as_of)
 
     @property
     def when(self) -> str:
         if self.date_text:
             return self.date_text
-        if self.date_precision == "year":
-            return str(self.date.year)
-        if self.date_precision == "month":
-            return self.date.strftime("%b %Y")
-        return self.date.isoformat()
+        return date_text(self.date, self.date_precision)
+
+    @property
+    def unsourced(self) -> bool:
+        """True when no source of the claim has a web address the research recorded."""
+        return not any(s.url for s in self.sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +301,7 @@ class ClaimFile(_Strict):
 
 
 def _checked(content: ClaimFile, item: dict[str, Any]) -> CheckedClaim:
-    claim = Claim.model_validate(item)
+    claim = Claim.model_validate({"as_of": content.as_of, **item})
     try:
         return CheckedClaim(claim, tuple(run_check(c) for c in claim.checks))
     except calc.InputError as exc:

@@ -91,7 +91,7 @@ def to_response(report: Report) -> Response:
     card = Card(
         title=report.title[:256],
         fields=tuple(fields[:25]),
-        footer="Defaults: research/orbital.md sources; override any with name=value",
+        footer="Defaults: sourced constants (orbital assumptions); override any with name=value",
     )
     data: dict[str, Any] = {
         "calculator": report.calculator,
