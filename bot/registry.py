@@ -8,6 +8,8 @@
 The signature gives the parameters (type, default, positional or keyword-only), `Param` gives
 help text and limits, the docstring's first line is the command's help. From that one
 declaration come text parsing (bot.params), help, validation, and Discord option schemas.
+A command that fronts a pure function says so with `computes=Computes(func, {param: keyword})`,
+so other code can run that function from the same parameters, kinds and defaults.
 """
 
 from __future__ import annotations

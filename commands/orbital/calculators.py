@@ -3,7 +3,8 @@
 Every function takes SI-ish floats (W, K, m, kg, $/kg, years ...) as keyword arguments and
 returns a frozen dataclass. Nothing here knows about chat; the formulas and the worked
 examples they reproduce are in research/orbital.md section 3 (tests/test_calculators.py).
-Bad inputs raise `InputError`, which names the parameter.
+Bad inputs raise `InputError`, which names the parameter. Result fields a claim may state carry
+their units.Kind (a label only: nothing here parses text).
 """
 
 from __future__ import annotations
