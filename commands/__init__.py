@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from bot.registry import Registry
-from commands import acquisitions, alerts, chart, orbital, quote, schedule
+from commands import acquisitions, alerts, chart, orbital, quote, schedule, watchlist
 from commands import help as help_module
 
 FEATURES: tuple[ModuleType, ...] = (
@@ -16,6 +16,7 @@ FEATURES: tuple[ModuleType, ...] = (
     orbital,
     schedule,
     alerts,
+    watchlist,
 )
 
 
