@@ -92,6 +92,9 @@ class CommandSpec:
     func: Callable[..., Awaitable[Any]]
     examples: tuple[str, ...] = ()
     manage_channel: bool = False  # changes a channel's state: needs the platform's permission
+    # Decides per call whether it changes the channel (`watchlist add ... list:channel`), so
+    # adapters must tell the user's permission even though the core does not demand it.
+    checks_permission: bool = False
     deadline: float | None = None  # seconds; None = the core's default
     hidden: bool = False
 
@@ -176,6 +179,7 @@ def command(
     *,
     examples: Sequence[str] = (),
     manage_channel: bool = False,
+    checks_permission: bool = False,
     deadline: float | None = None,
     hidden: bool = False,
 ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
@@ -190,6 +194,7 @@ def command(
                 tuple(name.split()),
                 examples=tuple(examples),
                 manage_channel=manage_channel,
+                checks_permission=checks_permission,
                 deadline=deadline,
                 hidden=hidden,
             ),

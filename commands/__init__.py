@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from bot.registry import Registry
-from commands import acquisitions, alerts, chart, orbital, quote, schedule, watchlist
+from commands import acquisitions, alerts, chart, earnings, orbital, quote, schedule, watchlist
 from commands import help as help_module
 
 FEATURES: tuple[ModuleType, ...] = (
@@ -17,6 +17,7 @@ FEATURES: tuple[ModuleType, ...] = (
     schedule,
     alerts,
     watchlist,
+    earnings,
 )
 
 

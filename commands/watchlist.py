@@ -117,6 +117,7 @@ async def _resolve_checked(ctx: Context, texts: list[str]) -> tuple[list[str], d
 
 @command(
     "watchlist add",
+    checks_permission=True,
     deadline=10,
     examples=(
         "watchlist add SPCX AMZN",
@@ -166,6 +167,7 @@ async def watchlist_add(ctx: Context, symbols: Symbols, *, list: ListParam = "mi
 
 @command(
     "watchlist remove",
+    checks_permission=True,
     examples=("watchlist remove AMZN", "watchlist remove TSLA list:channel"),
 )
 async def watchlist_remove(ctx: Context, symbols: Symbols, *, list: ListParam = "mine") -> Response:
@@ -217,7 +219,11 @@ async def watchlist_show(ctx: Context, which: ShowParam = None) -> Response:
     return Response(text="\n".join(lines), cards=(card,), data={**data, "limit": limit})
 
 
-@command("watchlist clear", examples=("watchlist clear", "watchlist clear channel"))
+@command(
+    "watchlist clear",
+    checks_permission=True,
+    examples=("watchlist clear", "watchlist clear channel"),
+)
 async def watchlist_clear(ctx: Context, which: ClearParam = "mine") -> Response:
     """Empty your watchlist (or, with `channel`, this channel's)."""
     key = _key_for(ctx, which, changing=True)

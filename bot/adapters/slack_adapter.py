@@ -364,4 +364,4 @@ class SlackAdapter:
             spec = registry.get((words[0], words[1]))
         else:
             spec = registry.get((words[0],))
-        return bool(spec and spec.manage_channel)
+        return bool(spec and (spec.manage_channel or spec.checks_permission))

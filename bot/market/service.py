@@ -24,6 +24,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from bot.context import Clock
 from bot.errors import UpstreamError
 from bot.market.calendar import MarketCalendar
+from bot.market.earnings import EarningsDate, EarningsDates, EarningsDetail
 from bot.market.transport import UpstreamStats
 from bot.market.types import History, Quote, QuoteBatch, SearchHit
 from bot.market.yahoo import QUOTE_CHUNK, classify
@@ -34,6 +35,7 @@ T = TypeVar("T")
 
 MISSING_TTL = 300.0  # remember "no such symbol" this long
 SEARCH_TTL = 86400.0
+EARNINGS_TTL = 6 * 3600.0  # report dates and estimates move rarely: hours, not seconds
 COOLDOWN_FIRST = 30.0  # seconds without Yahoo after a 429, doubling up to COOLDOWN_MAX
 COOLDOWN_MAX = 600.0
 # The batch route is broken (not Yahoo as a whole): unknown symbols come back as a 200 with
@@ -59,6 +61,12 @@ class QuoteSource(Protocol):
     ) -> History: ...
 
     def reset_after_failure(self) -> None: ...
+
+    def fetch_earnings_dates(
+        self, symbols: Sequence[str], now: datetime
+    ) -> dict[str, EarningsDate]: ...
+
+    def fetch_earnings_detail(self, symbol: str, now: datetime) -> EarningsDetail: ...
 
 
 @dataclass(slots=True)
@@ -232,6 +240,85 @@ class MarketData:
         ttl = await self._run(self.calendar.ttl, symbol, quote.exchange_tz, quote.quote_type, now)
         self._quotes[symbol] = _Entry(quote, now.timestamp() + ttl)
         return quote
+
+    # ------------------------------------------------------------ earnings (issue 13)
+
+    async def earnings_dates(
+        self, symbols: Sequence[str], *, budget: float | None = None
+    ) -> EarningsDates:
+        """Next report dates for Yahoo symbols: one v7 request per 50 not cached (hours).
+
+        Per symbol: a fresh cached date is used as is; the rest go to Yahoo together, and if
+        Yahoo fails, an expired date is served marked stale.
+        """
+        now = self.clock.now().timestamp()
+        found: dict[str, EarningsDate] = {}
+        missing: list[str] = []
+        expired: dict[str, EarningsDate] = {}
+        need: list[str] = []
+        for symbol in dict.fromkeys(symbols):
+            entry = self._other.get(("earnings_date", symbol))
+            if entry is not None and entry.fresh_until > now:
+                self.cache_stats.hits += 1
+                if entry.value is None:
+                    missing.append(symbol)
+                else:
+                    found[symbol] = entry.value
+                continue
+            self.cache_stats.misses += 1
+            need.append(symbol)
+            if entry is not None and entry.value is not None:
+                expired[symbol] = entry.value
+        failed: dict[str, str] = {}
+        if need:
+            wanted = tuple(need)
+
+            async def fetch() -> dict[str, EarningsDate]:
+                return await self._run(self._earnings_dates_job, wanted, self.clock.now())
+
+            try:
+                fetched: dict[str, EarningsDate] = await self._cached(
+                    ("earnings_dates", wanted), fetch, lambda _: EARNINGS_TTL, budget
+                )
+            except UpstreamError as exc:
+                for symbol in need:
+                    failed[symbol] = exc.reason
+                    if symbol in expired:
+                        self.cache_stats.stale_served += 1
+                        found[symbol] = expired[symbol].as_stale()
+            else:
+                stamp = self.clock.now().timestamp()
+                for symbol in need:
+                    value = fetched.get(symbol.upper())
+                    life = EARNINGS_TTL if value is not None else MISSING_TTL
+                    self._other[("earnings_date", symbol)] = _Entry(value, stamp + life)
+                    if value is None:
+                        missing.append(symbol)
+                    else:
+                        found[symbol] = value
+        ordered = {s: found[s] for s in symbols if s in found}
+        return EarningsDates(dates=ordered, missing=tuple(missing), failed=failed)
+
+    def _earnings_dates_job(self, symbols: Sequence[str], now: datetime) -> dict[str, EarningsDate]:
+        out: dict[str, EarningsDate] = {}
+        for i in range(0, len(symbols), QUOTE_CHUNK):
+            out.update(self.client.fetch_earnings_dates(symbols[i : i + QUOTE_CHUNK], now))
+        return out
+
+    async def earnings_detail(self, symbol: str, *, budget: float | None = None) -> EarningsDetail:
+        """Estimates and the last four quarters for one symbol (one request, cached hours).
+
+        Raises UpstreamError; when Yahoo fails after an earlier answer, that answer comes back
+        (its `fetched_at` tells how old it is).
+        """
+
+        async def fetch() -> EarningsDetail:
+            return await self._run(self.client.fetch_earnings_detail, symbol, self.clock.now())
+
+        result: EarningsDetail = await self._cached(
+            ("earnings_detail", symbol), fetch, lambda _: EARNINGS_TTL, budget
+        )
+        return result
 
     # ----------------------------------------------------------------- search and history
 

@@ -27,8 +27,10 @@ from yfinance.exceptions import (
 )
 
 from bot.errors import UpstreamError
+from bot.market.earnings import EarningsDate, EarningsDetail
 from bot.market.transport import UpstreamStats, YahooSession
 from bot.market.types import Bar, ExtendedPrice, History, MarketState, Quote, SearchHit
+from bot.market.yahoo_earnings import fetch_earnings_dates, fetch_earnings_detail
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +205,18 @@ class YahooClient:
                 found[quote.symbol] = quote
         missing = [s for s in symbols if s.upper() not in found]
         return found, missing
+
+    # ---- earnings (issue 13): one v7 request for many symbols' dates, one quoteSummary each
+
+    def fetch_earnings_dates(
+        self, symbols: Sequence[str], now: datetime
+    ) -> dict[str, EarningsDate]:
+        return fetch_earnings_dates(self._data(), symbols, now, self.timeout_cap)
+
+    def fetch_earnings_detail(self, symbol: str, now: datetime) -> EarningsDetail:
+        return fetch_earnings_detail(self._data(), symbol, now, self.timeout_cap)
+
+    # ---- end earnings
 
     def fetch_chart_quote(self, symbol: str, now: datetime) -> Quote:
         """A quote from five days of daily bars: the fallback when the batch route fails."""

@@ -30,6 +30,15 @@ from zoneinfo import ZoneInfo
 import exchange_calendars as xcals
 import pandas as pd
 
+from tests.fakes.yahoo_earnings import (
+    EARNINGS_MODULES,
+    FakeEarnings,
+    default_earnings,
+    no_fundamentals,
+    quote_fields,
+    summary_modules,
+)
+
 CRUMB = "fAkeCrumb123"
 COOKIE = "A3=d=AQABBfake&S=AQAAAfake"
 VALID_RANGES = ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"]
@@ -212,6 +221,16 @@ def default_universe() -> dict[str, FakeSymbol]:
             market_state="REGULAR",
             volume=0,
         ),
+        # issue 13 (earnings): a fund, which reports no earnings
+        FakeSymbol(
+            "QQQ",
+            "Invesco QQQ Trust, Series 1",
+            612.40,
+            608.10,
+            full_exchange="NasdaqGM",
+            quote_type="ETF",
+            market_cap=390_000_000_000,
+        ),
     ]
     return {r.symbol: r for r in rows}
 
@@ -249,6 +268,8 @@ class FakeYahoo:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._calendars: dict[str, Any] = {}
+        # issue 13: earnings per symbol; equities not listed here get default_earnings()
+        self.earnings: dict[str, FakeEarnings] = {}
 
     # -------------------------------------------------------------------------- control
 
@@ -317,6 +338,12 @@ class FakeYahoo:
 
     def current_time(self) -> datetime:
         return self.now or datetime.now(UTC)
+
+    def earnings_for(self, sym: FakeSymbol) -> FakeEarnings | None:
+        """An equity's earnings (issue 13); None for funds, indices, crypto, currencies."""
+        if sym.quote_type != "EQUITY":
+            return None
+        return self.earnings.get(sym.symbol) or default_earnings(sym.symbol, self.current_time())
 
     # -------------------------------------------------------------------------- answers
 
@@ -403,6 +430,13 @@ class FakeYahoo:
                         }
                     },
                 )
+            modules = {m for m in ",".join(query.get("modules", [])).split(",") if m}
+            if modules and modules <= EARNINGS_MODULES:  # issue 13: earnings modules only
+                earnings = self.earnings_for(self.symbols[symbol])
+                if earnings is None:
+                    return _json(404, no_fundamentals(modules))
+                result = summary_modules(earnings, modules)
+                return _json(200, {"quoteSummary": {"result": [result], "error": None}})
             return _json(
                 200,
                 {
@@ -547,6 +581,7 @@ class FakeYahoo:
         }
         if sym.market_cap:
             row["marketCap"] = sym.market_cap
+        row.update(quote_fields(self.earnings_for(sym)))  # issue 13: earnings keys
         now = int(self.current_time().timestamp())
         if state == "PRE" and sym.pre_price:
             pre_change = sym.pre_price - sym.price
