@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import logging
 import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from pydantic import ValidationError
 
 from bot.adapters import console
 from bot.app import App
 from bot.config import Settings
-from bot.logs import setup_logging
+from bot.logs import LOG_FILE, setup_logging
+from bot.startup import StartupError, one_line
 
 EXIT_OK, EXIT_UPSTREAM, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger("bot.cli")
 
 
 def load_settings() -> Settings:
@@ -55,7 +60,17 @@ async def _ask(settings: Settings, text: str, as_json: bool, out_dir: Path) -> i
     try:
         await app.start()
         response = await app.core.dispatch(console.invocation(text))
-        response = console.save_attachments(response, out_dir)
+        try:
+            response = console.save_attachments(response, out_dir)
+        except OSError as exc:
+            log.debug("saving attachments failed", exc_info=exc)
+            reason = exc.strerror or one_line(exc)
+            print(
+                f"orbitdesk ask: cannot save the attachment in {out_dir} ({reason}): "
+                "choose a writable directory with --out",
+                file=sys.stderr,
+            )
+            return EXIT_UPSTREAM
         _print_to_pipe(console.to_json(response) if as_json else console.render(response))
     finally:
         await app.close()
@@ -262,13 +277,29 @@ def _slack_manifest(settings: Settings, mode: str | None, url: str | None, name:
     return EXIT_OK
 
 
+def _setup_logging(settings: Settings, cmd: str) -> None:
+    """`run` and the rest log to stderr; `ask` and `console` keep logs out of their answers.
+
+    Those two log to DATA_DIR/orbitdesk.log at ORBITDESK_LOG_LEVEL; only warnings (`ask`) or
+    errors (`console`, whose stderr shares the screen with the prompt) reach stderr, and
+    nothing ever reaches stdout.
+    """
+    if cmd not in ("ask", "console"):
+        setup_logging(settings.log_level, settings.log_format, _secrets(settings))
+        return
+    setup_logging(
+        settings.log_level,
+        settings.log_format,
+        _secrets(settings),
+        log_file=settings.data_dir / LOG_FILE,
+        stderr_level="WARNING" if cmd == "ask" else "ERROR",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = load_settings()
-    quiet = args.cmd in ("ask", "console") and settings.log_level == "INFO"
-    setup_logging(
-        "WARNING" if quiet else settings.log_level, settings.log_format, _secrets(settings)
-    )
+    _setup_logging(settings, args.cmd)
     try:
         if args.cmd == "ask":
             out = args.out or settings.data_dir / "out"
@@ -286,7 +317,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(settings, args.target, args.or_console))
     except KeyboardInterrupt:
         return EXIT_OK
+    except StartupError as exc:
+        print(f"orbitdesk {args.cmd}: {exc}", file=sys.stderr)
+        return EXIT_UPSTREAM
+    except Exception as exc:
+        # A bug, not a condition we know how to explain: one line here, the traceback at DEBUG.
+        log.debug("orbitdesk %s failed", args.cmd, exc_info=exc)
+        print(
+            f"orbitdesk {args.cmd}: unexpected error: {one_line(f'{type(exc).__name__}: {exc}')} "
+            "(set ORBITDESK_LOG_LEVEL=DEBUG for details)",
+            file=sys.stderr,
+        )
+        return EXIT_UPSTREAM
+
+
+def cli() -> NoReturn:
+    """The `orbitdesk` program: run main(), flush, and end the process at once.
+
+    Worker threads still blocked in a Yahoo call (a server that hangs) would otherwise be
+    joined by the interpreter at exit, keeping the process alive seconds after its answer.
+    By now everything that matters is done: App.close() disposed the database and stopped
+    the pools, and the output is flushed here.
+    """
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse and bad settings exit this way, messages printed
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        # A reader that went away (`| head -1`) has nothing left to be told.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli()

@@ -21,6 +21,7 @@ from bot.market.transport import UpstreamStats
 from bot.market.yahoo import YahooClient
 from bot.metrics import Metrics
 from bot.scheduler import Scheduler, SchedulerConfig
+from bot.startup import StartupError, database_problem
 from bot.store.db import Database, head_revision
 from bot.store.repo import Store
 from commands import build_registry, knowledge
@@ -87,6 +88,9 @@ class App:
             adapters=lambda: services.extra.get("adapters", {}),
             config=SchedulerConfig(
                 grace=timedelta(minutes=settings.schedule_grace_minutes),
+                lease=timedelta(seconds=settings.schedule_lease_seconds),
+                backoff_seconds=settings.schedule_retry_seconds,
+                max_attempts=settings.schedule_max_attempts,
                 alert_poll=timedelta(seconds=settings.alert_poll_seconds),
                 alert_rearm_percent=settings.alert_rearm_percent,
             ),
@@ -113,7 +117,14 @@ class App:
         """Start the market service and bring the database schema up to date."""
         await self.market.start()
         if migrate:
-            await self.database.upgrade()
+            try:
+                await self.database.upgrade()
+            except Exception as exc:
+                log.debug("database upgrade failed", exc_info=exc)
+                raise StartupError(
+                    f"database: cannot bring the schema up to date ({database_problem(exc)}): "
+                    "check ORBITDESK_DATABASE_URL and that the database is running"
+                ) from None
 
     def start_scheduler(self) -> None:
         """Run the scheduler loop in the background (after adapters connect)."""

@@ -51,6 +51,18 @@ class Settings(BaseSettings):
     schedule_grace_minutes: int = Field(
         15, ge=0, le=1440, description="Missed slots younger than this post once after downtime."
     )
+    schedule_lease_seconds: int = Field(
+        45,
+        ge=5,
+        le=3600,
+        description="A scheduled post claimed by a process that stopped is taken over after this.",
+    )
+    schedule_retry_seconds: float = Field(
+        30, ge=1, le=3600, description="First pause before re-trying a failed post; doubles after."
+    )
+    schedule_max_attempts: int = Field(
+        4, ge=1, le=20, description="Attempts at one scheduled post before it is given up."
+    )
     alert_poll_seconds: int = Field(
         60, ge=10, le=3600, description="How often alerts are checked while markets are open, s."
     )

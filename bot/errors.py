@@ -39,7 +39,9 @@ class UpstreamError(OrbitDeskError):
     """A data source failed. `reason` is one of REASONS."""
 
     kind = "upstream"
-    REASONS = ("not_found", "rate_limited", "unreachable", "timeout", "bad_answer")
+    # server_error: Yahoo answered HTTP 5xx (it is failing); bad_answer: it answered
+    # something we could not read (garbage with a 200, an unexpected 4xx).
+    REASONS = ("not_found", "rate_limited", "unreachable", "timeout", "server_error", "bad_answer")
 
     def __init__(self, reason: str, message: str) -> None:
         if reason not in self.REASONS:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from bot.metrics import Metrics
+from bot.startup import StartupError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +38,29 @@ class HttpServer:
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await self.stop()
+            log.debug("HTTP listener failed to start", exc_info=exc)
+            raise StartupError(self._bind_problem(exc)) from None
         server = site._server
         sockets = getattr(server, "sockets", None) or []
         self.bound_port = sockets[0].getsockname()[1] if sockets else self.port
         log.info("HTTP listening on %s:%s (/healthz, /metrics)", self.host, self.bound_port)
+
+    def _bind_problem(self, exc: OSError) -> str:
+        where = f"{self.host}:{self.port}"
+        if exc.errno == errno.EADDRINUSE:
+            return (
+                f"HTTP listener: cannot listen on {where} (address already in use): stop what "
+                "uses it or change ORBITDESK_HTTP_PORT"
+            )
+        reason = os.strerror(exc.errno).lower() if exc.errno else one_line(exc)
+        return (
+            f"HTTP listener: cannot listen on {where} ({reason}): check ORBITDESK_HTTP_HOST "
+            "and ORBITDESK_HTTP_PORT"
+        )
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -2,10 +2,16 @@
 
 Rules, the same on every text platform:
 - Words split on white space; "double" or 'single' quotes keep spaces together.
-- `name=value` (or `name:value`) sets a parameter by name, but only when `name` is one of the
-  command's parameters: `EURUSD=X` stays a symbol.
+- `name=value` (or `name:value`) sets a parameter by name when `name` is one of the
+  command's parameters. Any other `name=value` is an unknown option (a usage error naming the
+  closest real one), except Yahoo's `=X`/`=F` symbols: `EURUSD=X` and `GC=F` stay words.
+  `name:value` with an unknown name is an error only when the name is close to a real one
+  (`thme:light`); otherwise it stays a word (free text may hold "re:" or a URL).
 - Other words fill the positional parameters in order; a list parameter takes the rest, and
-  also splits on commas ("SPCX,AMZN").
+  also splits on commas ("SPCX,AMZN"). An optional choice left out at its place may come
+  later among the words (`chart rocket lab 1y`: 1y is the range).
+- A list set by name also takes the words after it that no choice takes:
+  `compare=GOOG GOOGL` compares both.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ from bot.errors import UsageError
 from bot.registry import CommandSpec, ParamKind, ParamSpec
 from bot.text import MAX_INPUT_CHARS, has_control_chars, safe_echo
 
-_NAMED = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]{0,30})[=:](.*)$", re.DOTALL)
+_NAMED = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]{0,30})([=:])(.*)$", re.DOTALL)
+# Yahoo symbols that hold "=": currencies (EURUSD=X, JPY=X) and futures (GC=F, ES=F).
+_EQUALS_TICKER = re.compile(r"^[A-Za-z0-9^.\-]{1,15}=[XxFf]$")
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
 _TRUE = {"true", "yes", "y", "on", "1"}
 _FALSE = {"false", "no", "n", "off", "0"}
@@ -48,13 +56,21 @@ def bind_text(spec: CommandSpec, words: Sequence[str]) -> dict[str, Any]:
     """Typed keyword arguments for `spec` from the words after the command name."""
     raw: dict[str, list[str]] = {}
     positional: list[str] = []
+    named_list: str | None = None  # a list set by name goes on taking words
     for word in words:
         match = _NAMED.match(word)
-        name = match.group(1).lower().replace("-", "_") if match else None
-        if match and name is not None and spec.param(name) is not None:
-            raw.setdefault(name, []).append(match.group(2))
-        else:
-            positional.append(word)
+        param = spec.param(_option_name(match.group(1))) if match else None
+        if match and param is not None:
+            raw.setdefault(param.name, []).append(match.group(3))
+            named_list = param.name if param.many else None
+            continue
+        if match and _unknown_option(spec, word, match):
+            raise _unexpected(spec, word)
+        if named_list is not None and not _takes_choice(spec, word, raw):
+            raw[named_list].append(word)
+            continue
+        named_list = None
+        positional.append(word)
     slots = [p for p in spec.params if p.positional and p.name not in raw]
     for index, param in enumerate(slots):
         if not positional:
@@ -63,7 +79,11 @@ def bind_text(spec: CommandSpec, words: Sequence[str]) -> dict[str, Any]:
             raw[param.name] = positional
             positional = []
         elif _skippable(param, positional[0], later=slots[index + 1 :]):
-            continue  # an optional choice left out: the word is for a later parameter
+            # An optional choice left out at its place; the word is for a later parameter,
+            # and the choice may still come later ("chart rocket lab 1y").
+            later = _choice_index(param, positional[1:])
+            if later is not None:
+                raw[param.name] = [positional.pop(later + 1)]
         else:
             raw[param.name] = [positional.pop(0)]
     if positional:
@@ -81,17 +101,57 @@ def _skippable(param: ParamSpec, word: str, later: Sequence[ParamSpec]) -> bool:
     return word.lower() not in {c.lower() for c in param.choices}
 
 
+def _option_name(text: str) -> str:
+    return text.lower().replace("-", "_")
+
+
+def _choices(param: ParamSpec) -> set[str]:
+    return {c.lower() for c in param.choices}
+
+
+def _choice_index(param: ParamSpec, words: Sequence[str]) -> int | None:
+    """Where among `words` one of the choice's values stands, if anywhere."""
+    choices = _choices(param)
+    return next((i for i, w in enumerate(words) if w.lower() in choices), None)
+
+
+def _takes_choice(spec: CommandSpec, word: str, raw: Mapping[str, list[str]]) -> bool:
+    """True when `word` is a value of a positional choice not set yet (`1y` after a list)."""
+    return any(
+        p.positional and p.choices and p.name not in raw and word.lower() in _choices(p)
+        for p in spec.params
+    )
+
+
+def _closest_option(spec: CommandSpec, name: str) -> str | None:
+    """The parameter a mistyped option name most likely means, if any is close."""
+    names = [p.name for p in spec.params]
+    close = [o for o in names if len(name) >= 2 and (name.startswith(o) or o.startswith(name))]
+    close = close or difflib.get_close_matches(name, names, n=1)
+    return close[0] if close else None
+
+
+def _unknown_option(spec: CommandSpec, word: str, match: re.Match[str]) -> bool:
+    """True when a `name=value` word names an option the command does not have.
+
+    `EURUSD=X` and `GC=F` are Yahoo symbols, not options. With ":" only a near miss of a
+    real option name counts (`thme:light`); other words with a colon stay text.
+    """
+    if match.group(2) == "=":
+        return not _EQUALS_TICKER.match(word)
+    return _closest_option(spec, _option_name(match.group(1))) is not None
+
+
 def _unexpected(spec: CommandSpec, word: str) -> UsageError:
     """A word no parameter takes; for `name=value` with an unknown name, say so."""
     match = _NAMED.match(word)
     if match is None:
         return UsageError(f"Unexpected '{safe_echo(word)}'.")
-    name = match.group(1).lower().replace("-", "_")
+    name = _option_name(match.group(1))
     options = [p.name for p in spec.params if not p.positional]
-    close = [o for o in options if name.startswith(o) or o.startswith(name)]
-    close = close or difflib.get_close_matches(name, options, n=1)
-    hint = f"did you mean {close[0]}=?" if close else f"options: {', '.join(options)}."
-    if not options:
+    close = _closest_option(spec, name)
+    hint = f"did you mean {close}=?" if close else f"options: {', '.join(options)}."
+    if not close and not options:
         hint = f"`{spec.name}` takes no named options."
     return UsageError(f"Unknown option '{safe_echo(name, 30)}'; {hint}")
 
@@ -149,7 +209,8 @@ def convert(param: ParamSpec, text: str) -> Any:
         try:
             return param.parse(text)
         except ValueError as exc:
-            raise UsageError(f"{param.name}: {exc}") from None
+            # Parsers may quote the user's words: made unable to ping here, not by renderers.
+            raise UsageError(f"{param.name}: {safe_echo(str(exc), 300)}") from None
     kind = param.kind
     if kind is ParamKind.STRING:
         if not text.strip():
@@ -160,8 +221,10 @@ def convert(param: ParamSpec, text: str) -> Any:
         for label, value in zip(param.choices, param.choice_values, strict=True):
             if label.lower() == lowered:
                 return value
+        close = difflib.get_close_matches(lowered, [c.lower() for c in param.choices], n=1)
+        hint = f"; did you mean {close[0]}?" if close else "."
         raise UsageError(
-            f"{param.name}: '{safe_echo(text)}' is not one of {', '.join(param.choices)}."
+            f"{param.name}: '{safe_echo(text)}' is not one of {', '.join(param.choices)}{hint}"
         )
     if kind is ParamKind.BOOLEAN:
         lowered = text.lower()
@@ -172,6 +235,8 @@ def convert(param: ParamSpec, text: str) -> Any:
         raise UsageError(f"{param.name}: say yes or no.")
     cleaned = text.replace(",", "").replace("_", "")
     try:
+        if not cleaned.isascii():  # int() and float() also take Arabic-Indic and other digits
+            raise ValueError(cleaned)
         number: float = int(cleaned) if kind is ParamKind.INTEGER else float(cleaned)
     except ValueError:
         what = "a whole number" if kind is ParamKind.INTEGER else "a number"
@@ -179,7 +244,12 @@ def convert(param: ParamSpec, text: str) -> Any:
     if isinstance(number, float) and not math.isfinite(number):
         raise UsageError(f"{param.name}: must be a finite number.")
     if param.min is not None and number < param.min:
-        raise UsageError(f"{param.name}: must be at least {param.min:g}.")
+        raise UsageError(f"{param.name}: must be at least {_bound(param.min)}.")
     if param.max is not None and number > param.max:
-        raise UsageError(f"{param.name}: must be at most {param.max:g}.")
+        raise UsageError(f"{param.name}: must be at most {_bound(param.max)}.")
     return number
+
+
+def _bound(value: float) -> str:
+    """A limit as people write it: 2147483647, not 2.14748e+09."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"

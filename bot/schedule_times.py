@@ -21,6 +21,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.market.calendar import ExchangeSchedule
+from bot.text import safe_echo
 
 WhenKind = Literal["clock", "open", "close", "every"]
 
@@ -37,11 +38,17 @@ _EVERY = re.compile(r"^every[\s_-]*(\d+(?:h\d+m?|h|m|min))$")
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)(?:m|min)?)?$")
 
 
+def _quoted(text: str, limit: int = 20) -> str:
+    """User text for an error message, in quotes: short and unable to ping (no repr(), which
+    would spell out the zero-width space that breaks a mention)."""
+    return f"'{safe_echo(text.strip(), limit)}'"
+
+
 def _minutes(text: str) -> int:
     """'30m' -> 30, '1h' -> 60, '1h30m' -> 90, '45' -> 45."""
     match = _DURATION.match(text)
     if not match or not text:
-        raise ValueError(f"{text!r} is not a duration like 5m or 1h")
+        raise ValueError(f"{_quoted(text)} is not a duration like 5m or 1h")
     hours, minutes = match.groups()
     return int(hours or 0) * 60 + int(minutes or 0)
 
@@ -82,18 +89,17 @@ def parse_when(text: str) -> When:
     if match := _CLOCK.match(cleaned):
         hour, minute = int(match.group(1)), int(match.group(2))
         if hour > 23 or minute > 59:
-            raise ValueError(f"{text.strip()[:20]!r} is not a time of day (00:00 to 23:59)")
+            raise ValueError(f"{_quoted(text)} is not a time of day (00:00 to 23:59)")
         return When("clock", hour * 60 + minute)
     if match := _CLOCK_12H.match(cleaned):
         hour, minute = int(match.group(1)), int(match.group(2) or 0)
         if not 1 <= hour <= 12 or minute > 59:
-            raise ValueError(
-                f"{text.strip()[:20]!r} is not a time of day (1 to 12 with am/pm, or 16:05)"
-            )
+            raise ValueError(f"{_quoted(text)} is not a time of day (1 to 12 with am/pm, or 16:05)")
         hour = hour % 12 + (12 if match.group(3) == "pm" else 0)
         return When("clock", hour * 60 + minute)
     if match := _RELATIVE.match(cleaned.replace(" ", "")):
-        kind, sign, amount = match.groups()
+        word, sign, amount = match.groups()
+        kind: WhenKind = "open" if word == "open" else "close"
         offset = _minutes(amount) if amount else 0
         if offset > MAX_OFFSET_MINUTES:
             raise ValueError(f"offsets go up to {MAX_OFFSET_MINUTES // 60}h from the {kind}")
@@ -106,7 +112,7 @@ def parse_when(text: str) -> When:
             )
         return When("every", interval)
     raise ValueError(
-        f"{text.strip()[:20]!r} is not a time; use 16:05, open, close+5m, open-15m or every 30m"
+        f"{_quoted(text)} is not a time; use 16:05, open, close+5m, open-15m or every 30m"
     )
 
 
@@ -162,7 +168,7 @@ def _day(word: str) -> int:
     for index, name in enumerate(_FULL_DAY_NAMES):
         if len(word) >= 3 and name.startswith(word):
             return index
-    raise ValueError(f"{word[:12]!r} is not a day; use mon, tue, ... sun")
+    raise ValueError(f"{_quoted(word, 12)} is not a day; use mon, tue, ... sun")
 
 
 _ABBREVIATIONS = {
@@ -183,18 +189,20 @@ def parse_tz(text: str) -> str:
     """An IANA zone name (America/New_York, Europe/London, UTC), checked against tzdata."""
     cleaned = text.strip()
     if not re.match(r"^[A-Za-z][A-Za-z0-9_+\-/]{0,60}$", cleaned) or ".." in cleaned:
-        raise ValueError(f"{cleaned[:30]!r} is not a time zone name like America/New_York")
+        raise ValueError(f"{_quoted(cleaned, 30)} is not a time zone name like America/New_York")
     try:
         ZoneInfo(cleaned)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
-            f"{cleaned[:30]!r} is not a time zone name like America/New_York"
+            f"{_quoted(cleaned, 30)} is not a time zone name like America/New_York"
         ) from None
     if "/" not in cleaned and cleaned.upper() not in ("UTC", "GMT"):
         # tzdata's EST, MST, HST, EST5EDT, CET ... are legacy names, some fixed offsets with no
         # daylight saving time: a post at "16:05 EST" would drift an hour in summer.
         suggestion = _ABBREVIATIONS.get(cleaned.upper()[:3], "America/New_York")
-        raise ValueError(f"use a region name such as {suggestion} ({cleaned!r} is a legacy zone)")
+        raise ValueError(
+            f"use a region name such as {suggestion} ({_quoted(cleaned, 30)} is a legacy zone)"
+        )
     return cleaned
 
 

@@ -1,7 +1,8 @@
 """The tick loop: claim due slots, fetch every symbol once, post through the adapters, poll alerts.
 
 One `tick(now)`:
-1. takes over claims left by a process that died before posting (once each, after a lease);
+1. takes over claims left by a process that died before posting (once each, after a lease;
+   a live process renews the lease of the claims it holds while it works);
 2. takes over deliveries whose retry time has come (transient failures, with backoff);
 3. finds schedules whose next_due has passed, collapses missed slots inside the grace window
    into the latest one, skips (and logs) older ones, and claims each slot with a unique
@@ -11,6 +12,8 @@ One `tick(now)`:
    Yahoo one request per 50 symbols);
 6. posts one card per claim through the adapter of the schedule's platform, then records the
    outcome: posted, retry later, or failed (a permanent failure disables the schedule).
+   Each post carries a key naming its slot; a claim that may have been sent before (taken
+   over, or retried) is posted so that the platform shows it once (see PostKey).
 Time comes in as `now`, so tests drive ticks by hand and nothing sleeps; `run()` is the real
 loop, sleeping until the next due time.
 """
@@ -26,7 +29,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from bot.adapters.base import ChatAdapter, PostError
+from bot.adapters.base import ChatAdapter, PostError, PostKey
 from bot.alert_rules import alert_state
 from bot.context import Clock
 from bot.market.calendar import MarketCalendar, calendar_code
@@ -70,9 +73,12 @@ class TickReport:
 @dataclass(frozen=True, slots=True)
 class SchedulerConfig:
     grace: timedelta = timedelta(minutes=15)
-    lease: timedelta = timedelta(minutes=5)  # a claim older than this is a dead process's
+    # A claim not renewed for this long belongs to a process that stopped; live claimers renew
+    # theirs every third of it while they fetch and post.
+    lease: timedelta = timedelta(seconds=45)
     max_attempts: int = 4
     backoff_seconds: float = 30.0  # 30 s, 60 s, 120 s between attempts
+    record_retries: tuple[float, ...] = (0.5, 1.0, 2.0)  # pauses before giving a record up
     post_timeout: float = 30.0
     post_concurrency: int = 50
     fetch_budget: float = 20.0
@@ -151,16 +157,21 @@ class Scheduler:
         won = await self._claim_due(now, platforms, report)
         claims = await self.store.claims([*recovered, *retries, *won])
         claims = await self._drop_expired(claims, now, report)
-        alerts = await self._alerts_due(now, platforms)
-        symbols = [s for c in claims for s in c.symbols] + [a.symbol for a in alerts]
-        batch = QuoteBatch()
-        if symbols:
-            batch = await self.market.quotes(symbols, budget=self.config.fetch_budget)
-            report.quote_calls = 1
-            report.symbols_fetched = len(set(symbols))
-        if claims:
-            outcomes = await self._post_all(claims, batch, adapters, now, report)
-            await self.store.record(outcomes, self.instance, now)
+        heartbeat = self._renew_while_working([c.delivery_id for c in claims])
+        try:
+            alerts = await self._alerts_due(now, platforms)
+            symbols = [s for c in claims for s in c.symbols] + [a.symbol for a in alerts]
+            batch = QuoteBatch()
+            if symbols:
+                batch = await self.market.quotes(symbols, budget=self.config.fetch_budget)
+                report.quote_calls = 1
+                report.symbols_fetched = len(set(symbols))
+            if claims:
+                outcomes = await self._post_all(claims, batch, adapters, now, report)
+                await self._record(outcomes, now)
+        finally:
+            if heartbeat is not None:
+                heartbeat.cancel()
         if alerts:
             await self._check_alerts(alerts, batch, adapters, now, report)
         if self._next_prune is None or now >= self._next_prune:
@@ -169,6 +180,44 @@ class Scheduler:
             if pruned:
                 log.info("pruned %d finished delivery rows", pruned)
         return report
+
+    def _renew_while_working(self, delivery_ids: list[int]) -> asyncio.Task[None] | None:
+        """Renew the lease of our claims every third of it until cancelled (a heartbeat)."""
+        if not delivery_ids:
+            return None
+        interval = self.config.lease.total_seconds() / 3
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(interval)
+                try:
+                    await self.store.renew(delivery_ids, self.instance, self.clock.now())
+                except Exception as exc:  # the database is away: the lease runs out, by design
+                    log.warning("could not renew %d claim(s): %s", len(delivery_ids), exc)
+
+        return asyncio.ensure_future(beat())
+
+    async def _record(self, outcomes: Sequence[Outcome], now: datetime) -> None:
+        """Store the outcomes, retrying a failing database a few times before giving up.
+
+        Given up, the claims stay "claimed": after the lease they are taken over and posted
+        with `maybe_sent`, which the adapters turn into a no-op for a post that went out.
+        """
+        for pause in (*self.config.record_retries, None):
+            try:
+                await self.store.record(outcomes, self.instance, now)
+                return
+            except Exception as exc:
+                if pause is None:
+                    log.error(
+                        "could not record %d post outcome(s) (%s); their claims will be taken "
+                        "over after the lease, without posting twice",
+                        len(outcomes),
+                        exc,
+                    )
+                    return
+                log.warning("recording post outcomes failed (%s); retrying in %.1f s", exc, pause)
+                await asyncio.sleep(pause)
 
     async def _claim_due(
         self, now: datetime, platforms: Sequence[str], report: TickReport
@@ -270,8 +319,9 @@ class Scheduler:
                 return self._transient(claim, now, f"no {claim.platform} adapter running")
             async with gate:
                 try:
+                    key = PostKey(post_key(claim), maybe_sent=claim.maybe_sent)
                     await asyncio.wait_for(
-                        adapter.post(claim.channel_id, response), self.config.post_timeout
+                        adapter.post(claim.channel_id, response, key), self.config.post_timeout
                     )
                 except PostError as exc:
                     self.on_post(claim.platform, "failed")
@@ -425,13 +475,19 @@ class Scheduler:
         if self._next_alert_check is not None:
             candidates.append(self._next_alert_check)
         try:
-            wakeup = await self.store.next_wakeup(sorted(self.adapters()))
+            # The lease moment too: a stopped process's claim is taken over on time.
+            wakeup = await self.store.next_wakeup(sorted(self.adapters()), self.config.lease)
         except Exception:
             log.exception("could not read the next due time")
             wakeup = None
         if wakeup is not None:
             candidates.append(wakeup)
         return max(0.2, (min(candidates) - now).total_seconds())
+
+
+def post_key(claim: Claim) -> str:
+    """The same string for a slot in every process: schedule id and due time (<= 21 chars)."""
+    return f"{claim.schedule_id}-{int(claim.due_at.timestamp())}"
 
 
 def alert_post(alert: Alert, quote: Quote) -> Response:

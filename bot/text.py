@@ -26,9 +26,19 @@ def safe_echo(text: str, limit: int = 40) -> str:
     second lock on the same door.
     """
     cleaned = "".join(
-        ch if unicodedata.category(ch)[0] != "C" else "?" for ch in text.replace("\n", " ")
-    )
+        ch if unicodedata.category(ch)[0] != "C" or ch == _ZWSP else "?"
+        for ch in text.replace("\n", " ")
+    )  # the zero-width space is ours (below): echoing an echo changes nothing
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
     cleaned = _MENTION.sub(lambda m: "@" + _ZWSP + m.group(1), cleaned)
     return _ANGLE.sub(lambda m: "‹" if m.group(0) == "<" else "›", cleaned)
+
+
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """'1 schedule', '2 schedules', '1,200 alerts': a count with its noun in the right number.
+
+    `plural_form` is for nouns that do not just take an -s ('1 match', '2 matches').
+    """
+    word = noun if count == 1 else (plural_form or noun + "s")
+    return f"{count:,} {word}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -11,8 +12,8 @@ from bot.errors import Forbidden, NotFound, UsageError
 from bot.market.symbols import check_symbol_text
 from bot.registry import Param, command, group
 from bot.response import Card, Field, Response
-from bot.store.models import Alert
-from bot.text import safe_echo
+from bot.store.models import MAX_ROW_ID, Alert
+from bot.text import plural, safe_echo
 from commands.channel_rows import belongs_here, store_of
 from commands.quote_cards import fmt_as_of, fmt_price
 
@@ -22,6 +23,10 @@ Condition = Literal["above", "below", "move"]
 
 
 _GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+# No listed price comes near a billion, and prices show at most 4 decimals: a level outside
+# these is a typo (1e308 used to be stored and echoed as 309 digits).
+MAX_LEVEL = 1e9
+MIN_LEVEL = 1e-4
 
 
 class Percent(float):
@@ -32,17 +37,26 @@ def parse_level(text: str) -> float:
     """'160', '$160', '1,250.5' or '5%' -> a positive number ('5%' as a Percent)."""
     stripped = text.strip()
     cleaned = stripped.lstrip("$").rstrip("%").strip()
+    quoted = f"'{safe_echo(stripped, 20)}'"
     if "," in cleaned:
         if not _GROUPED.match(cleaned):
             # "160,5" is a decimal comma, not 1,605: refuse rather than guess.
-            raise ValueError(f"{text[:20]!r}: use a dot for decimals, e.g. 160.5")
+            raise ValueError(f"{quoted}: use a dot for decimals, e.g. 160.5")
         cleaned = cleaned.replace(",", "")
     try:
         value = float(cleaned)
     except ValueError:
-        raise ValueError(f"{text[:20]!r} is not a number") from None
-    if not value > 0 or value != value or value == float("inf"):
+        raise ValueError(f"{quoted} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{quoted} is not a number")  # inf, nan, 1e999
+    if value <= 0:
         raise ValueError("must be a positive number")
+    if value > MAX_LEVEL:
+        raise ValueError(
+            f"must be at most {MAX_LEVEL:,.0f} for a price; got {safe_echo(stripped, 20)}"
+        )
+    if value < MIN_LEVEL:
+        raise ValueError(f"must be at least {MIN_LEVEL:g}; got {safe_echo(stripped, 20)}")
     return Percent(value) if stripped.endswith("%") else value
 
 
@@ -64,7 +78,9 @@ Level = Annotated[
         metavar="value",
     ),
 ]
-AlertId = Annotated[int, Param("the alert's number, from alert list", min=1, metavar="id")]
+AlertId = Annotated[
+    int, Param("the alert's number, from alert list", min=1, max=MAX_ROW_ID, metavar="id")
+]
 
 
 def describe_alert(kind: str, threshold: float, symbol: str = "") -> str:
@@ -93,9 +109,10 @@ async def alert_add(
 ) -> Response:
     """Post in this channel when a price goes above or below a level, or moves N% in a day.
 
-    Checked every ALERT_POLL_SECONDS while the symbol's market is open. An alert fires once,
-    then re-arms only after the price has gone back past the line (by ALERT_REARM_PERCENT), so
-    a price hovering at the line does not repeat it.
+    Checked while the symbol's market is open, every minute unless the admin set otherwise.
+    An alert fires once, then re-arms only after the price has gone back a little past the
+    line (by 0.5% unless the admin set otherwise), so a price hovering at the line does not
+    repeat it.
     """
     if condition == "move" and value > 100:
         raise UsageError("value: a move alert takes a percentage up to 100, e.g. 5 or 5%.")
@@ -110,8 +127,8 @@ async def alert_add(
     limit = settings.max_alerts_per_channel
     if await store.count_alerts(ctx.platform, ctx.channel.id) >= limit:
         raise Forbidden(
-            f"This channel already has {limit} alerts, the most allowed "
-            "(ORBITDESK_MAX_ALERTS_PER_CHANNEL). Remove one first: `alert remove <id>`."
+            f"This channel already has {plural(limit, 'alert')}, the most allowed; "
+            "remove one first: `alert remove <id>`."
         )
     [resolution] = await ctx.symbols.resolve([symbol], ctx.market)
     if resolution.symbol is None:

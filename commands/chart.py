@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, get_args
@@ -11,7 +12,7 @@ from bot.charts.summary import range_change
 from bot.charts.timeline import as_of, zone
 from bot.context import Context
 from bot.errors import NotFound, UsageError
-from bot.market.symbols import check_symbol_text
+from bot.market.symbols import check_symbol_text, normalize_ticker
 from bot.market.types import History
 from bot.market.yahoo import NoBarsError
 from bot.registry import Param, command
@@ -39,6 +40,7 @@ Range = Annotated[
     Param("time span: 1d and 5d are intraday with pre-/after-market, the rest daily or longer"),
 ]
 Kind = Annotated[Literal["line", "candle"], Param("line (default) or candle")]
+_KINDS: tuple[str, ...] = get_args(get_args(Kind)[0])
 Compare = Annotated[
     Sequence[str],
     Param(
@@ -86,7 +88,7 @@ async def chart(
     resolutions = await ctx.symbols.resolve(typed, ctx.market)
     unmatched = [r.text for r in resolutions if r.symbol is None]
     if unmatched:
-        await _not_found(ctx, unmatched[0])
+        await _not_found(ctx, unmatched[0], compare)
     symbols = tuple(dict.fromkeys(r.symbol for r in resolutions if r.symbol))
     text_for = {r.symbol: r.text for r in resolutions if r.symbol}
     # Existence first, through the (cached, batched) quote route: Yahoo answers unknown
@@ -94,7 +96,7 @@ async def chart(
     # reacts to any 4xx by switching its cookie strategy for every later request.
     known = await ctx.market.quotes(symbols)
     if known.missing:
-        await _not_found(ctx, text_for.get(known.missing[0], known.missing[0]))
+        await _not_found(ctx, text_for.get(known.missing[0], known.missing[0]), compare)
     request = ChartRequest(symbols=symbols, range=range, kind=type, theme=theme)
     try:
         built = await service.chart(request)
@@ -106,7 +108,7 @@ async def chart(
                 "that range (a new listing, or a market not open yet). Try another range."
             ) from None
         if exc.error.reason == "not_found":
-            await _not_found(ctx, shown)
+            await _not_found(ctx, shown, compare)
         raise exc.error from None
     ctx.symbols.remember(symbols)
     return _single_response(built) if len(symbols) == 1 else _compare_response(built)
@@ -119,13 +121,33 @@ def _check_compare_words(compare: Sequence[str], range: str, type: str) -> None:
         lowered = word.lower()
         if lowered in ranges:
             raise UsageError(f"range was given more than once ({range} and {lowered}).")
-        if lowered in ("line", "candle"):
+        if lowered in _KINDS:
             raise UsageError(f"type was given more than once ({type} and {lowered}).")
         if _RANGE_LIKE.match(lowered):
-            raise UsageError(f"range: '{safe_echo(word, 10)}' is not one of {', '.join(ranges)}.")
+            close = difflib.get_close_matches(lowered, ranges, n=1, cutoff=0.75)
+            hint = f"; did you mean {close[0]}?" if close else "."
+            raise UsageError(
+                f"range: '{safe_echo(word, 10)}' is not one of {', '.join(ranges)}{hint}"
+            )
+        if normalize_ticker(word) is None:  # a name, not a ticker: "candel" means candle
+            _check_kind_typo(word)
 
 
-async def _not_found(ctx: Context, text: str) -> None:
+def _check_kind_typo(word: str) -> None:
+    """A UsageError for a word that is a misspelt chart type (candel, candles, lnie)."""
+    lowered = word.lower()
+    close = ["candle"] if lowered.startswith("candle") else []
+    close = close or difflib.get_close_matches(lowered, _KINDS, n=1, cutoff=0.75)
+    if close:
+        raise UsageError(
+            f"type: '{safe_echo(word, 12)}' is not one of {', '.join(_KINDS)}; "
+            f"did you mean {close[0]}?"
+        )
+
+
+async def _not_found(ctx: Context, text: str, compare: Sequence[str] = ()) -> None:
+    if text in compare:  # a ticker-shaped typo ("lnie") once Yahoo has no such symbol
+        _check_kind_typo(text)
     raise NotFound(
         f"No such symbol: {safe_echo(text, 20)}.",
         suggestions=await ctx.symbols.suggestions(text, ctx.market),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.context import Context, Services
+from bot.text import plural
 from commands.deal_book import BUNDLED_NAME, DataProblem, DealBook, load_deal_book
 
 if TYPE_CHECKING:
@@ -71,7 +72,9 @@ def install(services: Services) -> None:
 
     async def check() -> tuple[str, bool]:
         problems = [*deals.problems, *claims.problems]
-        summary = f"{len(deals.deals)} deals, {len(claims.claims)} orbital claims"
+        summary = (
+            f"{plural(len(deals.deals), 'deal')}, {plural(len(claims.claims), 'orbital claim')}"
+        )
         if not problems:
             return f"knowledge data    OK: {summary}", True
         detail = "; ".join(str(p) for p in problems[:3])

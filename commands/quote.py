@@ -87,6 +87,7 @@ def _failure_message(reason: str) -> str:
         "timeout": "Yahoo Finance did not answer in time; try again in a moment.",
         "unreachable": "Yahoo Finance cannot be reached right now; try again later.",
         "rate_limited": "Yahoo Finance is rate-limiting requests; try again in a minute.",
+        "server_error": "Yahoo Finance is having trouble (server error); try again in a minute.",
         "bad_answer": "Yahoo Finance sent an answer we could not read; try again later.",
         "not_found": "Yahoo Finance has no data for it.",
     }.get(reason, "Yahoo Finance failed; try again later.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
+from urllib.parse import quote as quote_url
 from zoneinfo import ZoneInfo
 
 from bot.market.types import ExtendedPrice, Quote
@@ -14,6 +15,7 @@ STALE_REASONS = {
     "timeout": "Yahoo did not answer in time",
     "unreachable": "Yahoo cannot be reached",
     "rate_limited": "Yahoo is rate-limiting us",
+    "server_error": "Yahoo Finance is having trouble",
     "bad_answer": "Yahoo sent an unreadable answer",
 }
 
@@ -132,7 +134,7 @@ def quote_card(quote: Quote, stale_reason: str | None = None) -> Card:
         fields=tuple(fields),
         tone=Tone.WARNING if quote.stale else Tone.of_change(quote.change),
         footer=footer(quote),
-        url=f"https://finance.yahoo.com/quote/{sym}",
+        url=f"https://finance.yahoo.com/quote/{quote_url(sym, safe='')}",
     )
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from bot.context import Channel, Context
 from bot.errors import Forbidden, NotFound, UpstreamError, UsageError
-from bot.market.calendar import calendar_code
+from bot.market.calendar import ExchangeSchedule, calendar_code
 from bot.registry import Param, command, group
 from bot.response import Card, Field, Response, Tone
 from bot.schedule_times import (
@@ -19,8 +19,8 @@ from bot.schedule_times import (
     parse_tz,
     parse_when,
 )
-from bot.store.models import Schedule
-from bot.text import safe_echo
+from bot.store.models import MAX_ROW_ID, Schedule
+from bot.text import plural, safe_echo
 from commands.channel_rows import belongs_here, store_of
 from commands.quote import Symbols
 
@@ -55,7 +55,9 @@ Zone = Annotated[
     ),
 ]
 Holidays = Annotated[bool, Param("also post on exchange holidays (clock times only)")]
-ScheduleId = Annotated[int, Param("the schedule's number, from schedule list", min=1, metavar="id")]
+ScheduleId = Annotated[
+    int, Param("the schedule's number, from schedule list", min=1, max=MAX_ROW_ID, metavar="id")
+]
 
 
 def parse_channel(text: str) -> str:
@@ -159,17 +161,35 @@ async def schedule_add(
         raise UsageError(f"at: {exc}.") from None
     if not symbols:
         raise UsageError("Missing <symbol...>.")
+    if channel and channel != ctx.channel.id and not ctx.channel.guild_id:
+        # Outside a server/workspace a schedule is seen only from its own channel, so one
+        # aimed elsewhere would post but could never be listed, tested, paused or removed.
+        raise UsageError(
+            "channel: the console has only this one channel; leave channel: out and the "
+            "schedule posts here."
+            if ctx.platform == "console"
+            else "channel: works only inside a server or workspace; leave channel: out and "
+            "the schedule posts in this conversation."
+        )
     store = store_of(ctx)
     target = channel or ctx.channel.id
     limit = ctx.services.settings.max_schedules_per_channel
     if await store.count_schedules(ctx.platform, target) >= limit:
         raise Forbidden(
-            f"This channel already has {limit} schedules, the most allowed "
-            "(ORBITDESK_MAX_SCHEDULES_PER_CHANNEL). Remove one first: `schedule remove <id>`."
+            f"This channel already has {plural(limit, 'schedule')}, the most allowed; "
+            "remove one first: `schedule remove <id>`."
         )
-    resolved, exchange_tz = await _resolve(ctx, symbols)
-    code = calendar_code(resolved[0], exchange_tz)
-    calendar = ctx.market.calendar.schedule_for(resolved[0], exchange_tz) if code else None
+    resolved, zones = await _resolve(ctx, symbols)
+    calendar = _calendar_for(ctx, resolved, zones)
+    if when.session_relative and calendar is None:
+        names = (
+            f"{', '.join(resolved[:-1])} and {resolved[-1]}" if len(resolved) > 1 else resolved[0]
+        )
+        raise UsageError(
+            f"at: {when} needs an exchange session, and {names} "
+            f"{'has' if len(resolved) == 1 else 'have'} none (crypto and currencies trade "
+            "around the clock); use a clock time such as 16:05."
+        )
     zone = tz or (calendar.tz if calendar else "UTC")
     try:
         times = ScheduleTimes(when=when, days=days, tz=zone, calendar=calendar, holidays=holidays)
@@ -216,8 +236,8 @@ async def schedule_add(
     )
 
 
-async def _resolve(ctx: Context, symbols: list[str]) -> tuple[list[str], str | None]:
-    """Yahoo symbols for what was typed, checked against Yahoo; and the first one's zone."""
+async def _resolve(ctx: Context, symbols: list[str]) -> tuple[list[str], dict[str, str | None]]:
+    """Yahoo symbols for what was typed, checked against Yahoo; and each one's exchange zone."""
     resolutions = await ctx.symbols.resolve(symbols, ctx.market)
     unmatched = [r.text for r in resolutions if r.symbol is None]
     wanted = list(dict.fromkeys(r.symbol for r in resolutions if r.symbol))
@@ -225,8 +245,25 @@ async def _resolve(ctx: Context, symbols: list[str]) -> tuple[list[str], str | N
     missing = [*unmatched, *(batch.missing if batch else ())]
     if missing:
         raise NotFound(f"No such symbol: {', '.join(safe_echo(m, 20) for m in missing)}.")
-    first = batch.quotes.get(wanted[0]) if batch else None
-    return wanted, first.exchange_tz if first else None
+    quotes = batch.quotes if batch else {}
+    return wanted, {s: q.exchange_tz if (q := quotes.get(s)) else None for s in wanted}
+
+
+def _calendar_for(
+    ctx: Context, symbols: list[str], zones: dict[str, str | None]
+) -> ExchangeSchedule | None:
+    """The exchange calendar of the first symbol that has one.
+
+    Crypto and currencies trade around the clock, so in a mix (`BTC-USD AMZN`) the listing's
+    exchange sets the sessions and the default zone, whatever the order typed.
+    """
+    for symbol in symbols:
+        if calendar_code(symbol, zones[symbol]) is None:
+            continue
+        calendar = ctx.market.calendar.schedule_for(symbol, zones[symbol])
+        if calendar is not None:
+            return calendar
+    return None
 
 
 def _row_data(row: Schedule, next_text: str) -> dict[str, Any]:
@@ -300,6 +337,13 @@ async def schedule_pause(ctx: Context, id: ScheduleId) -> Response:
 async def schedule_resume(ctx: Context, id: ScheduleId) -> Response:
     """Start a paused or disabled schedule again (slots missed meanwhile are not posted)."""
     row = await owned_schedule(ctx, id)
+    if not row.paused and not row.disabled_reason:
+        # Already running: change nothing (pause says the same when already paused).
+        next_text = format_local(row.next_due, row.tz) if row.next_due else "none"
+        return Response(
+            text=f"Schedule #{row.id} is already active. Next post: {next_text}.",
+            data={"resumed": row.id, "next": next_text, "already": True},
+        )
     next_due = times_of(ctx, row).next_after(ctx.now)
     await store_of(ctx).update_schedule(
         row.id, paused=False, disabled_reason=None, next_due=next_due

@@ -18,6 +18,7 @@ from bot.adapters.slack_adapter import SlackAdapter
 from bot.app import App
 from bot.context import Invocation
 from bot.core import Core
+from bot.http_server import HttpServer
 from bot.registry import CommandSpec
 from bot.response import Response
 from tests import probe_commands
@@ -91,17 +92,34 @@ def slack_app(tmp_path: Path, fake_yahoo: FakeYahoo, slack: FakeSlack, **overrid
     return app
 
 
+_listeners: dict[int, HttpServer] = {}
+
+
 @asynccontextmanager
 async def running(app: App) -> AsyncIterator[SlackAdapter]:
-    """The app's services and a started SlackAdapter; both closed afterwards."""
+    """The app's services and a started SlackAdapter whose routes are served, as the runner
+    does, by the bot's HTTP listener on a free loopback port (`port_of`); all closed after."""
     await app.start()
     adapter = SlackAdapter(app)
+    http = HttpServer("127.0.0.1", 0, app.metrics)
+    http.app.add_routes(adapter.routes())
+    await http.start()
+    _listeners[id(adapter)] = http
     try:
         await adapter.start()
         yield adapter
     finally:
         await adapter.stop()
+        await http.stop()
+        del _listeners[id(adapter)]
         await app.close()
+
+
+def port_of(adapter: SlackAdapter) -> int:
+    """The loopback port serving a running adapter's /slack/events."""
+    port = _listeners[id(adapter)].bound_port
+    assert port is not None
+    return port
 
 
 def record_dispatches(core: Core) -> list[str]:

@@ -11,12 +11,13 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pytest
 
-from bot.adapters.base import PostError
+from bot.adapters.base import PostError, PostKey
 from bot.adapters.discord_adapter import DiscordAdapter
 from bot.adapters.discord_schema import command_payloads
 from bot.app import App
@@ -463,6 +464,19 @@ async def test_scheduled_posts_and_their_distinct_failures(discord_chat: Discord
     with pytest.raises(PostError) as bad:
         await adapter.post("general", Response(text="x"))
     assert bad.value.reason == "bad_channel"
+
+
+async def test_a_keyed_post_sent_twice_shows_once(discord_chat: DiscordChat) -> None:
+    fake, adapter = discord_chat.fake, discord_chat.adapter
+    key = PostKey("7-1795554300")
+    await adapter.post(str(CHANNEL_ID), Response(text="SPCX 153.20"), key)
+    # Taken over by another process after a crash: the same key, flagged maybe sent.
+    await adapter.post(str(CHANNEL_ID), Response(text="SPCX 153.20"), replace(key, maybe_sent=True))
+    [post] = [s for s in fake.sent if s.route == "channel"]
+    assert post.content == "SPCX 153.20"
+    # A different slot is a different message.
+    await adapter.post(str(CHANNEL_ID), Response(text="SPCX 153.40"), PostKey("7-1795640700"))
+    assert len([s for s in fake.sent if s.route == "channel"]) == 2
 
 
 # ---------------------------------------------------------------------- connection

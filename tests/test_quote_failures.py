@@ -111,10 +111,10 @@ async def test_stale_price_is_served_and_labelled_when_yahoo_fails(
     answer, took = await timed("quote SPCX AMZN")
     assert answer.kind == "ok"
     assert [q["stale"] for q in answer.data["quotes"]] == [True, True]
-    assert answer.data["failed"] == {"SPCX": "bad_answer", "AMZN": "bad_answer"}
+    assert answer.data["failed"] == {"SPCX": "server_error", "AMZN": "server_error"}
     card = answer.cards[0]
     assert card.tone == "warning"
-    assert card.description.startswith("⚠ Cached price: Yahoo sent an unreadable answer.")
+    assert card.description.startswith("⚠ Cached price: Yahoo Finance is having trouble.")
     assert "cached" in answer.text
     assert took < 3
 
@@ -191,3 +191,33 @@ async def test_chart_fallback_reports_the_market_state(
         await app.close()
     assert answer.data["quotes"][0]["route"] == "chart"
     assert answer.data["quotes"][0]["market_state"] == "open"
+
+
+@pytest.mark.parametrize("mode", ["500", "502"])
+async def test_yahoo_server_errors_say_yahoo_is_failing(
+    timed: Timed, fake_yahoo: FakeYahoo, mode: str
+) -> None:
+    """Yahoo's 5xx is Yahoo failing, not "an answer we could not read" (yfinance reads the
+    HTML error page as JSON and raises a decode error)."""
+    fake_yahoo.fail("all", mode)
+    answer, took = await timed("quote SPCX")
+    assert answer.kind == "upstream"
+    assert answer.data["reason"] == "server_error"
+    assert answer.text == "Yahoo Finance is having trouble (server error); try again in a minute."
+    assert took < 3
+    chart, _ = await timed("chart AMZN 1mo")
+    assert chart.kind == "upstream"
+    assert chart.data["reason"] == "server_error"
+    assert chart.text == f"Yahoo Finance is having trouble (HTTP {mode}); try again in a minute."
+
+
+async def test_garbage_from_yahoo_is_still_an_answer_we_could_not_read(
+    timed: Timed, fake_yahoo: FakeYahoo
+) -> None:
+    fake_yahoo.fail("all", "garbage")
+    answer, _ = await timed("quote SPCX")
+    assert answer.data["reason"] == "bad_answer"
+    assert answer.text == "Yahoo Finance sent an answer we could not read; try again later."
+    chart, _ = await timed("chart AMZN 1mo")
+    assert chart.data["reason"] == "bad_answer"
+    assert "could not read" in chart.text

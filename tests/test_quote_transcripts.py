@@ -122,8 +122,9 @@ async def test_absurd_input_gets_a_short_usage_message(chat: Chat, fake_yahoo: F
         "quote A B C D E F G H I J K": "symbols: at most 10 at a time (you gave 11).\nUsage: quote <symbol...>",
         "quote " + "X" * 2000: "That is 2,006 characters; commands take at most 500.",
         "quote SP\x07CX": "That text holds control characters; type the command as plain text.",
-        "quote @everyone": "symbols: '@everyone' is not a ticker or company name\nUsage: quote <symbol...>",
-        "quote <!channel>": "symbols: '<!channel>' is not a ticker or company name\nUsage: quote <symbol...>",
+        # Echoed through safe_echo: a zero-width space defuses the mention, <> become ‹›.
+        "quote @everyone": "symbols: '@\u200beveryone' is not a ticker or company name\nUsage: quote <symbol...>",
+        "quote <!channel>": "symbols: '‹!channel›' is not a ticker or company name\nUsage: quote <symbol...>",
     }
     for text, expected in cases.items():
         answer = await chat(text)
@@ -150,3 +151,12 @@ async def test_help_shows_yes_or_no_for_switches(chat: Chat) -> None:
     assert lines["impact=yes|no"] == "yes or no; default no"
     schedule = {f.name: f.value for f in (await chat("help schedule add")).cards[0].fields}
     assert schedule["holidays=yes|no"].endswith("; default no")
+
+
+async def test_quote_links_encode_the_symbol(chat: Chat) -> None:
+    answer = await chat("quote ^GSPC EURUSD=X BRK.B")
+    assert [c.url for c in answer.cards] == [
+        "https://finance.yahoo.com/quote/%5EGSPC",
+        "https://finance.yahoo.com/quote/EURUSD%3DX",
+        "https://finance.yahoo.com/quote/BRK-B",
+    ]

@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.adapters.base import PostKey
 from bot.adapters.console import invocation
 from bot.app import App
 from bot.context import ManualClock
 from bot.response import Response
 from bot.scheduler import Scheduler, TickReport
-from bot.store.repo import Store
+from bot.store.repo import Outcome, Store
 from tests.fakes.chat_platform import Crash, RecordingPlatform, missing_permission, rate_limited
 from tests.fakes.yahoo_server import FakeYahoo
 from tests.scheduling_helpers import add_schedule, clocked_app, make_scheduler
@@ -111,11 +112,16 @@ async def test_crash_between_claim_and_post_is_posted_once_after_restart(
     await before.dispose()
 
     restarted = make_scheduler(Store(databases.open()), app, {"fake": platform})
-    report = await tick(restarted, clock, due + timedelta(minutes=1))
-    assert report.posted == 0  # the claim's lease still runs
-    report = await tick(restarted, clock, due + timedelta(minutes=5, seconds=1))
+    report = await tick(restarted, clock, due + timedelta(seconds=30))
+    assert report.posted == 0  # the claim's lease (45 s) still runs
+    report = await tick(restarted, clock, due + timedelta(seconds=46))
     assert report.recovered == 1 and report.posted == 1
     assert platform.posts[0][1].data["due_at"] == due.isoformat()
+    # The first attempt may have reached the platform: the retry says so, with the same key.
+    first, second = platform.keys
+    assert first is not None and second is not None
+    assert (first.id, first.maybe_sent) == (f"{sid}-{int(due.timestamp())}", False)
+    assert (second.id, second.maybe_sent) == (first.id, True)
     for minutes in (6, 20, 60):
         report = await tick(restarted, clock, due + timedelta(minutes=minutes))
         assert report.posted == 0
@@ -298,8 +304,10 @@ async def test_the_real_loop_posts_due_work_and_stops_when_asked(
     stop = asyncio.Event()
 
     class StopAfterPost(RecordingPlatform):
-        async def post(self, channel_id: str, response: Response) -> None:
-            await super().post(channel_id, response)
+        async def post(
+            self, channel_id: str, response: Response, key: PostKey | None = None
+        ) -> None:
+            await super().post(channel_id, response, key)
             stop.set()
 
     platform = StopAfterPost()
@@ -308,3 +316,70 @@ async def test_the_real_loop_posts_due_work_and_stops_when_asked(
     clock.current = utc(2026, 11, 24, 21, 5)
     await asyncio.wait_for(scheduler.run(stop), timeout=30)
     assert len(platform.posts) == 1
+
+
+async def test_a_live_claimer_renews_its_lease_so_nobody_takes_its_slot_over(
+    store: Store, app: App, clock: ManualClock
+) -> None:
+    platform = RecordingPlatform(delay=1.0)  # a slow post: the lease runs out meanwhile
+    lease = timedelta(seconds=0.6)  # renewed every 0.2 s of real time
+    working = make_scheduler(store, app, {"fake": platform}, lease=lease)
+    other = make_scheduler(store, app, {"fake": platform}, lease=lease)
+    await add_schedule(store, working, clock.now(), at="close+5m")
+    due = utc(2026, 11, 24, 21, 5)
+    clock.current = due
+    first = asyncio.ensure_future(working.tick(due))
+    await asyncio.sleep(0.1)  # claimed, fetching and posting
+    clock.current = due + timedelta(seconds=5)  # far past the lease on the clock
+    await asyncio.sleep(0.5)  # a heartbeat renewed the claim at the new time
+    report = await other.tick(clock.current)
+    assert report.recovered == 0
+    assert (await first).posted == 1
+    assert len(platform.posts) == 1
+
+
+class FlakyStore(Store):
+    """A store whose first `failures` records fail, as a database outage would."""
+
+    def __init__(self, store: Store, failures: int) -> None:
+        super().__init__(store.db)
+        self.failures = failures
+
+    async def record(self, outcomes: Sequence[Outcome], instance: str, now: datetime) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise OSError("connection refused")
+        await super().record(outcomes, instance, now)
+
+
+async def test_recording_an_outcome_is_retried_through_a_short_outage(
+    store: Store, app: App, clock: ManualClock
+) -> None:
+    platform = RecordingPlatform()
+    flaky = FlakyStore(store, failures=2)
+    scheduler = make_scheduler(flaky, app, {"fake": platform}, record_retries=(0.01, 0.01, 0.01))
+    sid = await add_schedule(store, scheduler, clock.now(), at="close+5m")
+    report = await tick(scheduler, clock, utc(2026, 11, 24, 21, 5))
+    assert report.posted == 1
+    [delivery] = await store.deliveries(sid)
+    assert delivery.status == "posted"
+
+
+async def test_a_post_whose_outcome_was_lost_is_taken_over_as_maybe_sent(
+    store: Store, app: App, clock: ManualClock
+) -> None:
+    platform = RecordingPlatform()
+    flaky = FlakyStore(store, failures=10)  # the database stays away
+    lost = make_scheduler(flaky, app, {"fake": platform}, record_retries=(0.01,))
+    sid = await add_schedule(store, lost, clock.now(), at="close+5m")
+    due = utc(2026, 11, 24, 21, 5)
+    await tick(lost, clock, due)
+    [delivery] = await store.deliveries(sid)
+    assert delivery.status == "claimed"  # sent, but not recorded
+
+    survivor = make_scheduler(store, app, {"fake": platform})
+    report = await tick(survivor, clock, due + timedelta(seconds=46))
+    assert report.recovered == 1
+    first, second = platform.keys
+    assert second is not None and first is not None
+    assert second.id == first.id and second.maybe_sent  # the adapter looks before posting

@@ -17,6 +17,7 @@ from bot.adapters.discord_adapter import DiscordAdapter
 from bot.adapters.slack_adapter import SlackAdapter
 from bot.app import App
 from bot.context import ManualClock
+from bot.http_server import HttpServer
 from tests.conftest import make_settings
 from tests.fakes.discord_server import CHANNEL_ID, MANAGE_CHANNELS, MEMBER_PERMISSIONS, FakeDiscord
 from tests.fakes.slack_server import FakeSlack, FakeUser
@@ -141,19 +142,23 @@ async def test_slack_schedule_from_an_admin_posts_with_chat_post_message(
         app = App.build(settings, clock=clock)
         await app.start()
         adapter = SlackAdapter(app)
+        http = HttpServer("127.0.0.1", 0, app.metrics)
+        http.app.add_routes(adapter.routes())
+        await http.start()
         await adapter.start()
         app.services.extra["adapters"] = {"slack": adapter}
         try:
-            assert adapter.http_port is not None
+            port = http.bound_port
+            assert port is not None
             asked = slash_payload(slack, "/schedule", "add SPCX at=close+5m", user_id="U0ADA")
-            assert await post_form(adapter.http_port, asked) == 200
+            assert await post_form(port, asked) == 200
             refused = await slack.wait_for_answer(response_token(asked))
             assert refused["response_type"] == "ephemeral"
             assert "admin" in refused["text"]
             boss = slash_payload(
                 slack, "/schedule", "add SPCX at=close+5m", user_id="U0BOSS", user_name="boss"
             )
-            assert await post_form(adapter.http_port, boss) == 200
+            assert await post_form(port, boss) == 200
             added = await slack.wait_for_answer(response_token(boss))
             assert (
                 "Schedule #1" in added["text"]
@@ -167,4 +172,5 @@ async def test_slack_schedule_from_an_admin_posts_with_chat_post_message(
             assert "SPCX  153.20 USD" in post.params["text"]
         finally:
             await adapter.stop()
+            await http.stop()
             await app.close()

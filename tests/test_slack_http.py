@@ -7,12 +7,13 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
-from bot.adapters.base import PostError
+from bot.adapters.base import PostError, PostKey
 from bot.adapters.console import invocation as console_invocation
 from bot.adapters.slack_adapter import SlackAdapter
 from bot.response import Card, Field, Response
@@ -20,6 +21,7 @@ from tests.fakes.slack_server import FakeSlack, FakeUser
 from tests.fakes.yahoo_server import FakeYahoo
 from tests.probe_commands import PNG
 from tests.slack_support import (
+    port_of,
     post_form,
     record_dispatches,
     response_token,
@@ -47,8 +49,7 @@ async def adapter(
 async def ask(adapter: SlackAdapter, slack: FakeSlack, command: str, text: str = "", **who: str):
     """Send `/command text` signed, expect 200, and return the answer from response_url."""
     payload = slash_payload(slack, command, text, **who)
-    assert adapter.http_port is not None
-    assert await post_form(adapter.http_port, payload) == 200
+    assert await post_form(port_of(adapter), payload) == 200
     return await slack.wait_for_answer(response_token(payload))
 
 
@@ -173,8 +174,7 @@ async def test_bad_signatures_get_401_and_nothing_runs(
 ) -> None:
     dispatched = record_dispatches(adapter.app.core)
     payload = slash_payload(slack, "/quote", "SPCX")
-    assert adapter.http_port is not None
-    assert await post_form(adapter.http_port, payload, headers=headers) == 401
+    assert await post_form(port_of(adapter), payload, headers=headers) == 401
     await asyncio.sleep(0.1)  # a command that had started would have answered by now
     assert dispatched == []
     assert slack.answers() == []
@@ -184,9 +184,8 @@ async def test_body_changed_after_signing_gets_401(adapter: SlackAdapter, slack:
     dispatched = record_dispatches(adapter.app.core)
     payload = slash_payload(slack, "/quote", "SPCX")
     tampered = dict(payload, text="SPCX AMZN GOOG")
-    assert adapter.http_port is not None
     status = await post_form(
-        adapter.http_port, payload, body_after_signing=urlencode(tampered).encode()
+        port_of(adapter), payload, body_after_signing=urlencode(tampered).encode()
     )
     assert status == 401
     await asyncio.sleep(0.1)
@@ -263,6 +262,34 @@ async def test_post_sends_blocks_with_chat_post_message(
     assert blocks[0]["text"]["text"] == "Morning prices"
 
 
+async def test_a_keyed_post_taken_over_after_a_crash_is_not_posted_twice(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    key = PostKey("7-1795554300")
+    await adapter.post("C0MARKETS", Response(text="SPCX 153.20 USD"), key)
+    [first] = slack.calls_to("chat.postMessage")
+    metadata = first.params["metadata"]
+    metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+    assert metadata == {"event_type": "orbitdesk_scheduled_post", "event_payload": {"slot": key.id}}
+    # Another process takes the claim over: it looks in the history, finds it, posts nothing.
+    await adapter.post("C0MARKETS", Response(text="SPCX 153.20 USD"), replace(key, maybe_sent=True))
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    [lookup] = slack.calls_to("conversations.history")
+    assert lookup.params["channel"] == "C0MARKETS"
+    # A slot that never went out is posted by the taker-over.
+    other = PostKey("7-1795640700", maybe_sent=True)
+    await adapter.post("C0MARKETS", Response(text="SPCX 153.40 USD"), other)
+    assert len(slack.calls_to("chat.postMessage")) == 2
+
+
+async def test_without_history_scopes_a_taken_over_post_still_goes_out(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    slack.history_error = "missing_scope"
+    await adapter.post("C0MARKETS", Response(text="hi"), PostKey("7-1", maybe_sent=True))
+    assert len(slack.calls_to("chat.postMessage")) == 1
+
+
 @pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found"])
 async def test_post_reports_channel_problems_as_permanent(
     adapter: SlackAdapter, slack: FakeSlack, error: str
@@ -293,17 +320,32 @@ async def test_post_uploads_attachments_after_the_message(
     assert slack.uploads == {"F000001": PNG}
 
 
-async def test_stop_closes_the_http_server(
+async def test_a_stopped_adapter_takes_no_more_commands(
     tmp_path: Path, fake_yahoo: FakeYahoo, slack: FakeSlack
 ) -> None:
+    """Between the adapter stopping and the shared listener closing, commands get a 503."""
+    from bot.http_server import HttpServer
+
     app = slack_app(tmp_path, fake_yahoo, slack, slack_mode="http")
-    async with running(app) as adapter:
+    await app.start()
+    adapter = SlackAdapter(app)
+    http = HttpServer("127.0.0.1", 0, app.metrics)
+    http.app.add_routes(adapter.routes())
+    await http.start()
+    try:
+        assert http.bound_port is not None
+        early = await post_form(http.bound_port, slash_payload(slack, "/quote", "SPCX"))
+        await adapter.start()
         assert adapter.is_ready()
-        port = adapter.http_port
-    assert not adapter.is_ready()
-    assert port is not None
-    with pytest.raises(OSError):
-        await post_form(port, slash_payload(slack, "/quote", "SPCX"))
+        await adapter.stop()
+        assert not adapter.is_ready()
+        dispatched = record_dispatches(app.core)
+        late = await post_form(http.bound_port, slash_payload(slack, "/quote", "SPCX"))
+    finally:
+        await http.stop()
+        await app.close()
+    assert (early, late) == (503, 503)
+    assert dispatched == [] and slack.answers() == []
 
 
 async def test_chart_in_a_channel_without_the_bot_tells_the_asker(
@@ -311,8 +353,7 @@ async def test_chart_in_a_channel_without_the_bot_tells_the_asker(
 ) -> None:
     slack.channel_errors["C0PRIVATE"] = "not_in_channel"
     payload = slash_payload(slack, "/probe", "chart", channel_id="C0PRIVATE")
-    assert adapter.http_port is not None
-    assert await post_form(adapter.http_port, payload) == 200
+    assert await post_form(port_of(adapter), payload) == 200
     await slack.wait_for("response", 2)
     first, second = slack.answers(response_token(payload))
     assert first["response_type"] == "in_channel"
@@ -328,9 +369,9 @@ async def test_what_the_asker_sees_for_mention_attempts(
 ) -> None:
     channel = await ask(adapter, slack, "/quote", "<!channel>")
     here = await ask(adapter, slack, "/quote", "@here")
+    # The core defuses the echo itself (safe_echo); the renderer's escaping is the second lock.
     assert channel["text"] == (
-        "symbols: '&lt;!channel&gt;' is not a ticker or company name\n"
-        "Usage: quote &lt;symbol...&gt;"
+        "symbols: '‹!channel›' is not a ticker or company name\nUsage: quote &lt;symbol...&gt;"
     )
     assert here["text"].startswith("symbols: '@\u200bhere' is not a ticker")
 
@@ -352,7 +393,7 @@ async def test_http_mode_shares_the_listener_with_health_and_metrics(
         return "slack", adapter.is_ready()
 
     http.checks.append(ready)
-    adapter.mount(http.app)
+    http.app.add_routes(adapter.routes())
     await http.start()
     try:
         await adapter.start()

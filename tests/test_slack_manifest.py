@@ -49,6 +49,8 @@ def test_socket_mode_manifest_lists_every_command_and_the_umbrella() -> None:
         "chat:write",
         "files:write",
         "users:read",
+        "channels:history",
+        "groups:history",
     }
     for command in commands.values():
         assert len(command["command"]) <= 32 and len(command["description"]) <= 100

@@ -94,8 +94,11 @@ def test_parser_checks_ranges_in_canonical_units() -> None:
     with pytest.raises(ValueError, match="more than 0"):
         power("-40MW")
     hot = u.parser(u.TEMPERATURE, above=0)
-    with pytest.raises(ValueError, match="more than 0"):
+    # Below absolute zero in the scale typed: it used to say "must be more than 0".
+    with pytest.raises(ValueError, match=r"^-300C is below absolute zero \(-273\.15 °C\)$"):
         hot("-300C")
+    with pytest.raises(ValueError, match=r"^-10K is below absolute zero \(0 K\)$"):
+        hot("-10K")
 
 
 def test_values_are_shown_with_fitting_units() -> None:

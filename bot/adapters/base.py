@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
+from aiohttp import web
+
 from bot.response import Response
+
+
+@dataclass(frozen=True, slots=True)
+class PostKey:
+    """Names one scheduled post so that sending it twice shows it once.
+
+    `id` is the same in every process (the delivery row's id). `maybe_sent` is set when an
+    earlier attempt may have reached the platform (a claim taken over after its process
+    stopped, or a retry after a timeout): the adapter then makes sure it was not, using the
+    platform's own means (Discord's enforced nonce, Slack message metadata).
+    """
+
+    id: str
+    maybe_sent: bool = False
 
 
 class PostError(Exception):
@@ -24,6 +41,14 @@ class PostError(Exception):
 class ChatAdapter(Protocol):
     name: str  # "discord", "slack"
 
+    def routes(self) -> list[web.RouteDef]:
+        """HTTP routes this adapter serves on the bot's shared listener (none for Discord).
+
+        The runner mounts them before the listener starts, beside /healthz and /metrics; an
+        adapter never binds a port of its own.
+        """
+        ...
+
     async def start(self) -> None:
         """Connect and begin taking commands; returns once connected."""
         ...
@@ -36,6 +61,9 @@ class ChatAdapter(Protocol):
         """Connected and taking commands (for /healthz)."""
         ...
 
-    async def post(self, channel_id: str, response: Response) -> None:
-        """Send a Response to a channel unprompted (scheduled posts). Raises PostError."""
+    async def post(self, channel_id: str, response: Response, key: PostKey | None = None) -> None:
+        """Send a Response to a channel unprompted (scheduled posts). Raises PostError.
+
+        With a key, posting the same key again (any process) must not show a second message.
+        """
         ...

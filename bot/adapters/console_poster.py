@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from aiohttp import web
+
+from bot.adapters.base import PostKey
 from bot.adapters.console import render
 from bot.response import Response
 
@@ -17,8 +20,11 @@ class ConsolePoster:
     async def stop(self) -> None:
         return None
 
+    def routes(self) -> list[web.RouteDef]:
+        return []
+
     def is_ready(self) -> bool:
         return True
 
-    async def post(self, channel_id: str, response: Response) -> None:
+    async def post(self, channel_id: str, response: Response, key: PostKey | None = None) -> None:
         print(render(response, color=True))

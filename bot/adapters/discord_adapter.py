@@ -31,9 +31,10 @@ import discord
 import discord.gateway
 import discord.http
 import yarl
+from aiohttp import web
 from discord import app_commands
 
-from bot.adapters.base import PostError
+from bot.adapters.base import PostError, PostKey
 from bot.adapters.discord_render import DEFAULT_FILE_LIMIT, DiscordMessage, render
 from bot.adapters.discord_schema import (
     Call,
@@ -45,6 +46,7 @@ from bot.context import Channel, Invocation, User
 from bot.market.symbols import check_symbol_text
 from bot.registry import ParamSpec
 from bot.response import Response
+from bot.startup import StartupError, is_connection_error, one_line, unreachable
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -130,7 +132,7 @@ class DiscordAdapter:
         """Log in, sync commands, connect the gateway; returns once Discord says READY."""
         token = self.settings.discord_token
         if token is None:
-            raise RuntimeError("ORBITDESK_DISCORD_TOKEN is not set")
+            raise StartupError("Discord: no token: set ORBITDESK_DISCORD_TOKEN")
         point_at(self.settings.discord_api_base, self.settings.discord_gateway_url)
         self.client = self._build_client()
         self._accepting = True
@@ -143,9 +145,37 @@ class DiscordAdapter:
             ready.cancel()
             error = self._runner.exception()
             await self.client.close()
-            if isinstance(error, discord.LoginFailure):
-                raise RuntimeError("Discord refused ORBITDESK_DISCORD_TOKEN (login failed)")
-            raise RuntimeError(f"Discord connection ended before READY: {error!r}")
+            log.debug("Discord connection ended before READY", exc_info=error)
+            raise StartupError(self._startup_problem(error)) from None
+
+    def _startup_problem(self, error: BaseException | None) -> str:
+        """Why the connection ended before READY, as one line naming what to check."""
+        if isinstance(error, discord.LoginFailure):
+            return (
+                "Discord: refused ORBITDESK_DISCORD_TOKEN (login failed): check the bot token "
+                "(Developer Portal > your app > Bot > Reset Token)"
+            )
+        if error is not None and is_connection_error(error):
+            api = yarl.URL(discord.http.Route.BASE)
+            gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+            host = getattr(error, "host", None)
+            setting = "ORBITDESK_DISCORD_API_BASE"
+            if host is not None and host == gateway.host and host != api.host:
+                setting = "ORBITDESK_DISCORD_GATEWAY_URL"
+            return unreachable(
+                "Discord", error, fallback_host=api.host or "discord.com", setting=setting
+            )
+        if isinstance(error, discord.HTTPException):
+            return (
+                f"Discord: answered HTTP {error.status} at start-up "
+                f"({one_line(error.text) or 'no details'}): check discordstatus.com, "
+                "or ORBITDESK_DISCORD_API_BASE if set"
+            )
+        cause = one_line(f"{type(error).__name__}: {error}") if error else "no reason given"
+        return (
+            f"Discord: connection ended before READY ({cause}): check the network and the "
+            "ORBITDESK_DISCORD_* settings"
+        )
 
     async def stop(self) -> None:
         """Refuse new commands, let in-flight ones finish (bounded), close the gateway."""
@@ -163,6 +193,10 @@ class DiscordAdapter:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(self._runner, timeout=5)
         self._ready.clear()
+
+    def routes(self) -> list[web.RouteDef]:
+        """Discord reaches the bot over its gateway: nothing to serve over HTTP."""
+        return []
 
     def is_ready(self) -> bool:
         client = self.client
@@ -442,8 +476,13 @@ class DiscordAdapter:
 
     # ------------------------------------------------------------------ scheduled posts
 
-    async def post(self, channel_id: str, response: Response) -> None:
-        """Send a Response to a channel unprompted. Raises PostError, never anything else."""
+    async def post(self, channel_id: str, response: Response, key: PostKey | None = None) -> None:
+        """Send a Response to a channel unprompted. Raises PostError, never anything else.
+
+        With a key, each message carries a nonce made from it with `enforce_nonce`: Discord
+        then returns the earlier message instead of creating a second one (for a few minutes,
+        which covers a taken-over claim).
+        """
         client = self.client
         if client is None or client.is_closed():
             raise PostError(
@@ -457,8 +496,11 @@ class DiscordAdapter:
             ) from None
         channel = client.get_partial_messageable(target)
         try:
-            for message in render(response, file_limit=DEFAULT_FILE_LIMIT):
-                await channel.send(**_message_kwargs(message), allowed_mentions=NO_MENTIONS)
+            for part, message in enumerate(render(response, file_limit=DEFAULT_FILE_LIMIT)):
+                nonce = f"{key.id}.{part}" if key is not None else None  # <= 25 characters
+                await channel.send(
+                    **_message_kwargs(message), allowed_mentions=NO_MENTIONS, nonce=nonce
+                )
         except discord.Forbidden as exc:
             if exc.code == MISSING_ACCESS:
                 raise PostError(

@@ -15,9 +15,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
+import yarl
 from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -26,13 +27,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.base import PostError
+from bot.adapters.base import PostError, PostKey
 from bot.adapters.slack_manifest import EVENTS_PATH, UMBRELLA
 from bot.adapters.slack_render import render
 from bot.context import Channel, Invocation, User
 from bot.errors import UsageError
 from bot.params import tokenize
 from bot.response import Attachment, Response
+from bot.startup import StartupError, host_of, unreachable, why_unreachable
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -43,6 +45,8 @@ log = logging.getLogger(__name__)
 ADMIN_CACHE_SECONDS = 300.0
 DRAIN_SECONDS = 5.0  # how long stop() waits for answers already being worked on
 RATE_LIMIT_RETRIES = 2
+POST_EVENT = "orbitdesk_scheduled_post"  # message metadata naming the slot a post is for
+HISTORY_LOOKBACK = 100  # recent messages searched for a slot that may have been posted
 
 # Errors after which posting to the same channel again cannot succeed without a person acting.
 PERMANENT_ERRORS = {
@@ -130,10 +134,7 @@ class SlackAdapter:
         self.commands = [*app.services.registry.top_level_names(), UMBRELLA]
         for name in self.commands:
             self.bolt.command(f"/{name}")(self._on_command)
-        self.http_port: int | None = None
-        self._mounted = False
         self._handler: AsyncSocketModeHandler | None = None
-        self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ready = False
         self._admin_cache: dict[str, tuple[float, bool]] = {}
@@ -144,7 +145,7 @@ class SlackAdapter:
     # ChatAdapter -------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Check the token, then open the Socket Mode connection or the HTTP server."""
+        """Check the token, then open the Socket Mode connection or take HTTP commands."""
         # One pooled session for Web API calls instead of one per call.
         self._session = aiohttp.ClientSession()
         self.client.session = self._session
@@ -152,14 +153,18 @@ class SlackAdapter:
             who = await self.client.auth_test()
         except SlackApiError as exc:
             await self._close_session()
-            raise RuntimeError(
-                f"Slack refused ORBITDESK_SLACK_BOT_TOKEN: {exc.response.get('error')}"
+            raise StartupError(
+                f"Slack: refused ORBITDESK_SLACK_BOT_TOKEN ({exc.response.get('error')}): check "
+                "the bot token (your app > OAuth & Permissions > Bot User OAuth Token)"
             ) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            await self._close_session()
+            raise self._unreachable(exc) from None
         log.info("slack: signed in as %s in %s", who.get("user"), who.get("team"))
         if self.settings.slack_mode == "socket":
             await self._start_socket_mode()
         else:
-            await self._start_http()
+            log.info("slack: HTTP mode, commands at %s on the shared listener", EVENTS_PATH)
         self._ready = True
 
     async def stop(self) -> None:
@@ -168,9 +173,6 @@ class SlackAdapter:
         if self._handler is not None:
             await self._handler.close_async()
             self._handler = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
         try:
             await asyncio.wait_for(self._idle.wait(), timeout=DRAIN_SECONDS)
         except TimeoutError:
@@ -183,19 +185,29 @@ class SlackAdapter:
         if self._handler is not None:
             ws = self._handler.client.current_session
             return ws is not None and not ws.closed
-        return self._mounted or self._runner is not None
+        return True
 
-    async def post(self, channel_id: str, response: Response) -> None:
-        """Post a Response to a channel (scheduled posts) with chat.postMessage."""
+    async def post(self, channel_id: str, response: Response, key: PostKey | None = None) -> None:
+        """Post a Response to a channel (scheduled posts) with chat.postMessage.
+
+        With a key, the message carries it in its metadata; when an earlier attempt may have
+        gone out (`maybe_sent`), the channel's recent history is searched for it first.
+        """
         files = list(response.attachments)
         message = render(response, uploaded=[a.filename for a in files])
         try:
+            if key is not None and key.maybe_sent and await self._already_posted(channel_id, key):
+                log.info("slot %s was already posted in %s; not posting again", key.id, channel_id)
+                return
             await self.client.chat_postMessage(
                 channel=channel_id,
                 text=message["text"],
                 blocks=message["blocks"] or None,
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata=None
+                if key is None
+                else {"event_type": POST_EVENT, "event_payload": {"slot": key.id}},
             )
             if files:
                 await self._upload(channel_id, files)
@@ -206,16 +218,40 @@ class SlackAdapter:
                 "unreachable", f"Slack cannot be reached: {exc}", permanent=False
             ) from None
 
-    def mount(self, http_app: web.Application) -> None:
-        """HTTP mode: serve /slack/events from the bot's shared listener (beside /healthz).
+    async def _already_posted(self, channel_id: str, key: PostKey) -> bool:
+        """Whether the channel's recent messages include one carrying this key."""
+        try:
+            answer = await self.client.conversations_history(
+                channel=channel_id, limit=HISTORY_LOOKBACK, include_all_metadata=True
+            )
+        except SlackApiError as exc:  # e.g. missing_scope: post rather than lose the slot
+            log.warning(
+                "cannot read %s's history to check slot %s (%s); posting it",
+                channel_id,
+                key.id,
+                exc.response.get("error"),
+            )
+            return False
+        for item in answer.get("messages") or []:
+            metadata = item.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == POST_EVENT and payload.get("slot") == key.id:
+                return True
+        return False
 
-        Called by the runner before that listener starts; without it (tests, embedding),
-        start() opens a listener of its own.
-        """
-        if self.settings.slack_mode == "http":
-            server = AsyncSlackAppServer(port=0, path=EVENTS_PATH, app=self.bolt)
-            http_app.router.add_post(EVENTS_PATH, server.handle_post_requests)
-            self._mounted = True
+    def routes(self) -> list[web.RouteDef]:
+        """HTTP mode: /slack/events, served from the bot's shared listener beside /healthz."""
+        if self.settings.slack_mode != "http":
+            return []
+        return [web.post(EVENTS_PATH, self._on_request)]
+
+    async def _on_request(self, request: web.Request) -> web.Response:
+        """One signed request from Slack, handed to Bolt (which checks the signature)."""
+        if not self._ready:
+            # Not signed in yet, or stopping: Slack tells the user the app did not respond.
+            return web.Response(status=503, text="OrbitDesk is not taking commands right now")
+        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
 
     # Starting ----------------------------------------------------------------------------
 
@@ -230,25 +266,32 @@ class SlackAdapter:
             handler.client.wss_uri = await handler.client.issue_new_wss_url()
         except SlackApiError as exc:
             await handler.client.close()
-            raise RuntimeError(
-                f"Slack refused ORBITDESK_SLACK_APP_TOKEN: {exc.response.get('error')}"
+            raise StartupError(
+                f"Slack: refused ORBITDESK_SLACK_APP_TOKEN ({exc.response.get('error')}): check "
+                "the app-level token (Basic Information > App-Level Tokens, connections:write)"
             ) from None
-        await handler.connect_async()
+        except (aiohttp.ClientError, OSError) as exc:
+            await handler.client.close()
+            raise self._unreachable(exc) from None
+        try:
+            await handler.connect_async()
+        except (aiohttp.ClientError, OSError) as exc:
+            await handler.client.close()
+            log.debug("slack: Socket Mode connection failed", exc_info=exc)
+            raise StartupError(
+                f"Slack: could not open the Socket Mode connection to "
+                f"{host_of(exc, 'wss-primary.slack.com')} ({why_unreachable(exc)}): check the "
+                "network (outgoing websockets) or ORBITDESK_SLACK_API_BASE"
+            ) from None
         self._handler = handler
         log.info("slack: Socket Mode connected")
 
-    async def _start_http(self) -> None:
-        if self._mounted:
-            log.info("slack: HTTP mode, commands at %s on the shared listener", EVENTS_PATH)
-            return
-        runner = web.AppRunner(self.bolt.web_app(path=EVENTS_PATH), shutdown_timeout=DRAIN_SECONDS)
-        await runner.setup()
-        site = web.TCPSite(runner, self.settings.http_host, self.settings.http_port)
-        await site.start()
-        self._runner = runner
-        address = runner.addresses[0]
-        self.http_port = int(address[1])
-        log.info("slack: HTTP mode, listening on %s:%s%s", address[0], address[1], EVENTS_PATH)
+    def _unreachable(self, exc: BaseException) -> StartupError:
+        log.debug("slack: Web API unreachable at start-up", exc_info=exc)
+        host = yarl.URL(self.client.base_url).host or "slack.com"
+        return StartupError(
+            unreachable("Slack", exc, fallback_host=host, setting="ORBITDESK_SLACK_API_BASE")
+        )
 
     async def _close_session(self) -> None:
         if self._session is not None:

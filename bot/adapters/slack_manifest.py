@@ -16,8 +16,18 @@ from bot.registry import CommandSpec, Registry
 UMBRELLA = "orbitdesk"
 EVENTS_PATH = "/slack/events"
 # commands: slash commands; chat:write(.public): answers and scheduled posts, also in public
-# channels the bot was not invited to; files:write: charts; users:read: is the user an admin.
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "files:write", "users:read")
+# channels the bot was not invited to; files:write: charts; users:read: is the user an admin;
+# channels:history, groups:history: a scheduled post taken over after a crash looks for itself
+# in the channel's recent messages before posting again.
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "files:write",
+    "users:read",
+    "channels:history",
+    "groups:history",
+)
 MAX_COMMAND = 32  # Slack's limit on a slash command's name, "/" included
 MAX_DESCRIPTION = 100  # what Slack's command picker shows
 MAX_USAGE_HINT = 100

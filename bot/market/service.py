@@ -6,7 +6,10 @@
   marked stale with its "as of" time, when Yahoo fails.
 - Symbols missing from the cache during one event-loop turn go to Yahoo together, in one v7
   quote request per 50 symbols; a symbol already being fetched is awaited, not asked again.
-- If the batch route answers garbage, each symbol falls back to its own chart request.
+- If the batch route answers garbage, each symbol falls back to its own chart request; so does
+  an answer with no price at all (Yahoo's empty or null glitch). A symbol Yahoo leaves out of
+  a partial answer is "missing" only if we never had a price for it: for a known symbol that is
+  a failed fetch, and the cached price is served marked stale.
 - A 429 starts a cool-down during which Yahoo is not asked at all.
 """
 
@@ -39,8 +42,8 @@ EARNINGS_TTL = 6 * 3600.0  # report dates and estimates move rarely: hours, not 
 COOLDOWN_FIRST = 30.0  # seconds without Yahoo after a 429, doubling up to COOLDOWN_MAX
 COOLDOWN_MAX = 600.0
 # The batch route is broken (not Yahoo as a whole): unknown symbols come back as a 200 with
-# fewer results, so a 404 or an unreadable answer means the endpoint itself failed.
-FALLBACK_REASONS = ("bad_answer", "not_found")
+# fewer results, so a 404, a 5xx or an unreadable answer means the endpoint itself failed.
+FALLBACK_REASONS = ("bad_answer", "not_found", "server_error")
 
 
 class QuoteSource(Protocol):
@@ -200,26 +203,42 @@ class MarketData:
         self._check_cooldown()
         now = self.clock.now()
         try:
-            found, _missing, ttls = await self._run(self._batch_job, chunk, now)
+            found, missing, ttls = await self._run(self._batch_job, chunk, now)
         except Exception as exc:
             error = self._failed(exc)
             if error.reason not in FALLBACK_REASONS:
                 raise error from None
             log.warning("v7 quote route failed (%s); falling back to charts", error.message)
-            return dict(
-                zip(chunk, await asyncio.gather(*(self._chart(s, now) for s in chunk)), strict=True)
-            )
+            return await self._charts(chunk, now)
         self._cooldown = COOLDOWN_FIRST  # Yahoo answered: forget earlier rate limits
+        if chunk and not found:
+            # Nothing priced at all: an empty or null answer is how Yahoo glitches. Ask each
+            # symbol's chart instead, whose 404 is the real proof that a symbol does not exist.
+            return await self._charts(chunk, now)
         stamp = now.timestamp()
         results: dict[str, Quote | BaseException | None] = {}
         for symbol in chunk:
             quote = found.get(symbol.upper())
-            if quote is None:
-                self._quotes[symbol] = _Entry(None, stamp + MISSING_TTL)
-            else:
+            if quote is not None:
                 self._quotes[symbol] = _Entry(quote, stamp + ttls[quote.symbol])
-            results[symbol] = quote
+                results[symbol] = quote
+            elif symbol.upper() in missing and not self._known(symbol):
+                self._quotes[symbol] = _Entry(None, stamp + MISSING_TTL)
+                results[symbol] = None
+            else:
+                # Known a moment ago, or listed without a price: a failed fetch, not proof that
+                # the symbol is gone. Keep the cached price (served stale) and ask again next time.
+                results[symbol] = self._glitch(symbol)
         return results
+
+    def _known(self, symbol: str) -> bool:
+        entry = self._quotes.get(symbol)
+        return entry is not None and entry.value is not None
+
+    def _glitch(self, symbol: str) -> UpstreamError:
+        self.stats.record_error("bad_answer")
+        log.warning("Yahoo sent no price for %s; keeping the last one", symbol)
+        return UpstreamError("bad_answer", f"Yahoo sent no price for {symbol} this time.")
 
     def _batch_job(
         self, chunk: list[str], now: datetime
@@ -227,6 +246,12 @@ class MarketData:
         found, missing = self.client.fetch_quotes(chunk, now)
         ttls = {s: self.calendar.ttl(s, q.exchange_tz, q.quote_type, now) for s, q in found.items()}
         return found, missing, ttls
+
+    async def _charts(
+        self, chunk: list[str], now: datetime
+    ) -> dict[str, Quote | BaseException | None]:
+        outcomes = await asyncio.gather(*(self._chart(s, now) for s in chunk))
+        return dict(zip(chunk, outcomes, strict=True))
 
     async def _chart(self, symbol: str, now: datetime) -> Quote | BaseException | None:
         try:

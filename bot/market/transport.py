@@ -68,6 +68,20 @@ class YahooSession(curl_requests.Session):  # type: ignore[misc]
         self.base_url = base_url.rstrip("/") if base_url else None
         self.timeout_cap = timeout_cap
         self.stats = stats
+        self._calls = threading.local()
+
+    def begin_call(self) -> None:
+        """Start watching this thread's requests for Yahoo server errors (HTTP 5xx).
+
+        yfinance reads a 5xx error page as JSON and raises a decode error; this lets the
+        caller tell "Yahoo is failing" from "Yahoo sent garbage".
+        """
+        self._calls.server_error = None
+
+    def server_error(self) -> int | None:
+        """The status of the last 5xx answered in this thread since begin_call(), if any."""
+        status: int | None = getattr(self._calls, "server_error", None)
+        return status
 
     def rewrite(self, url: str) -> str:
         if not self.base_url:
@@ -84,6 +98,9 @@ class YahooSession(curl_requests.Session):  # type: ignore[misc]
         if self.base_url:
             kwargs["cookies"] = {**self._cookies_for(url), **(kwargs.get("cookies") or {})}
         response = super().request(method, self.rewrite(url), *args, **kwargs)
+        status = getattr(response, "status_code", None)
+        if isinstance(status, int) and status >= 500:
+            self._calls.server_error = status
         if self.base_url and urlsplit(url).hostname == "fc.yahoo.com":
             self._mirror_cookies(response)
         return response

@@ -1,18 +1,19 @@
-"""Blocking calls to Yahoo through yfinance, and their failures sorted into four reasons.
+"""Blocking calls to Yahoo through yfinance, and their failures sorted into a few reasons.
 
 Everything here runs in the market service's own thread pool, never on the event loop.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
 import yfinance as yf
@@ -38,6 +39,9 @@ QUOTE_URL = "https://query1.finance.yahoo.com/v7/finance/quote"
 # Yahoo answers a few hundred symbols per quote request; stay well below URL-length trouble.
 QUOTE_CHUNK = 50
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 _configure_lock = threading.Lock()
 _configured_dir: Path | None = None
 
@@ -62,6 +66,14 @@ def configure_yfinance(cache_dir: Path) -> None:
         _configured_dir = cache_dir
 
 
+def server_error(status: int | None) -> UpstreamError:
+    """Yahoo answered HTTP 5xx: it is failing, not us and not the symbol."""
+    code = f"HTTP {status}" if status else "a server error"
+    return UpstreamError(
+        "server_error", f"Yahoo Finance is having trouble ({code}); try again in a minute."
+    )
+
+
 def classify(exc: BaseException) -> UpstreamError:
     """Sort any failure from yfinance or the transport into an UpstreamError."""
     if isinstance(exc, UpstreamError):
@@ -78,6 +90,8 @@ def classify(exc: BaseException) -> UpstreamError:
             return UpstreamError(
                 "rate_limited", "Yahoo is rate-limiting us; try again in a minute."
             )
+        if isinstance(status, int) and status >= 500:
+            return server_error(status)
         return UpstreamError("bad_answer", f"Yahoo answered with an error (HTTP {status}).")
     if isinstance(exc, curl_exc.Timeout | TimeoutError):
         return UpstreamError("timeout", "Yahoo did not answer in time.")
@@ -164,6 +178,29 @@ def quote_from_v7(row: dict[str, Any], fetched_at: datetime) -> Quote | None:
     )
 
 
+def _reports_server_errors(
+    method: Callable[Concatenate[YahooClient, P], R],
+) -> Callable[Concatenate[YahooClient, P], R]:
+    """A failure after Yahoo answered 5xx is Yahoo failing, whatever yfinance raised.
+
+    (yfinance parses the 5xx error page as JSON and raises a decode error, which on its own
+    reads as "an answer we could not read".)
+    """
+
+    @functools.wraps(method)
+    def watched(self: YahooClient, *args: P.args, **kwargs: P.kwargs) -> R:
+        self.session.begin_call()
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            status = self.session.server_error()
+            if status is not None and classify(exc).reason == "bad_answer":
+                raise server_error(status) from exc
+            raise
+
+    return watched
+
+
 class YahooClient:
     """yfinance behind one capped session. Methods block; call them from worker threads."""
 
@@ -182,12 +219,14 @@ class YahooClient:
         """yfinance memoises responses (error pages too) in an lru_cache: forget them."""
         YfData.cache_get.cache_clear()
 
+    @_reports_server_errors
     def fetch_quotes(
         self, symbols: Sequence[str], now: datetime
     ) -> tuple[dict[str, Quote], list[str]]:
         """Quotes for many symbols in one request to Yahoo's v7 quote endpoint.
 
-        Returns (found, missing). Uses yfinance's authenticated session (cookie and crumb).
+        Returns (found, missing): `missing` holds the symbols Yahoo left out of its answer; a
+        symbol in neither came back without a price. Uses yfinance's authenticated session.
         """
         params = {
             "symbols": ",".join(symbols),
@@ -200,24 +239,34 @@ class YahooClient:
         if not isinstance(body, dict) or not isinstance(body.get("result"), list):
             raise ValueError("quoteResponse.result missing")
         found: dict[str, Quote] = {}
+        listed: set[str] = set()  # symbols Yahoo answered for, with or without a price
         for row in body["result"]:
-            if isinstance(row, dict) and (quote := quote_from_v7(row, now)) is not None:
+            if not isinstance(row, dict):
+                continue
+            if isinstance(row.get("symbol"), str):
+                listed.add(row["symbol"].upper())
+            if (quote := quote_from_v7(row, now)) is not None:
                 found[quote.symbol] = quote
-        missing = [s for s in symbols if s.upper() not in found]
+        # Only symbols Yahoo left out entirely may be unknown; a row without a price is a
+        # glitch for a symbol that exists.
+        missing = [s for s in symbols if s.upper() not in listed]
         return found, missing
 
     # ---- earnings (issue 13): one v7 request for many symbols' dates, one quoteSummary each
 
+    @_reports_server_errors
     def fetch_earnings_dates(
         self, symbols: Sequence[str], now: datetime
     ) -> dict[str, EarningsDate]:
         return fetch_earnings_dates(self._data(), symbols, now, self.timeout_cap)
 
+    @_reports_server_errors
     def fetch_earnings_detail(self, symbol: str, now: datetime) -> EarningsDetail:
         return fetch_earnings_detail(self._data(), symbol, now, self.timeout_cap)
 
     # ---- end earnings
 
+    @_reports_server_errors
     def fetch_chart_quote(self, symbol: str, now: datetime) -> Quote:
         """A quote from five days of daily bars: the fallback when the batch route fails."""
         ticker = yf.Ticker(symbol, session=self.session)
@@ -253,6 +302,7 @@ class YahooClient:
             fetched_at=now,
         )
 
+    @_reports_server_errors
     def search(self, query: str) -> list[SearchHit]:
         result = yf.Search(
             query,
@@ -279,6 +329,7 @@ class YahooClient:
             )
         return hits
 
+    @_reports_server_errors
     def history(
         self, symbol: str, period: str, interval: str, prepost: bool, now: datetime
     ) -> History:

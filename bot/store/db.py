@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -52,10 +54,12 @@ class Database:
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         connect_args: dict[str, Any] = {}
+        self._sqlite_file: Path | None = None
         if self.dialect == "sqlite":
             database = parsed.database
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                self._sqlite_file = Path(database)
+                self._sqlite_file.parent.mkdir(parents=True, exist_ok=True)
             connect_args["timeout"] = 30  # wait for another writer rather than fail
         elif self.dialect == "postgresql" and schema:
             connect_args["server_settings"] = {"search_path": schema}
@@ -73,9 +77,21 @@ class Database:
             yield session
 
     async def upgrade(self, revision: str = "head") -> None:
-        """Apply Alembic migrations up to `revision` (idempotent)."""
-        async with self.engine.begin() as conn:
-            await conn.run_sync(self._upgrade_sync, revision)
+        """Apply Alembic migrations up to `revision` (idempotent, safe for racing processes)."""
+        if self._sqlite_file is None:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(self._upgrade_sync, revision)
+            return
+        # SQLite has no advisory lock: two processes starting on a fresh file would both see
+        # no schema and both create it. A lock file beside the database serialises them.
+        lock = await asyncio.to_thread(
+            _lock_file, self._sqlite_file.with_name(self._sqlite_file.name + ".migrate.lock")
+        )
+        try:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(self._upgrade_sync, revision)
+        finally:
+            lock.close()  # closing the file releases the lock
 
     def _upgrade_sync(self, connection: Connection, revision: str) -> None:
         if connection.dialect.name == "postgresql":
@@ -104,6 +120,17 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _lock_file(path: Path) -> Any:
+    """Open `path` and hold an exclusive lock on it until the returned file is closed."""
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # blocks while another process migrates
+    except BaseException:
+        handle.close()
+        raise
+    return handle
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

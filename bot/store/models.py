@@ -9,6 +9,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.store.columns import UTCDateTime
 
+# Row ids are 32-bit on every backend (PostgreSQL INTEGER); commands refuse larger ids before
+# any query rather than let the driver overflow.
+MAX_ROW_ID = 2**31 - 1
+
 
 class Base(DeclarativeBase):
     pass

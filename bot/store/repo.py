@@ -49,6 +49,12 @@ class Claim:
     at: str
     tz: str
     attempts: int
+    recovered: bool = False  # taken over from a process that stopped while holding it
+
+    @property
+    def maybe_sent(self) -> bool:
+        """An earlier attempt may have reached the platform before its outcome was recorded."""
+        return self.recovered or self.attempts > 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +124,11 @@ class Store:
             )
             return list(result)
 
-    async def next_wakeup(self, platforms: Sequence[str]) -> datetime | None:
-        """The earliest moment the scheduler has work: a due schedule or a retry."""
+    async def next_wakeup(
+        self, platforms: Sequence[str], lease: timedelta | None = None
+    ) -> datetime | None:
+        """The earliest moment the scheduler has work: a due schedule, a retry, or (with
+        `lease`) the moment the oldest claim would go stale if nobody renews it."""
         async with self.db.session() as session:
             due = await session.scalar(
                 select(func.min(Schedule.next_due)).where(
@@ -131,7 +140,13 @@ class Store:
             retry = await session.scalar(
                 select(func.min(Delivery.retry_at)).where(Delivery.status == "retry")
             )
-        times = [t for t in (due, retry) if t is not None]
+            claimed = None
+            if lease is not None:
+                claimed = await session.scalar(
+                    select(func.min(Delivery.claimed_at)).where(Delivery.status == "claimed")
+                )
+        stale = claimed + lease if claimed is not None and lease is not None else None
+        times = [t for t in (due, retry, stale) if t is not None]
         return min(times) if times else None
 
     # ---------------------------------------------------------------------- claims
@@ -280,6 +295,7 @@ class Store:
                         Schedule.at,
                         Schedule.tz,
                         Delivery.attempts,
+                        Delivery.recovered,
                     )
                     .join(Schedule, Schedule.id == Delivery.schedule_id)
                     .where(Delivery.id.in_(ids[i : i + CHUNK]))
@@ -296,10 +312,28 @@ class Store:
                             at=row[6],
                             tz=row[7],
                             attempts=row[8],
+                            recovered=bool(row[9]),
                         )
                     )
         out.sort(key=lambda c: c.delivery_id)
         return out
+
+    async def renew(self, delivery_ids: Sequence[int], instance: str, now: datetime) -> int:
+        """Heartbeat: push the lease of claims this process still holds; returns rows renewed."""
+        renewed = 0
+        async with self.db.session() as session:
+            for i in range(0, len(delivery_ids), CHUNK):
+                result = await session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.id.in_(delivery_ids[i : i + CHUNK]),
+                        Delivery.status == "claimed",
+                        Delivery.claimed_by == instance,
+                    )
+                    .values(claimed_at=now)
+                )
+                renewed += result.rowcount or 0  # type: ignore[attr-defined]
+        return renewed
 
     async def expire(self, delivery_ids: Sequence[int], reason: str) -> None:
         await self._set_status(delivery_ids, "expired", error=reason)

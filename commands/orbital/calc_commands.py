@@ -8,6 +8,7 @@ from bot.context import Context
 from bot.errors import UsageError
 from bot.registry import Param, command
 from bot.response import Response
+from bot.text import plural
 from commands.orbital import assumptions as d
 from commands.orbital import calculators as calc
 from commands.orbital import units as u
@@ -86,6 +87,8 @@ KgPerKw = Annotated[Measure, _p("compute mass per kW", u.MASS_PER_POWER, "11.3kg
 
 LinkPower = Annotated[Measure, _p("transmit power", u.POWER, "5W", above=0)]
 
+_FREE_GROUND_POWER = "At electricity=0 ground power costs nothing, so there is no ratio to show."
+
 _INSPECT = "inputs, sources, formula and result; every default can be overridden"
 
 
@@ -144,7 +147,7 @@ async def radiator(
         inputs["power"] = power
     results = [
         result("net_flux", "Net rejected", r.net_flux, u.FLUX),
-        result("emitted", f"Emitted ({sides} faces)", r.emitted, u.FLUX),
+        result("emitted", f"Emitted ({plural(int(sides), 'face')})", r.emitted, u.FLUX),
         result("solar_absorbed", "Sunlight absorbed", r.solar_absorbed, u.FLUX),
         result("earth_absorbed", "Earth absorbed", r.earth_absorbed, u.FLUX),
     ]
@@ -348,6 +351,8 @@ async def launch(
             ),
         )
         results.append(result("ratio", "Launched ÷ ground", r.ratio))
+        if r.ratio is None:
+            notes.append(_FREE_GROUND_POWER)
     else:
         notes.append("Add power= and lifetime= for the launched power price per kW per year.")
     inputs |= {"electricity": electricity, "pue": pue}
@@ -605,6 +610,7 @@ async def datacenter(
             notes=(
                 "Ground figure is power spend only; the space figure leaves out ground "
                 "stations, assembly, replacements and operations.",
+                *([_FREE_GROUND_POWER] if r.ratio is None else []),
             ),
         )
     )

@@ -423,7 +423,7 @@ class DatacenterResult:
     energy_kwh: float
     cost_per_kwh: float
     terrestrial_per_kwh: float
-    ratio: float
+    ratio: float | None  # space / ground; None when ground power is free (no ratio to show)
 
 
 def datacenter(
@@ -509,5 +509,5 @@ def datacenter(
         energy_kwh=energy,
         cost_per_kwh=per_kwh,
         terrestrial_per_kwh=ground,
-        ratio=per_kwh / ground if ground > 0 else math.inf,
+        ratio=per_kwh / ground if ground > 0 else None,
     )

@@ -20,6 +20,8 @@ from functools import cache
 
 import pint
 
+from bot.text import safe_echo
+
 
 @dataclass(frozen=True, slots=True)
 class Kind:
@@ -133,7 +135,7 @@ def parse(text: str, kind: Kind) -> float:
     except ValueError:
         raise
     except Exception:  # pint has many error types; to the user they all mean "bad unit"
-        raise ValueError(f"{_echo(text)!r} is not a {kind.name} (use {kind.examples})") from None
+        raise ValueError(f"{_quoted(text)} is not a {kind.name} (use {kind.examples})") from None
     if not math.isfinite(value):
         raise ValueError("must be a finite number")
     return value
@@ -146,23 +148,56 @@ def parser(
     maximum: float | None = None,
     above: float | None = None,
 ) -> Callable[[str], Measure]:
-    """A `Param(parse=...)` function for `kind` with range checks in canonical units."""
+    """A `Param(parse=...)` function for `kind` with range checks in canonical units.
 
-    def bound(value: float) -> str:
-        return "0" if value == 0 else format_value(value, kind)
+    A value out of range is refused in the words and unit the user typed it in: `150%` is
+    told "at most 100%", a bare `20` for a fraction is told it means 2,000%, and a
+    temperature below 0 K is "below absolute zero" in °C, °F or K as typed.
+    """
 
     def parse_measure(text: str) -> Measure:
         value = parse(text, kind)
         if above is not None and value <= above:
-            raise ValueError(f"must be more than {bound(above)}")
+            raise ValueError(_range_error(text, kind, "more than", above))
         if minimum is not None and value < minimum:
-            raise ValueError(f"must be at least {bound(minimum)}")
+            raise ValueError(_range_error(text, kind, "at least", minimum))
         if maximum is not None and value > maximum:
-            raise ValueError(f"must be at most {bound(maximum)}")
+            raise ValueError(_range_error(text, kind, "at most", maximum))
         return Measure(si=value, kind=kind.name, text=format_value(value, kind))
 
     parse_measure.__name__ = f"parse_{kind.name.replace(' ', '_')}"
     return parse_measure
+
+
+def _range_error(text: str, kind: Kind, relation: str, bound: float) -> str:
+    """Why `text` is out of range, in the unit it was typed in (no trailing period)."""
+    typed = _echo(_normalise(text))
+    if kind is TEMPERATURE and bound == 0:
+        if parse(text, kind) == 0:
+            return f"{typed} is absolute zero; give a temperature above it"
+        return f"{typed} is below absolute zero ({_absolute_zero(text)})"
+    if kind is FRACTION:
+        percent = text.strip().endswith("%")
+        limit = f"{format_number(bound * 100)}%" if percent else format_number(bound)
+        number = parse(text, kind)
+        if not percent and relation == "at most" and 1 < number <= 100:
+            return (
+                f"must be {relation} {limit}; a bare number is a fraction, so {typed} means "
+                f"{format_number(number * 100)}% (write {typed}% for {typed} percent)"
+            )
+        return f"must be {relation} {limit}; got {typed}"
+    limit = "0" if bound == 0 else format_value(bound, kind)
+    return f"must be {relation} {limit}; got {typed}"
+
+
+def _absolute_zero(text: str) -> str:
+    """Absolute zero in the scale `text` was typed in: °F, K or (by default) °C."""
+    unit = _normalise(text).lstrip("+-.0123456789eE")
+    if unit in ("F", "°F", "degF", "degreeF", "fahrenheit"):
+        return "-459.67 °F"
+    if unit in ("K", "kelvin"):
+        return "0 K"
+    return "-273.15 °C"
 
 
 def measure(text: str, kind: Kind, source: str = "") -> Measure:
@@ -179,12 +214,12 @@ def _normalise(text: str) -> str:
 def _physical(text: str, kind: Kind) -> float:
     match = _QUANTITY.match(text)
     if match is None:
-        raise ValueError(f"{_echo(text)!r} is not a number with a unit (e.g. {kind.examples})")
+        raise ValueError(f"{_quoted(text)} is not a number with a unit (e.g. {kind.examples})")
     number = float(match.group(1))
     unit = match.group(2) or kind.bare
     if kind is DECIBEL:
         if unit.lower() != "db":
-            raise ValueError(f"{_echo(unit)!r} is not decibels (use {kind.examples})")
+            raise ValueError(f"{_quoted(unit)} is not decibels (use {kind.examples})")
         return number
     if kind in (FRACTION, RATIO) and unit == "":
         return number
@@ -195,7 +230,7 @@ def _physical(text: str, kind: Kind) -> float:
         converted = quantity.to(kind.canonical) if kind.canonical else quantity.to("")
     except pint.DimensionalityError:
         raise ValueError(
-            f"{_echo(unit)!r} is not a unit of {kind.name} (use {kind.examples})"
+            f"{_quoted(unit)} is not a unit of {kind.name} (use {kind.examples})"
         ) from None
     return float(converted.magnitude)
 
@@ -205,7 +240,7 @@ def _units(unit: str, kind: Kind) -> pint.Unit:
     unit = re.sub(r"(?<=[A-Za-zµμ])([1-4])$", r"^\1", unit)
     unit = re.sub(r"(?<=[A-Za-zµμ])([1-4])(?=[/*])", r"^\1", unit)
     if not _UNIT.match(unit):
-        raise ValueError(f"{_echo(unit)!r} is not a unit (use {kind.examples})")
+        raise ValueError(f"{_quoted(unit)} is not a unit (use {kind.examples})")
     words = re.split(r"([/*])", unit)
     fixed = []
     for word in words:
@@ -215,7 +250,7 @@ def _units(unit: str, kind: Kind) -> pint.Unit:
     try:
         return registry().parse_units("".join(fixed))
     except pint.UndefinedUnitError:
-        raise ValueError(f"unknown unit {_echo(unit)!r} (use {kind.examples})") from None
+        raise ValueError(f"unknown unit {_quoted(unit)} (use {kind.examples})") from None
 
 
 _MONEY = re.compile(
@@ -227,17 +262,25 @@ def _money(text: str, kind: Kind) -> float:
     cents = "¢" in text or re.search(r"\dc/", text) is not None
     match = _MONEY.match(text)
     if match is None:
-        raise ValueError(f"{_echo(text)!r} is not an amount in dollars (use {kind.examples})")
+        raise ValueError(f"{_quoted(text)} is not an amount in dollars (use {kind.examples})")
     number = float(match.group(1)) * _SCALE.get(match.group(2) or "", 1.0)
     if cents:
         number /= 100
     per = match.group(3)
     if kind is MONEY:
         if per:
-            raise ValueError(f"{_echo(text)!r} is a rate; give an amount like {kind.examples}")
+            raise ValueError(f"{_quoted(text)} is a rate; give an amount like {kind.examples}")
         return number
     if not per:
-        return number  # a bare rate is per the canonical unit: 200 means $200/kg
+        if text[-1].isdigit() and not text.startswith(("$", "USD")):
+            return number  # a bare number is per the canonical unit: 200 means $200/kg
+        # `$5M`, `5k`, `9.77c`: written as an amount of money, so a total, not a unit price
+        # (it used to become $5M/kg).
+        unit = kind.canonical.removeprefix("1/")
+        raise ValueError(
+            f"give a price per {unit}, like {kind.examples.split(',')[0]}; "
+            f"{_quoted(text)} is a total amount"
+        )
     denominator = ureg_quantity(1.0, _units(per, kind))
     try:
         # $ per (1 unit) -> $ per canonical unit: divide by how many canonical units one is.
@@ -254,8 +297,13 @@ def ureg_quantity(value: float, units: pint.Unit) -> pint.Quantity:
 
 
 def _echo(text: str) -> str:
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return text if len(text) <= 30 else text[:29] + "…"
+    """User text fit for an error message: short, printable, and unable to ping."""
+    return safe_echo(text, 30)
+
+
+def _quoted(text: str) -> str:
+    """`_echo` in quotes (not repr(), which would show the zero-width space that stops a ping)."""
+    return f"'{_echo(text)}'"
 
 
 # ------------------------------------------------------------------------------ formatting

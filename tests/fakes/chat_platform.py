@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from bot.adapters.base import PostError
+from aiohttp import web
+
+from bot.adapters.base import PostError, PostKey
 from bot.response import Response
 
 
@@ -27,6 +29,7 @@ class RecordingPlatform:
     fail_next: list[BaseException] = field(default_factory=list)
     fail_channels: dict[str, PostError] = field(default_factory=dict)  # always fail here
     attempts: int = 0
+    keys: list[PostKey | None] = field(default_factory=list)  # the key of every attempt
 
     async def start(self) -> None:
         return None
@@ -34,11 +37,15 @@ class RecordingPlatform:
     async def stop(self) -> None:
         return None
 
+    def routes(self) -> list[web.RouteDef]:
+        return []
+
     def is_ready(self) -> bool:
         return True
 
-    async def post(self, channel_id: str, response: Response) -> None:
+    async def post(self, channel_id: str, response: Response, key: PostKey | None = None) -> None:
         self.attempts += 1
+        self.keys.append(key)
         if self.delay:
             await asyncio.sleep(self.delay)
         if channel_id in self.fail_channels:

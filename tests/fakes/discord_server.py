@@ -5,7 +5,11 @@ ORBITDESK_DISCORD_API_BASE (`api_base`) and ORBITDESK_DISCORD_GATEWAY_URL (`gate
 The fake answers login, application info, `/gateway/bot`, command sync (bulk PUT, global and
 guild), interaction callbacks, webhook follow-ups (JSON or multipart with files), edits and
 deletes of the original response, and channel posts. Every message the bot sends is recorded
-as a `Sent`; tests wait for them per interaction token.
+as a `Sent`; tests wait for them per interaction token. A channel post with `enforce_nonce`
+whose nonce was used before returns the earlier message and creates none, as Discord does;
+`hold_posts = True` makes channel posts be recorded but not answered until `release_posts()`
+(a bot killed after Discord received its message, before it heard back); `on_channel_post`
+runs after a channel post is recorded and before it is answered.
 
 Gateway: HELLO, heartbeat ACKs, IDENTIFY -> READY + GUILD_CREATE (per shard), RESUME ->
 RESUMED. `disconnect(code)` closes the live sockets to test reconnects; `interact()` dispatches
@@ -16,10 +20,11 @@ INTERACTION_CREATE on the shard that owns the guild. Every REST reply with a bod
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -102,6 +107,11 @@ class FakeDiscord:
         self.closed_sockets = 0
         self.rest_errors: dict[tuple[str, str], RestError] = {}
         self.commands: dict[str, int] = {}  # synced command name -> id
+        self.channel_post_requests = 0  # every POST to a channel, repeated nonces included
+        self.hold_posts = False  # True: channel posts are recorded, answered on release_posts()
+        self.on_channel_post: Callable[[], Awaitable[None]] | None = None
+        self._released = asyncio.Event()
+        self._nonces: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, nonce) -> message
         self._shards: list[_Shard] = []
         self._sessions: dict[str, _Shard] = {}
         self._ids = itertools.count(1_900_000_000_000_000_000)
@@ -123,6 +133,7 @@ class FakeDiscord:
         return self
 
     async def close(self) -> None:
+        self.release_posts()
         for shard in list(self._shards):
             await shard.ws.close()
         if self._runner is not None:
@@ -212,6 +223,14 @@ class FakeDiscord:
         shard = await self._shard_for(int(payload["guild_id"]), session)
         await shard.send(0, dict(payload), "INTERACTION_CREATE")
         return str(payload["token"])
+
+    def release_posts(self) -> None:
+        """Answer the channel posts held by `hold_posts`, and stop holding."""
+        self.hold_posts = False
+        self._released.set()
+
+    def channel_posts(self) -> list[Sent]:
+        return [s for s in self.sent if s.route == "channel"]
 
     async def wait_for(
         self, predicate: Callable[[FakeDiscord], bool], timeout: float = 5.0
@@ -349,8 +368,21 @@ class FakeDiscord:
             return await self._webhook(request, parts)
         if method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
             payload, files = await _read_body(request)
+            self.channel_post_requests += 1
+            nonce = (parts[1], str(payload.get("nonce")))
+            if payload.get("enforce_nonce") and nonce in self._nonces:
+                return _json(self._nonces[nonce])  # the same message again, nothing new
             sent = self._record(request, "channel", None, payload, files, channel_id=parts[1])
-            return _json(self._message(payload, sent, int(parts[1])))
+            message = self._message(payload, sent, int(parts[1]))
+            if payload.get("nonce") is not None:
+                self._nonces[nonce] = message
+            await self._notify()
+            if self.on_channel_post is not None:
+                await self.on_channel_post()
+            if self.hold_posts:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._released.wait(), 60)
+            return _json(message)
         return _json({"code": 0, "message": f"fake Discord has no {method} {path}"}, 404)
 
     async def _sync(self, request: web.Request, guild_id: int | None) -> web.Response:

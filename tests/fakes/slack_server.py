@@ -1,7 +1,8 @@
 """A fake Slack on 127.0.0.1 that the real slack_sdk / slack-bolt talk to.
 
-- Web API under `/api/`: auth.test, chat.postMessage, users.info, files.getUploadURLExternal,
-  files.completeUploadExternal, apps.connections.open. Parameters are read from the query
+- Web API under `/api/`: auth.test, chat.postMessage, conversations.history (what was posted,
+  newest first, with message metadata when asked for it), users.info,
+  files.getUploadURLExternal, files.completeUploadExternal, apps.connections.open. Parameters are read from the query
   string, a form body or a JSON body (the async client uses all three).
 - `/upload/{file_id}`: the raw upload URL of files_upload_v2's second step.
 - `/response/{token}`: a response_url receiver (`response_url(token)` builds one).
@@ -10,7 +11,8 @@
 
 Every call is recorded in order in `calls`. Failures are set by hand: `channel_errors` maps a
 channel to a Slack error code for chat.postMessage and uploads; `rate_limit(method, n)` makes
-the next n calls of a method answer 429 with `Retry-After: 0`.
+the next n calls of a method answer 429 with `Retry-After: 0`; `history_error` makes
+conversations.history fail with that code (e.g. "missing_scope").
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class FakeSlack:
     channel_errors: dict[str, str] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     acks: list[dict[str, Any]] = field(default_factory=list)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # newest first
+    history_error: str | None = None
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -242,7 +246,24 @@ class FakeSlack:
         channel = str(params.get("channel"))
         if channel in self.channel_errors:
             return {"ok": False, "error": self.channel_errors[channel]}
-        return {"ok": True, "channel": channel, "ts": f"1700000000.{next(self._ts):06d}"}
+        ts = f"1700000000.{next(self._ts):06d}"
+        message: dict[str, Any] = {"type": "message", "ts": ts, "text": params.get("text", "")}
+        metadata = params.get("metadata")
+        if metadata:
+            message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+        self.history.setdefault(channel, []).insert(0, message)
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _m_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self.history_error:
+            return {"ok": False, "error": self.history_error}
+        limit = int(params.get("limit") or 100)
+        with_metadata = str(params.get("include_all_metadata")).lower() in ("true", "1")
+        messages = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in self.history.get(str(params.get("channel")), [])[:limit]
+        ]
+        return {"ok": True, "messages": messages, "has_more": False}
 
     def _m_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._file_ids):06d}"

@@ -9,7 +9,9 @@ search with a symbol-less Crunchbase row, 401 "Invalid Crumb" without a crumb, p
 
 Failure modes are switched per endpoint with `fail(endpoint, mode)`:
   "404", "429", "500" (an HTML error page), "garbage" (200 with HTML), "hang" (never answers
-  until released), or None to heal. Every request is recorded in `requests`.
+  until released), "empty" (quote only: 200 with an empty result list) and "null" (quote only:
+  200 with each row's prices null, as Yahoo glitches), or None to heal. Every request is
+  recorded in `requests`.
 """
 
 from __future__ import annotations
@@ -160,6 +162,24 @@ def default_universe() -> dict[str, FakeSymbol]:
             full_exchange="NYSE",
         ),
         _us(
+            "LMT",
+            "Lockheed Martin Corporation",
+            470.12,
+            466.80,
+            109_000_000_000,
+            exchange="NYQ",
+            full_exchange="NYSE",
+        ),
+        _us(
+            "PL",
+            "Planet Labs PBC",
+            12.64,
+            12.10,
+            3_900_000_000,
+            exchange="NYQ",
+            full_exchange="NYSE",
+        ),
+        _us(
             "BRK-B",
             "Berkshire Hathaway Inc.",
             510.33,
@@ -192,6 +212,17 @@ def default_universe() -> dict[str, FakeSymbol]:
             quote_type="INDEX",
             has_pre_post=False,
             volume=2_900_000_000,
+        ),
+        FakeSymbol(
+            "^DJI",
+            "Dow Jones Industrial Average",
+            47_112.45,
+            46_448.27,
+            exchange="DJI",
+            full_exchange="DJI",
+            quote_type="INDEX",
+            has_pre_post=False,
+            volume=410_000_000,
         ),
         FakeSymbol(
             "BTC-USD",
@@ -396,6 +427,10 @@ class FakeYahoo:
                 if s.strip()
             ]
             rows = [self.quote_row(self.symbols[s]) for s in symbols if s in self.symbols]
+            if mode == "empty":
+                rows = []
+            elif mode == "null":
+                rows = [{k: (None if "Price" in k else v) for k, v in r.items()} for r in rows]
             return _json(200, {"quoteResponse": {"result": rows, "error": None}})
         if endpoint == "chart":
             symbol = unquote(path.rsplit("/", 1)[1]).upper()
@@ -461,6 +496,8 @@ class FakeYahoo:
         )
 
     def _failure(self, mode: str) -> tuple[int, str, bytes, dict[str, str]] | None:
+        if mode in ("empty", "null"):  # a 200 shaped by the endpoint itself
+            return None
         if mode == "hang":
             self._release.wait(60)
             return 503, "text/plain", b"released", {}

@@ -1,0 +1,301 @@
+"""`orbitdesk run` as users run it: a subprocess against the loopback fakes.
+
+Slack in HTTP mode answers signed slash commands on ORBITDESK_HTTP_PORT beside /healthz, and
+every start-up failure is one line on stderr naming what failed and what to check. "No
+network" is a refused loopback port: resolving even a `.invalid` name sends a DNS query off the
+machine, so the DNS wording is checked on constructed errors in test_startup.py instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from tests.fakes.slack_server import FakeSlack
+from tests.fakes.yahoo_server import FakeYahoo, unused_port
+from tests.slack_support import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    post_form,
+    response_token,
+    slash_payload,
+)
+
+
+def base_env(tmp_path: Path, yahoo_url: str, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORBITDESK_")}
+    env |= {
+        "ORBITDESK_YAHOO_BASE_URL": yahoo_url,
+        "ORBITDESK_DATA_DIR": str(tmp_path / "data"),
+        "no_proxy": "127.0.0.1,localhost",
+        "NO_PROXY": "127.0.0.1,localhost",
+    }
+    return env | {f"ORBITDESK_{k.upper()}": v for k, v in settings.items()}
+
+
+async def wait_for_health(port: int, process: asyncio.subprocess.Process) -> dict:
+    """Poll /healthz until it answers 200; fails early if the process dies."""
+    async with aiohttp.ClientSession() as session:
+        for _ in range(400):
+            if process.returncode is not None:
+                _, err = await process.communicate()
+                pytest.fail(f"orbitdesk run exited {process.returncode}: {err.decode()}")
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                    if resp.status == 200:
+                        return await resp.json()
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    pytest.fail("orbitdesk run never became healthy")
+
+
+async def test_orbitdesk_run_slack_in_http_mode_answers_beside_healthz(
+    tmp_path: Path, fake_yahoo: FakeYahoo
+) -> None:
+    port = unused_port()
+    async with FakeSlack() as slack:
+        env = base_env(
+            tmp_path,
+            fake_yahoo.base_url,
+            slack_mode="http",
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_base=slack.api_base,
+            http_host="127.0.0.1",
+            http_port=str(port),
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "slack",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            health = await wait_for_health(port, process)
+            payload = slash_payload(slack, "/quote", "SPCX")
+            assert await post_form(port, payload) == 200
+            answer = await slack.wait_for_answer(response_token(payload), timeout=10)
+            forged = slash_payload(slack, "/quote", "AMZN")
+            assert (
+                await post_form(port, forged, headers=lambda body: {"X-Slack-Signature": "v0=0"})
+                == 401
+            )
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    assert health == {"status": "ok", "checks": {"slack": True, "database": True}}
+    assert answer["text"].startswith("SPCX  153.20 USD")
+    assert slack.answers(response_token(forged)) == []
+    assert process.returncode == 0, stderr.decode()
+    assert "Traceback" not in stderr.decode()
+
+
+async def run_until_exit(
+    args: list[str], env: dict[str, str], cwd: Path, timeout: float = 60
+) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout=timeout)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def one_clear_line(stderr: str) -> str:
+    """The whole of stderr, which must be exactly one line and no traceback."""
+    assert "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("target", "settings", "expected"),
+    [
+        (
+            "discord",
+            {"discord_token": "fake-token", "discord_api_base": "http://127.0.0.1:{port}"},
+            "Discord: could not reach 127.0.0.1:{port} (connection refused): "
+            "check the network or ORBITDESK_DISCORD_API_BASE",
+        ),
+        (
+            "slack",
+            {
+                "slack_bot_token": BOT_TOKEN,
+                "slack_app_token": "xapp-1-A111-2222-fake",
+                "slack_api_base": "http://127.0.0.1:{port}/api/",
+            },
+            "Slack: could not reach 127.0.0.1:{port} (connection refused): "
+            "check the network or ORBITDESK_SLACK_API_BASE",
+        ),
+        (
+            "slack",
+            {
+                "slack_mode": "http",
+                "slack_bot_token": BOT_TOKEN,
+                "slack_signing_secret": SIGNING_SECRET,
+                "slack_api_base": "http://127.0.0.1:{port}/api/",
+            },
+            "Slack: could not reach 127.0.0.1:{port} (connection refused): "
+            "check the network or ORBITDESK_SLACK_API_BASE",
+        ),
+    ],
+)
+async def test_start_up_without_a_network_is_one_clear_line(
+    tmp_path: Path,
+    fake_yahoo: FakeYahoo,
+    target: str,
+    settings: dict[str, str],
+    expected: str,
+) -> None:
+    port = str(unused_port())
+    filled = {k: v.replace("{port}", port) for k, v in settings.items()}
+    # At WARNING, stderr holds nothing but warnings and errors: it must be the one line.
+    env = base_env(
+        tmp_path, fake_yahoo.base_url, http_port=str(unused_port()), log_level="WARNING", **filled
+    )
+    code, out, err = await run_until_exit(["run", target], env, tmp_path)
+    assert out == ""
+    assert code == 1
+    assert one_clear_line(err) == "orbitdesk run: " + expected.replace("{port}", port)
+    assert "fake-token" not in err and BOT_TOKEN not in err
+
+
+async def test_start_up_with_the_http_port_taken_ends_with_one_clear_line(
+    tmp_path: Path, fake_yahoo: FakeYahoo
+) -> None:
+    """At the default log level the start-up log comes first, then the line, no traceback."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = base_env(
+            tmp_path,
+            fake_yahoo.base_url,
+            discord_token="fake-token",
+            discord_api_base=f"http://127.0.0.1:{unused_port()}",
+            http_host="127.0.0.1",
+            http_port=str(port),
+        )
+        code, _, err = await run_until_exit(["run", "discord"], env, tmp_path)
+    assert code == 1
+    assert "Traceback" not in err
+    assert " INFO " in err  # the log is there: the line below is the only other thing
+    assert [line for line in err.splitlines() if " INFO " not in line] == [
+        f"orbitdesk run: HTTP listener: cannot listen on 127.0.0.1:{port} (address already in "
+        "use): stop what uses it or change ORBITDESK_HTTP_PORT"
+    ]
+
+
+async def test_start_up_with_an_unreachable_database_is_one_clear_line(
+    tmp_path: Path, fake_yahoo: FakeYahoo
+) -> None:
+    port = unused_port()
+    env = base_env(
+        tmp_path,
+        fake_yahoo.base_url,
+        discord_token="fake-token",
+        database_url=f"postgresql+asyncpg://orbit:pw@127.0.0.1:{port}/orbit",
+        log_level="WARNING",
+    )
+    code, _, err = await run_until_exit(["run", "discord"], env, tmp_path)
+    assert code == 1
+    assert one_clear_line(err) == (
+        "orbitdesk run: database: cannot bring the schema up to date (connection refused): "
+        "check ORBITDESK_DATABASE_URL and that the database is running"
+    )
+    assert "pw@" not in err
+
+
+@pytest.fixture
+async def refusing_server() -> AsyncIterator[str]:
+    """Discord and Slack APIs on loopback that refuse every token; yields the base URL."""
+
+    async def discord_me(request: web.Request) -> web.Response:
+        body = json.dumps({"message": "401: Unauthorized", "code": 0})
+        return web.Response(status=401, body=body, headers={"Content-Type": "application/json"})
+
+    async def slack_auth(request: web.Request) -> web.Response:
+        return web.json_response({"ok": False, "error": "invalid_auth"})
+
+    app = web.Application()
+    app.router.add_get("/api/v10/users/@me", discord_me)
+    app.router.add_post("/api/auth.test", slack_auth)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize(
+    ("target", "settings", "expected"),
+    [
+        (
+            "discord",
+            {"discord_token": "fake-token", "discord_api_base": "{base}"},
+            "Discord: refused ORBITDESK_DISCORD_TOKEN (login failed): check the bot token "
+            "(Developer Portal > your app > Bot > Reset Token)",
+        ),
+        (
+            "slack",
+            {
+                "slack_bot_token": BOT_TOKEN,
+                "slack_app_token": "xapp-1-A111-2222-fake",
+                "slack_api_base": "{base}/api/",
+            },
+            "Slack: refused ORBITDESK_SLACK_BOT_TOKEN (invalid_auth): check the bot token "
+            "(your app > OAuth & Permissions > Bot User OAuth Token)",
+        ),
+    ],
+)
+async def test_a_refused_token_is_one_clear_line(
+    tmp_path: Path,
+    fake_yahoo: FakeYahoo,
+    refusing_server: str,
+    target: str,
+    settings: dict[str, str],
+    expected: str,
+) -> None:
+    filled = {k: v.replace("{base}", refusing_server) for k, v in settings.items()}
+    env = base_env(
+        tmp_path, fake_yahoo.base_url, http_port=str(unused_port()), log_level="WARNING", **filled
+    )
+    code, out, err = await run_until_exit(["run", target], env, tmp_path)
+    assert (code, out) == (1, "")
+    assert one_clear_line(err) == "orbitdesk run: " + expected
+    assert "fake-token" not in err and BOT_TOKEN not in err
