@@ -162,7 +162,9 @@ async def test_yahoo_failures_are_named_not_raised(app: App, fake: FakeYahoo) ->
     fake.fail("quoteSummary", "500")
     partial = await chat(app, "earnings AAPL")
     assert partial.kind == "ok"
-    assert partial.text == "AAPL: Yahoo Finance sent an answer we could not read; try again later."
+    assert partial.text == (
+        "AAPL: Yahoo Finance is having trouble (server error); try again in a minute."
+    )
     fake.fail("quoteSummary", "404")
     missing = await chat(app, "earnings MSFT")
     assert missing.text == "MSFT: Yahoo has no earnings estimates for it."
@@ -249,3 +251,18 @@ def test_v7_fields_from_the_recorded_answers() -> None:
     assert baba.time_of_day == "before open"  # 08:30 EST
     qqq = earnings_date_from_v7({"symbol": "QQQ", "quoteType": "ETF"}, fetched)
     assert qqq is not None and qqq.no_earnings_kind == "an ETF" and qqq.start is None
+
+
+async def test_an_empty_v7_answer_keeps_known_dates_as_stale(app: App, fake: FakeYahoo) -> None:
+    assert (await chat(app, "earnings week")).kind == "ok"
+    await chat(app, "watchlist add NVDA")
+    assert (await chat(app, "earnings week")).data["reports"][0]["symbol"] == "NVDA"
+    assert isinstance(app.services.clock, ManualClock)
+    app.services.clock.advance(7 * 3600)
+    fake.fail("quote", "empty")  # Yahoo's glitch: 200 with no results
+    week = await chat(app, "earnings week")
+    assert week.kind == "ok"
+    [report] = week.data["reports"]
+    assert report["symbol"] == "NVDA" and report["stale"] is True
+    assert week.data["failed"] == {"NVDA": "bad_answer"}
+    assert "⚠ Some dates are cached" in week.cards[0].description

@@ -22,6 +22,7 @@ from tests.slack_support import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
+    port_of,
     post_form,
     response_token,
     running,
@@ -142,8 +143,7 @@ async def ask(
     adapter: SlackAdapter, slack: FakeSlack, command: str, text: str, **who: str
 ) -> dict[str, Any]:
     payload = slash_payload(slack, command, text, **who)
-    assert adapter.http_port is not None
-    assert await post_form(adapter.http_port, payload) == 200
+    assert await post_form(port_of(adapter), payload) == 200
     answer: dict[str, Any] = await slack.wait_for_answer(response_token(payload))
     return answer
 

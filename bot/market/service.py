@@ -299,7 +299,11 @@ class MarketData:
             wanted = tuple(need)
 
             async def fetch() -> dict[str, EarningsDate]:
-                return await self._run(self._earnings_dates_job, wanted, self.clock.now())
+                found = await self._run(self._earnings_dates_job, wanted, self.clock.now())
+                if not found and expired:
+                    # Yahoo's empty-answer glitch: symbols it knew before did not vanish.
+                    raise UpstreamError("bad_answer", "Yahoo sent an empty answer.")
+                return found
 
             try:
                 fetched: dict[str, EarningsDate] = await self._cached(
@@ -312,6 +316,9 @@ class MarketData:
                         self.cache_stats.stale_served += 1
                         found[symbol] = expired[symbol].as_stale()
             else:
+                # Per-symbol entries are the cache; the batch entry only served single-flight
+                # (left in place it would come back, unmarked, as a stale answer on failure).
+                self._other.pop(("earnings_dates", wanted), None)
                 stamp = self.clock.now().timestamp()
                 for symbol in need:
                     value = fetched.get(symbol.upper())

@@ -35,10 +35,6 @@ def fetch_earnings_dates(
     body = payload.get("quoteResponse") if isinstance(payload, dict) else None
     if not isinstance(body, dict) or not isinstance(body.get("result"), list):
         raise ValueError("quoteResponse.result missing")
-    if symbols and not body["result"]:
-        # Yahoo's empty-answer glitch (a real unknown symbol is left out of a fuller answer):
-        # a failed fetch, so cached dates are kept rather than every symbol called unknown.
-        raise ValueError("quoteResponse.result empty")
     found: dict[str, EarningsDate] = {}
     for row in body["result"]:
         if isinstance(row, dict) and (value := earnings_date_from_v7(row, now)) is not None:
