@@ -13,7 +13,7 @@ from bot.errors import Forbidden, NotFound
 from bot.registry import Param, command, group
 from bot.response import Card, Field, Response, Tone
 from bot.store.watchlists import ListKey, WatchlistStore
-from bot.text import safe_echo
+from bot.text import plural, safe_echo
 from commands.channel_rows import store_of
 from commands.quote import Symbols
 from commands.watchlist_cards import WatchedSymbol, watchlist_response
@@ -139,7 +139,8 @@ async def watchlist_add(ctx: Context, symbols: Symbols, *, list: ListParam = "mi
     if outcome.over_limit:
         have = outcome.size
         raise Forbidden(
-            f"{name} holds {have} of at most {limit} symbols (ORBITDESK_MAX_WATCHLIST_SYMBOLS); "
+            f"{name} holds {have} of at most {plural(limit, 'symbol')} "
+            "(ORBITDESK_MAX_WATCHLIST_SYMBOLS); "
             f"adding {', '.join(outcome.over_limit)} would make {have + len(outcome.over_limit)}. "
             "Nothing was added; remove some first: `watchlist remove <symbol...>`."
         )
@@ -232,6 +233,6 @@ async def watchlist_clear(ctx: Context, which: ClearParam = "mine") -> Response:
     if not count:
         return Response(text=f"{name} was already empty.", data={"list": which, "removed": 0})
     return Response(
-        text=f"Cleared {_name(which, lower=True)} ({count} symbols).",
+        text=f"Cleared {_name(which, lower=True)} ({plural(count, 'symbol')}).",
         data={"list": which, "removed": count},
     )
