@@ -34,6 +34,7 @@ image-test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check bot commands tests bench
 	$(BIN)/ruff format --check bot commands tests bench
+	$(BIN)/mypy bot commands
 
 format: $(STAMP)
 	$(BIN)/ruff format bot commands tests bench

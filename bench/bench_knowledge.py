@@ -12,8 +12,8 @@ import statistics
 import time
 from collections.abc import Callable
 
-from commands.deal_book import load_deal_book
-from commands.knowledge import bundled
+from commands._shared.yaml_entries import bundled
+from commands.acquisitions.deal_book import load_deal_book
 from commands.orbital.claims import load_claim_book
 
 DEALS = bundled("acquisitions.yaml")

@@ -35,7 +35,7 @@ from matplotlib import pyplot as plt  # noqa: E402
 
 from bot.charts.render import ChartOptions, render_chart  # noqa: E402
 from bot.charts.service import ChartRequest, ChartService  # noqa: E402
-from bot.context import SystemClock  # noqa: E402
+from bot.clock import SystemClock  # noqa: E402
 from bot.market.calendar import MarketCalendar  # noqa: E402
 from bot.market.service import MarketData  # noqa: E402
 from bot.market.transport import UpstreamStats  # noqa: E402

@@ -27,10 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert
 
 from bot.app import App
+from bot.clock import ManualClock
 from bot.config import Settings
-from bot.context import ManualClock
 from bot.market.types import QuoteBatch
 from bot.store.models import Schedule
+from commands.posts import schedule_post
 from tests.fakes.chat_platform import RecordingPlatform
 from tests.fakes.yahoo_server import FakeYahoo, default_universe, synthetic_symbols
 
@@ -85,7 +86,7 @@ async def orbitdesk(
     app = App.build(settings, clock=clock)
     await app.start()
     platform = RecordingPlatform(delay=POST_DELAY)
-    app.services.extra["adapters"] = {"fake": platform}
+    app.services.adapters = {"fake": platform}
     try:
         await seed(app, picks)
         await app.market.quotes(["AAPL"])  # cookie and crumb: once per process, not per tick
@@ -123,9 +124,7 @@ async def naive(fake: FakeYahoo, data_dir: Path, picks: list[tuple[str, ...]]) -
             found, _missing = await loop.run_in_executor(
                 None, client.fetch_quotes, list(symbols), DUE
             )
-            post = app.scheduler.build_post(
-                i, symbols, "America/New_York", DUE, QuoteBatch(quotes=found)
-            )
+            post = schedule_post(i, symbols, "America/New_York", DUE, QuoteBatch(quotes=found))
             assert post is not None
             await platform.post(f"c{i}", post)
         elapsed = time.perf_counter() - started

@@ -40,8 +40,8 @@ from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 
 from bot.adapters.slack_adapter import SlackAdapter  # noqa: E402
 from bot.app import App  # noqa: E402
+from bot.clock import ManualClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.context import ManualClock  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
 from tests.fakes.yahoo_server import FakeYahoo  # noqa: E402
 from tests.slack_support import BOT_TOKEN, SIGNING_SECRET, sign, slash_payload  # noqa: E402

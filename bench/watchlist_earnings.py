@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.adapters.console import invocation  # noqa: E402
 from bot.app import App  # noqa: E402
+from bot.clock import ManualClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.context import ManualClock  # noqa: E402
 from bot.market.transport import UpstreamStats, YahooSession  # noqa: E402
 from bot.store.watchlists import ListKey  # noqa: E402
 from tests.fakes.yahoo_server import FakeYahoo, synthetic_symbols  # noqa: E402

@@ -86,7 +86,7 @@ async def _console(settings: Settings) -> int:
 
     app = App.build(settings)
     # Schedules and alerts made in the console post here while the console runs.
-    app.services.extra["adapters"] = {"console": ConsolePoster()}
+    app.services.adapters = {"console": ConsolePoster()}
     try:
         await app.start()
         app.start_scheduler()
@@ -159,7 +159,7 @@ async def _doctor(settings: Settings) -> int:
         except OSError as exc:
             ok = False
             print(f"  data dir        NOT writable: {exc}")
-        for check in app.services.extra.get("doctor_checks", []):
+        for check in app.services.doctor_checks:
             line, passed = await check()
             ok = ok and passed
             print(f"  {line}")
@@ -263,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _slack_manifest(settings: Settings, mode: str | None, url: str | None, name: str) -> int:
     """Print the app manifest built from the registry; errors name the missing option."""
     from bot.adapters.slack_manifest import build_manifest, manifest_yaml
-    from commands import build_registry
+    from bot.app import build_registry
 
     chosen = mode or settings.slack_mode
     try:

@@ -11,8 +11,9 @@ from importlib.resources import files
 from pathlib import Path
 
 from bot.charts.service import ChartService
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.context import Clock, Services, SystemClock
+from bot.context import Services
 from bot.core import Core
 from bot.market.calendar import MarketCalendar
 from bot.market.service import MarketData
@@ -25,6 +26,7 @@ from bot.startup import StartupError, database_problem
 from bot.store.db import Database, head_revision
 from bot.store.repo import Store
 from commands import build_registry, knowledge
+from commands.posts import POST_RENDERERS
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +71,6 @@ class App:
         )
         database = Database(settings.resolved_database_url)
         store = Store(database)
-        services = Services(
-            settings=settings,
-            clock=clock,
-            registry=build_registry(),
-            market=market,
-            symbols=SymbolResolver(aliases=aliases),
-            store=store,
-            charts=ChartService(market=market, calendar=market.calendar, clock=clock),
-        )
         metrics = Metrics(market)
         scheduler = Scheduler(
             store=store,
@@ -85,7 +78,8 @@ class App:
             calendar=market.calendar,
             clock=clock,
             # Adapters are added by the runner or the console after the app is built.
-            adapters=lambda: services.extra.get("adapters", {}),
+            adapters=lambda: services.adapters,
+            posts=POST_RENDERERS,
             config=SchedulerConfig(
                 grace=timedelta(minutes=settings.schedule_grace_minutes),
                 lease=timedelta(seconds=settings.schedule_lease_seconds),
@@ -96,7 +90,16 @@ class App:
             ),
             on_post=metrics.post_result,
         )
-        services.scheduler = scheduler
+        services = Services(
+            settings=settings,
+            clock=clock,
+            registry=build_registry(),
+            market=market,
+            symbols=SymbolResolver(aliases=aliases),
+            store=store,
+            charts=ChartService(market=market, calendar=market.calendar, clock=clock),
+            scheduler=scheduler,
+        )
         knowledge.install(services)  # deal book and orbital claims: validated once, here
         core = Core(services=services, deadline=settings.command_timeout)
         core.listeners.append(metrics.on_dispatch)
@@ -110,7 +113,7 @@ class App:
             scheduler=scheduler,
             metrics=metrics,
         )
-        services.extra.setdefault("doctor_checks", []).append(app.database_check)
+        services.doctor_checks.append(app.database_check)
         return app
 
     async def start(self, *, migrate: bool = True) -> None:
@@ -142,8 +145,7 @@ class App:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._scheduler_task
             self._scheduler_task = None
-        if self.services.charts is not None:
-            await self.services.charts.close()
+        await self.services.charts.close()
         await self.market.close()
         await self.database.dispose()
 

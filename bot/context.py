@@ -2,53 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
+    # None of these imports bot.context back (the clock lives in bot.clock for that reason).
+    from bot.adapters.base import ChatAdapter
     from bot.charts.service import ChartService
+    from bot.clock import Clock
     from bot.config import Settings
+    from bot.http_server import HttpServer
     from bot.market.service import MarketData
     from bot.market.symbols import SymbolResolver
+    from bot.permissions import Authorize
     from bot.registry import CommandSpec, Registry
     from bot.scheduler import Scheduler
     from bot.store.repo import Store
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current time, timezone-aware (UTC)."""
-        ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-@dataclass
-class ManualClock:
-    """A clock tests move by hand, so nothing sleeps."""
-
-    current: datetime
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, seconds: float) -> None:
-        from datetime import timedelta
-
-        self.current = self.current + timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True, slots=True)
 class User:
     id: str = "console"
     name: str = "console"
-    # Set by the adapter from the platform's own permission model (Manage Channels on Discord,
-    # workspace admin or ORBITDESK_SLACK_ADMINS on Slack, always on the local console).
+    # May change this channel, when the platform sends that with the command (Discord's resolved
+    # Manage Channels; always on the local console). The core's default authorize callback
+    # reads it; platforms that must ask (Slack) pass their own callback (bot.permissions).
     can_manage_channel: bool = False
 
 
@@ -76,6 +56,43 @@ class Invocation:
     channel: Channel = field(default_factory=Channel)
 
 
+T = TypeVar("T")
+
+# `orbitdesk doctor` runs each: returns (line to print, passed).
+DoctorCheck = Callable[[], Awaitable[tuple[str, bool]]]
+
+
+@dataclass(frozen=True, slots=True, eq=False)  # a key is itself, whatever its name
+class DataKey(Generic[T]):
+    """Names one feature's data set in `FeatureData`, and says its type.
+
+    Features own their data types (bot/ never imports commands/), so a feature declares its
+    key beside its type: `DEAL_BOOK: DataKey[DealBook] = DataKey("deal book")`.
+    """
+
+    name: str
+
+
+@dataclass(slots=True)
+class FeatureData:
+    """Data sets features load once per app (the deal book, the orbital claims), typed by key."""
+
+    _values: dict[DataKey[Any], Any] = field(default_factory=dict, init=False, repr=False)
+
+    def put(self, key: DataKey[T], value: T) -> None:
+        self._values[key] = value
+
+    def get(self, key: DataKey[T]) -> T:
+        try:
+            value: T = self._values[key]
+        except KeyError:  # a wiring error, not user input
+            raise LookupError(f"{key.name} was not loaded when the app was built") from None
+        return value
+
+    def __contains__(self, key: DataKey[Any]) -> bool:
+        return key in self._values
+
+
 @dataclass(slots=True)
 class Services:
     """Everything commands may reach, built once by bot.app and passed in (no globals)."""
@@ -83,14 +100,22 @@ class Services:
     settings: Settings
     clock: Clock
     registry: Registry
-    market: MarketData | None = None
-    symbols: SymbolResolver | None = None
-    store: Store | None = None  # schedules and alerts (bot.store)
-    scheduler: Scheduler | None = None
-    charts: ChartService | None = None
-    # Wiring filled in after build: "adapters" (name -> ChatAdapter, by the runner or console),
-    # "http" (the health/metrics listener), "doctor_checks", and the knowledge data sets.
-    extra: dict[str, Any] = field(default_factory=dict)
+    market: MarketData
+    symbols: SymbolResolver
+    store: Store  # schedules and alerts (bot.store)
+    charts: ChartService
+    scheduler: Scheduler
+    # Filled in after build by whoever connects platforms: the runner (`orbitdesk run`) or the
+    # console. Platform name -> adapter; the scheduler posts through these.
+    adapters: dict[str, ChatAdapter] = field(default_factory=dict)
+    http: HttpServer | None = None  # the health/metrics listener, under `orbitdesk run`
+    doctor_checks: list[DoctorCheck] = field(default_factory=list)
+    data: FeatureData = field(default_factory=FeatureData)
+
+
+async def _with_command(invocation: Invocation, spec: CommandSpec) -> bool:
+    """bot.permissions.granted_with_command, kept here: bot.context imports nothing of bot."""
+    return invocation.user.can_manage_channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +126,13 @@ class Context:
     services: Services
     spec: CommandSpec
     now: datetime
+    # The platform's answer to "may this user change this channel?" (bot.permissions), for
+    # commands that decide per call (`watchlist add ... list:channel`).
+    authorize: Authorize = _with_command
+
+    async def may_manage_channel(self) -> bool:
+        """Whether the user may change this channel, asked of the platform only when called."""
+        return await self.authorize(self.invocation, self.spec)
 
     @property
     def user(self) -> User:
@@ -116,14 +148,8 @@ class Context:
 
     @property
     def market(self) -> MarketData:
-        market = self.services.market
-        if market is None:  # pragma: no cover - wiring error, not user input
-            raise RuntimeError("market data service is not configured")
-        return market
+        return self.services.market
 
     @property
     def symbols(self) -> SymbolResolver:
-        symbols = self.services.symbols
-        if symbols is None:  # pragma: no cover - wiring error, not user input
-            raise RuntimeError("symbol resolver is not configured")
-        return symbols
+        return self.services.symbols

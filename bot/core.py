@@ -1,4 +1,7 @@
-"""Core.dispatch: one Invocation in, one Response out, whatever happens in between."""
+"""Core.dispatch: one Invocation in, one Response out, whatever happens in between.
+
+Core.complete: suggestions for the option a user is typing, from the parameter's source.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.completion import Choice, complete_choices
 from bot.context import Context, Invocation, Services
 from bot.errors import Forbidden, NotFound, OrbitDeskError, UpstreamError, UsageError
 from bot.params import bind_options, bind_text, tokenize
+from bot.permissions import Authorize, granted_with_command
 from bot.registry import CommandSpec, Registry
 from bot.response import Response
 from bot.text import safe_echo
@@ -21,6 +26,9 @@ log = logging.getLogger(__name__)
 
 # (invocation, spec or None, response, seconds) -> None; used for metrics and logs.
 DispatchListener = Callable[[Invocation, CommandSpec | None, Response, float], None]
+
+MAX_CHOICES = 25  # Discord's limit, and more than any menu should show
+COMPLETE_DEADLINE = 2.0  # s; a suggestion list later than this is of no use (Discord: 3 s)
 
 
 @dataclass
@@ -52,8 +60,14 @@ class Core:
     def registry(self) -> Registry:
         return self.services.registry
 
-    async def dispatch(self, invocation: Invocation) -> Response:
-        """Route, validate and run one command; every failure becomes a short Response."""
+    async def dispatch(
+        self, invocation: Invocation, *, authorize: Authorize = granted_with_command
+    ) -> Response:
+        """Route, validate and run one command; every failure becomes a short Response.
+
+        `authorize` answers, from the platform's own permission model, whether the user may
+        run a command that changes the channel; it is asked only for such commands.
+        """
         if not self.accepting:
             return Response(
                 text="OrbitDesk is restarting; try again in a moment.",
@@ -63,19 +77,19 @@ class Core:
             )
         self._inflight += 1
         try:
-            return await self._dispatch(invocation)
+            return await self._dispatch(invocation, authorize)
         finally:
             self._inflight -= 1
             if self._inflight == 0:
                 self._idle.set()
 
-    async def _dispatch(self, invocation: Invocation) -> Response:
+    async def _dispatch(self, invocation: Invocation, authorize: Authorize) -> Response:
         started = time.perf_counter()
         spec: CommandSpec | None = None
         try:
             spec, words = self._lookup(invocation)
             kwargs = self._bind(spec, invocation, words)
-            if spec.manage_channel and not invocation.user.can_manage_channel:
+            if spec.manage_channel and not await authorize(invocation, spec):
                 raise Forbidden(
                     f"`{spec.name}` changes this channel's settings; it needs the "
                     "Manage Channels permission (Discord) or a workspace admin (Slack)."
@@ -85,6 +99,7 @@ class Core:
                 services=self.services,
                 spec=spec,
                 now=self.services.clock.now(),
+                authorize=authorize,
             )
             async with asyncio.timeout(spec.deadline or self.deadline):
                 response = await spec.func(ctx, **kwargs)
@@ -125,6 +140,60 @@ class Core:
             except Exception:  # a metrics bug must not break answers
                 log.exception("dispatch listener failed")
         return response
+
+    async def complete(
+        self,
+        invocation: Invocation,
+        param: str,
+        typed: str,
+        *,
+        limit: int = MAX_CHOICES,
+        max_length: int | None = None,
+    ) -> list[Choice]:
+        """Up to `limit` suggestions for `typed` in option `param`; never raises.
+
+        The invocation names the command (by `path`, or by `text` on text platforms) and who
+        is typing where; the parameter's declared source answers (`Param(complete=...)`), or
+        its own choices. A list option ("SPCX AMZN go") completes its last word and keeps the
+        words before it. Choices whose value is longer than `max_length` (a platform's limit)
+        are left out.
+        """
+        try:
+            spec, _ = self._lookup(invocation)
+        except UsageError:  # no such command (any more): nothing to suggest
+            return []
+        target = spec.param(param)
+        if target is None:
+            return []
+        head, _, prefix = typed.rpartition(" ") if target.many else ("", "", typed)
+        head = f"{head} " if head else ""
+        try:
+            if target.complete is not None:
+                ctx = Context(
+                    invocation=invocation,
+                    services=self.services,
+                    spec=spec,
+                    now=self.services.clock.now(),
+                )
+                async with asyncio.timeout(COMPLETE_DEADLINE):
+                    found = await target.complete(ctx, prefix, limit)
+            else:
+                found = complete_choices(target, prefix)
+        except TimeoutError:
+            log.warning("completing %r took over %g s; no suggestions", param, COMPLETE_DEADLINE)
+            return []
+        except Exception:
+            log.exception("completing %r of %r failed", param, invocation.text or invocation.path)
+            return []
+        out: list[Choice] = []
+        for choice in found:
+            value = head + choice.value
+            if max_length is not None and len(value) > max_length:
+                continue
+            out.append(Choice(head + choice.label, value))
+            if len(out) == limit:
+                break
+        return out
 
     def _lookup(self, invocation: Invocation) -> tuple[CommandSpec, list[str]]:
         """The command asked for, and the words left for its parameters (text platforms)."""

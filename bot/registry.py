@@ -2,7 +2,7 @@
 
     @command("quote", examples=("quote SPCX AMZN",))
     async def quote(ctx: Context, symbols: Annotated[list[str], Param("tickers or names",
-                    min_items=1, max_items=10, autocomplete="symbol")]) -> Response:
+                    min_items=1, max_items=10, complete=complete_symbols)]) -> Response:
         '''Price, change and day range for 1 to 10 symbols.'''
 
 The signature gives the parameters (type, default, positional or keyword-only), `Param` gives
@@ -19,7 +19,10 @@ import typing
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
+
+if TYPE_CHECKING:
+    from bot.completion import CompletionSource
 
 SPEC_ATTR = "__orbitdesk_spec__"
 
@@ -42,7 +45,7 @@ class Param:
     min_items: int = 0
     max_items: int | None = None
     max_length: int = 100
-    autocomplete: str | None = None  # name of a completion source, e.g. "symbol"
+    complete: CompletionSource | None = None  # suggests values while the user types
     # Converts one token of text to a value; raise ValueError with a short reason.
     parse: Callable[[str], Any] | None = None
     metavar: str | None = None  # how usage lines name the value, e.g. "40MW"
@@ -64,7 +67,7 @@ class ParamSpec:
     min_items: int = 0
     max_items: int | None = None
     max_length: int = 100
-    autocomplete: str | None = None
+    complete: CompletionSource | None = None
     parse: Callable[[str], Any] | None = None
     metavar: str | None = None
 
@@ -92,9 +95,6 @@ class CommandSpec:
     func: Callable[..., Awaitable[Any]]
     examples: tuple[str, ...] = ()
     manage_channel: bool = False  # changes a channel's state: needs the platform's permission
-    # Decides per call whether it changes the channel (`watchlist add ... list:channel`), so
-    # adapters must tell the user's permission even though the core does not demand it.
-    checks_permission: bool = False
     deadline: float | None = None  # seconds; None = the core's default
     hidden: bool = False
 
@@ -179,7 +179,6 @@ def command(
     *,
     examples: Sequence[str] = (),
     manage_channel: bool = False,
-    checks_permission: bool = False,
     deadline: float | None = None,
     hidden: bool = False,
 ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
@@ -194,7 +193,6 @@ def command(
                 tuple(name.split()),
                 examples=tuple(examples),
                 manage_channel=manage_channel,
-                checks_permission=checks_permission,
                 deadline=deadline,
                 hidden=hidden,
             ),
@@ -285,7 +283,7 @@ def _param_spec(parameter: inspect.Parameter, hint: Any) -> ParamSpec:
         min_items=meta.min_items or (1 if many and not has_default else 0),
         max_items=meta.max_items,
         max_length=meta.max_length,
-        autocomplete=meta.autocomplete,
+        complete=meta.complete,
         parse=meta.parse,
         metavar=meta.metavar,
     )

@@ -94,6 +94,9 @@ class Response:
     ephemeral: bool = False
     data: Mapping[str, Any] = field(default_factory=dict)
     kind: str = "ok"  # ok | usage | not_found | upstream | forbidden | error
+    # False: links stay plain links, never previews. Slack answers never unfurl anyway
+    # (unfurl_links/unfurl_media false on every message); Discord wraps them in <...>.
+    unfurl: bool = True
 
     @property
     def ok(self) -> bool:

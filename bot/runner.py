@@ -36,13 +36,13 @@ async def run_adapters(settings: Settings, *, discord: bool, slack: bool) -> int
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     adapters = build_adapters(app, discord=discord, slack=slack)
-    app.services.extra["adapters"] = {a.name: a for a in adapters}
+    app.services.adapters = {a.name: a for a in adapters}
     http = HttpServer(settings.http_host, settings.http_port, app.metrics)
     for adapter in adapters:  # routes first: the listener's router freezes when it starts
         http.app.add_routes(adapter.routes())
     http.checks.extend(_ready_check(a) for a in adapters)
     http.checks.append(_database_check(app))
-    app.services.extra["http"] = http
+    app.services.http = http
     try:
         await app.start()
         await http.start()

@@ -103,7 +103,7 @@ def parse_when(text: str) -> When:
         offset = _minutes(amount) if amount else 0
         if offset > MAX_OFFSET_MINUTES:
             raise ValueError(f"offsets go up to {MAX_OFFSET_MINUTES // 60}h from the {kind}")
-        return When(kind, -offset if sign == "-" else offset)
+        return When("open" if kind == "open" else "close", -offset if sign == "-" else offset)
     if match := _EVERY.match(cleaned):
         interval = _minutes(match.group(1))
         if not MIN_INTERVAL_MINUTES <= interval <= MAX_INTERVAL_MINUTES:

@@ -24,22 +24,20 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
 
 from bot.adapters.base import ChatAdapter, PostError, PostKey
 from bot.alert_rules import alert_state
-from bot.context import Clock
+from bot.clock import Clock
 from bot.market.calendar import MarketCalendar, calendar_code
 from bot.market.service import MarketData
 from bot.market.types import Quote, QuoteBatch
-from bot.response import Response, Tone
-from bot.schedule_times import ScheduleTimes, format_local, parse_days, parse_when
+from bot.posts import PostRenderers
+from bot.schedule_times import ScheduleTimes, parse_days, parse_when
 from bot.store.models import Alert
 from bot.store.repo import Claim, DueSchedule, Outcome, Store
-from commands.quote_cards import fmt_price, quote_line, quotes_table_card
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +96,7 @@ class Scheduler:
         calendar: MarketCalendar,
         clock: Clock,
         adapters: AdapterSource,
+        posts: PostRenderers,
         config: SchedulerConfig | None = None,
         instance: str | None = None,
         on_post: Callable[[str, str], None] | None = None,
@@ -107,6 +106,7 @@ class Scheduler:
         self.calendar = calendar
         self.clock = clock
         self.adapters = adapters
+        self.posts = posts  # what posts say: the features' renderers, wired by bot.app
         self.config = config or SchedulerConfig()
         self.instance = instance or uuid.uuid4().hex[:16]
         # (platform, "sent" | "failed") after every post attempt; metrics listen here.
@@ -272,31 +272,6 @@ class Scheduler:
 
     # --------------------------------------------------------------------------- posting
 
-    def build_post(
-        self, schedule_id: int, symbols: Sequence[str], tz: str, due: datetime, batch: QuoteBatch
-    ) -> Response | None:
-        """The card of one scheduled post (None when no symbol has a price)."""
-        quotes = [batch.quotes[s] for s in symbols if s in batch.quotes]
-        if not quotes:
-            return None
-        title = f"Prices · {format_local(due, tz)}"
-        card = quotes_table_card(title, quotes)
-        absent = [s for s in symbols if s not in batch.quotes]
-        note = f"No price for {', '.join(absent)} right now." if absent else ""
-        card = replace(card, description=note, footer=f"{card.footer} · schedule #{schedule_id}")
-        lines = [title, *(quote_line(q) for q in quotes)]
-        if note:
-            lines.append(note)
-        data = {
-            "schedule_id": schedule_id,
-            "due_at": due.isoformat(),
-            "quotes": [
-                {"symbol": q.symbol, "price": q.price, "change_pct": q.change_pct} for q in quotes
-            ],
-            "missing": absent,
-        }
-        return Response(text="\n".join(lines), cards=(card,), data=data)
-
     async def _post_all(
         self,
         claims: Sequence[Claim],
@@ -308,7 +283,7 @@ class Scheduler:
         gate = asyncio.Semaphore(self.config.post_concurrency)
 
         async def one(claim: Claim) -> Outcome:
-            response = self.build_post(
+            response = self.posts.schedule(
                 claim.schedule_id, claim.symbols, claim.tz, claim.due_at, batch
             )
             if response is None:
@@ -419,7 +394,7 @@ class Scheduler:
         self, alert: Alert, quote: Quote, adapters: Mapping[str, ChatAdapter]
     ) -> None:
         adapter = adapters.get(alert.platform)
-        response = alert_post(alert, quote)
+        response = self.posts.alert(alert, quote)
         try:
             if adapter is None:
                 raise PostError("no_adapter", f"no {alert.platform} adapter", permanent=False)
@@ -488,23 +463,3 @@ class Scheduler:
 def post_key(claim: Claim) -> str:
     """The same string for a slot in every process: schedule id and due time (<= 21 chars)."""
     return f"{claim.schedule_id}-{int(claim.due_at.timestamp())}"
-
-
-def alert_post(alert: Alert, quote: Quote) -> Response:
-    """The card an alert posts: what crossed, and the quote row (same code as /quote)."""
-    if alert.kind == "move":
-        what = f"{alert.symbol} moved {quote.change_pct or 0:+.2f}% (alert at {alert.threshold:g}%)"
-    else:
-        verb = "rose above" if alert.kind == "above" else "fell below"
-        what = f"{alert.symbol} {verb} {fmt_price(alert.threshold, alert.symbol)}"
-    card = quotes_table_card(f"🔔 {what}", [quote])
-    tone = Tone.UP if alert.kind == "above" else Tone.DOWN if alert.kind == "below" else card.tone
-    card = replace(card, tone=tone, footer=f"{card.footer} · alert #{alert.id}")
-    data: dict[str, Any] = {
-        "alert_id": alert.id,
-        "symbol": alert.symbol,
-        "kind": alert.kind,
-        "threshold": alert.threshold,
-        "price": quote.price,
-    }
-    return Response(text=f"🔔 {what}\n{quote_line(quote)}", cards=(card,), data=data)

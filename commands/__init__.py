@@ -5,13 +5,30 @@ from __future__ import annotations
 from types import ModuleType
 
 from bot.registry import Registry
-from commands import acquisitions, alerts, chart, earnings, orbital, quote, schedule, watchlist
+from commands import (
+    acquisitions,
+    alerts,
+    chart,
+    earnings,
+    movers,
+    news,
+    options,
+    orbital,
+    profile,
+    quote,
+    schedule,
+    watchlist,
+)
 from commands import help as help_module
 
 FEATURES: tuple[ModuleType, ...] = (
     help_module,
     quote,
     chart,
+    news,
+    profile,
+    movers,
+    options,
     acquisitions,
     orbital,
     schedule,

@@ -7,6 +7,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from bot.alert_rules import alert_state
+from bot.completion import complete_symbols
 from bot.context import Context
 from bot.errors import Forbidden, NotFound, UsageError
 from bot.market.symbols import check_symbol_text
@@ -14,7 +15,7 @@ from bot.registry import Param, command, group
 from bot.response import Card, Field, Response
 from bot.store.models import MAX_ROW_ID, Alert
 from bot.text import plural, safe_echo
-from commands.channel_rows import belongs_here, store_of
+from commands._shared.channel_rows import belongs_here, store_of
 from commands.quote_cards import fmt_as_of, fmt_price
 
 alert_group = group("alert", "Price alerts posted into a channel")
@@ -65,7 +66,7 @@ AlertSymbol = Annotated[
     Param(
         "a ticker or company name",
         max_length=40,
-        autocomplete="symbol",
+        complete=complete_symbols,
         parse=check_symbol_text,
         metavar="symbol",
     ),

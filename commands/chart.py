@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, get_args
 from bot.charts.service import Chart, ChartDataError, ChartRange, ChartRequest
 from bot.charts.summary import range_change
 from bot.charts.timeline import as_of, zone
+from bot.completion import complete_symbols
 from bot.context import Context
 from bot.errors import NotFound, UsageError
 from bot.market.symbols import check_symbol_text, normalize_ticker
@@ -30,7 +31,7 @@ Symbol = Annotated[
     Param(
         "ticker or company name, e.g. SPCX, 7203.T, amazon",
         max_length=40,
-        autocomplete="symbol",
+        complete=complete_symbols,
         parse=check_symbol_text,
         metavar="symbol",
     ),
@@ -47,7 +48,7 @@ Compare = Annotated[
         "up to 4 more symbols; then every symbol is drawn as % change from the start",
         max_items=MAX_COMPARE,
         max_length=40,
-        autocomplete="symbol",
+        complete=complete_symbols,
         parse=check_symbol_text,
         metavar="symbol",
     ),
@@ -81,8 +82,6 @@ async def chart(
     Times are in the exchange's zone; prices in the symbol's currency.
     """
     service = ctx.services.charts
-    if service is None:  # pragma: no cover - wiring error, not user input
-        raise RuntimeError("chart service is not configured")
     _check_compare_words(compare, range, type)
     typed = [symbol, *compare]
     resolutions = await ctx.symbols.resolve(typed, ctx.market)
@@ -225,7 +224,7 @@ def _compare_response(built: Chart) -> Response:
     request = built.request
     primary = built.histories[0]
     filename = attachment_name(primary.symbol, request.range)
-    series = []
+    series: list[dict[str, Any]] = []
     fields = []
     for history in built.histories:
         first, last = history.bars[0].close, history.bars[-1].close

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+from bot.completion import complete_symbols
 from bot.context import Context
 from bot.errors import NotFound, UpstreamError
 from bot.market.earnings import EarningsDate, EarningsDetail
@@ -16,9 +17,10 @@ from bot.market.symbols import check_symbol_text
 from bot.registry import Param, command
 from bot.response import Card, Response, Tone
 from bot.text import safe_echo
-from commands.channel_rows import store_of
+from commands._shared.channel_rows import store_of
 from commands.earnings_cards import earnings_card, earnings_text, week_card, week_line
-from commands.quote import MAX_SYMBOLS, _failure_message
+from commands.market_words import failure_message as _failure_message
+from commands.quote import MAX_SYMBOLS
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -28,7 +30,7 @@ EarningsSymbols = Annotated[
         "1 to 10 tickers or company names; `week` (or nothing) for this week's reports",
         max_items=MAX_SYMBOLS,
         max_length=40,
-        autocomplete="symbol",
+        complete=complete_symbols,
         parse=check_symbol_text,
         metavar="symbol",
     ),

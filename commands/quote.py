@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Any
 
+from bot.completion import complete_symbols
 from bot.context import Context
 from bot.errors import NotFound, UpstreamError
 from bot.market.symbols import check_symbol_text
@@ -22,7 +23,7 @@ Symbols = Annotated[
         min_items=1,
         max_items=MAX_SYMBOLS,
         max_length=40,
-        autocomplete="symbol",
+        complete=complete_symbols,
         parse=check_symbol_text,
         metavar="symbol",
     ),

@@ -21,7 +21,8 @@ from bot.schedule_times import (
 )
 from bot.store.models import MAX_ROW_ID, Schedule
 from bot.text import plural, safe_echo
-from commands.channel_rows import belongs_here, store_of
+from commands._shared.channel_rows import belongs_here, store_of
+from commands.posts import schedule_post
 from commands.quote import Symbols
 
 if TYPE_CHECKING:
@@ -77,10 +78,7 @@ ChannelRef = Annotated[
 
 
 def _scheduler(ctx: Context) -> Scheduler:
-    scheduler = ctx.services.scheduler
-    if scheduler is None:  # pragma: no cover - wiring error, not user input
-        raise RuntimeError("scheduler is not configured")
-    return scheduler
+    return ctx.services.scheduler
 
 
 def channel_label(platform: str, channel_id: str, here: Channel | None = None) -> str:
@@ -360,14 +358,13 @@ async def schedule_resume(ctx: Context, id: ScheduleId) -> Response:
 async def schedule_test(ctx: Context, id: ScheduleId) -> Response:
     """Post a schedule's card now, to check how it looks and that the bot may post there."""
     row = await owned_schedule(ctx, id)
-    scheduler = _scheduler(ctx)
     batch = await ctx.market.quotes(row.symbol_list)
-    post = scheduler.build_post(row.id, row.symbol_list, row.tz, ctx.now, batch)
+    post = schedule_post(row.id, row.symbol_list, row.tz, ctx.now, batch)
     if post is None:
         raise UpstreamError(
             "unreachable", "No prices came back from Yahoo Finance; try again in a moment."
         )
-    adapter = ctx.services.extra.get("adapters", {}).get(row.platform)
+    adapter = ctx.services.adapters.get(row.platform)
     if row.platform == "console" or adapter is None:
         return post  # the console's "channel" is this answer
     from bot.adapters.base import PostError

@@ -14,7 +14,7 @@ from bot.registry import Param, command, group
 from bot.response import Card, Field, Response, Tone
 from bot.store.watchlists import ListKey, WatchlistStore
 from bot.text import plural, safe_echo
-from commands.channel_rows import store_of
+from commands._shared.channel_rows import store_of
 from commands.quote import Symbols
 from commands.watchlist_cards import WatchedSymbol, watchlist_response
 
@@ -43,10 +43,10 @@ def channel_key(ctx: Context) -> ListKey:
     return ListKey.of_channel(ctx.platform, ctx.channel.guild_id, ctx.channel.id)
 
 
-def _key_for(ctx: Context, which: Which, *, changing: bool) -> ListKey:
+async def _key_for(ctx: Context, which: Which, *, changing: bool) -> ListKey:
     if which == "mine":
         return user_key(ctx)
-    if changing and not ctx.user.can_manage_channel:
+    if changing and not await ctx.may_manage_channel():
         raise Forbidden(
             "This channel's watchlist is changed only by people who manage the channel (Manage "
             "Channels on Discord, a workspace admin on Slack). Your own list: leave out list:channel."
@@ -117,7 +117,6 @@ async def _resolve_checked(ctx: Context, texts: list[str]) -> tuple[list[str], d
 
 @command(
     "watchlist add",
-    checks_permission=True,
     deadline=10,
     examples=(
         "watchlist add SPCX AMZN",
@@ -131,7 +130,7 @@ async def watchlist_add(ctx: Context, symbols: Symbols, *, list: ListParam = "mi
     Your list follows you across the server's channels. The channel's list is changed only by
     people who manage the channel. Each list holds at most MAX_WATCHLIST_SYMBOLS symbols.
     """
-    key = _key_for(ctx, list, changing=True)
+    key = await _key_for(ctx, list, changing=True)
     resolved, unchecked = await _resolve_checked(ctx, symbols)
     limit = ctx.services.settings.max_watchlist_symbols
     outcome = await lists_of(ctx).add(key, resolved, by=ctx.user.id, now=ctx.now, limit=limit)
@@ -168,12 +167,11 @@ async def watchlist_add(ctx: Context, symbols: Symbols, *, list: ListParam = "mi
 
 @command(
     "watchlist remove",
-    checks_permission=True,
     examples=("watchlist remove AMZN", "watchlist remove TSLA list:channel"),
 )
 async def watchlist_remove(ctx: Context, symbols: Symbols, *, list: ListParam = "mine") -> Response:
     """Take symbols off your watchlist (or, list:channel, this channel's)."""
-    key = _key_for(ctx, list, changing=True)
+    key = await _key_for(ctx, list, changing=True)
     store = lists_of(ctx)
     current = await store.symbols(key)
     wanted: dict[str, str] = {}
@@ -222,12 +220,11 @@ async def watchlist_show(ctx: Context, which: ShowParam = None) -> Response:
 
 @command(
     "watchlist clear",
-    checks_permission=True,
     examples=("watchlist clear", "watchlist clear channel"),
 )
 async def watchlist_clear(ctx: Context, which: ClearParam = "mine") -> Response:
     """Empty your watchlist (or, with `channel`, this channel's)."""
-    key = _key_for(ctx, which, changing=True)
+    key = await _key_for(ctx, which, changing=True)
     count = await lists_of(ctx).clear(key)
     name = _name(which)
     if not count:

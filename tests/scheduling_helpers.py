@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.adapters.base import ChatAdapter
 from bot.app import App
-from bot.context import ManualClock
+from bot.clock import ManualClock
 from bot.scheduler import Scheduler, SchedulerConfig
 from bot.store.repo import Store
 from tests.conftest import make_settings
@@ -32,6 +32,7 @@ def make_scheduler(
         calendar=app.market.calendar,
         clock=app.services.clock,
         adapters=lambda: adapters,
+        posts=app.scheduler.posts,
         config=SchedulerConfig(**config),
     )
 

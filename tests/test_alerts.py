@@ -11,7 +11,7 @@ import pytest
 
 from bot.alert_rules import alert_state
 from bot.app import App
-from bot.context import ManualClock
+from bot.clock import ManualClock
 from bot.market.types import Quote
 from bot.scheduler import Scheduler
 from bot.store.repo import Store

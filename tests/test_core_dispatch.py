@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import tempfile
+from dataclasses import replace
+from pathlib import Path
 from typing import Annotated
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.app import App
+from bot.clock import ManualClock
 from bot.config import Settings
-from bot.context import Channel, Invocation, ManualClock, Services, User
+from bot.context import Channel, Invocation, Services, User
 from bot.core import Core
 from bot.errors import UpstreamError, UsageError
 from bot.params import bind_text
-from bot.registry import Param, Registry, build_spec, group
+from bot.permissions import Authorize
+from bot.registry import CommandSpec, Param, Registry, build_spec, group
 from bot.response import Response
 from commands import build_registry
 from tests.conftest import Chat
@@ -55,14 +62,16 @@ def make_core() -> Core:
     registry.add(build_spec(slow, ("slow",), deadline=0.05))
     registry.add(build_spec(flaky, ("tools", "flaky")))
     registry.add(build_spec(wipe, ("wipe",), manage_channel=True))
+    return Core(services=replace(_unstarted_services(), registry=registry))
+
+
+@functools.cache
+def _unstarted_services() -> Services:
+    """An app's real services, never started: the commands here use none of them."""
     from datetime import UTC, datetime
 
-    services = Services(
-        settings=Settings(_env_file=None),  # type: ignore[call-arg]
-        clock=ManualClock(datetime(2026, 11, 24, tzinfo=UTC)),
-        registry=registry,
-    )
-    return Core(services=services)
+    settings = Settings(_env_file=None, data_dir=Path(tempfile.mkdtemp()))  # type: ignore[call-arg]
+    return App.build(settings, clock=ManualClock(datetime(2026, 11, 24, tzinfo=UTC))).services
 
 
 async def ask(core: Core, text: str, *, manager: bool = True) -> Response:
@@ -132,6 +141,26 @@ async def test_channel_changes_need_permission() -> None:
     assert refused.kind == "forbidden"
     assert "Manage Channels" in refused.text
     assert (await ask(make_core(), "wipe", manager=True)).text == "wiped"
+
+
+async def test_the_platform_answers_whether_a_user_may_change_the_channel() -> None:
+    core = make_core()
+    asked: list[tuple[str, str]] = []
+
+    def platform(allow: bool) -> Authorize:
+        async def authorize(invocation: Invocation, spec: CommandSpec) -> bool:
+            asked.append((invocation.user.id, spec.name))
+            return allow
+
+        return authorize
+
+    member = Invocation(text="wipe", user=User(id="u2", can_manage_channel=True))
+    refused = await core.dispatch(member, authorize=platform(False))
+    assert refused.kind == "forbidden"  # the callback decides, not the flag
+    assert (await core.dispatch(member, authorize=platform(True))).text == "wiped"
+    # Commands that change nothing never ask (no permission look-ups for a quote).
+    assert (await core.dispatch(Invocation(text="echo hi"), authorize=platform(False))).text == "hi"
+    assert asked == [("u2", "wipe"), ("u2", "wipe")]
 
 
 async def test_mentions_in_echoed_errors_cannot_ping() -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.market.types import Bar, History
-from commands.acquisitions import price_impact
-from commands.deal_book import DataFileError, ValueKind, load_deal_book, load_deal_file
-from commands.knowledge import bundled
+from commands._shared.yaml_entries import DataFileError, bundled
+from commands.acquisitions.deal_book import ValueKind, load_deal_book, load_deal_file
+from commands.acquisitions.deal_commands import price_impact
 
 BUNDLED = bundled("acquisitions.yaml")
 
@@ -126,7 +126,7 @@ def test_a_broken_user_file_is_skipped_and_the_bundled_deals_still_load(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     write(tmp_path / "acquisitions_bad.yaml", GOOD_DEAL.format(id="Bad ID!", target="Oops"))
-    with caplog.at_level(logging.ERROR, logger="commands.deal_book"):
+    with caplog.at_level(logging.ERROR, logger="commands._shared.yaml_entries"):
         book = load_deal_book(BUNDLED, tmp_path)
     assert len(book.deals) == len(load_deal_book(BUNDLED, None).deals)
     [problem] = book.problems

@@ -21,6 +21,7 @@ from bot.adapters.base import PostError, PostKey
 from bot.adapters.discord_adapter import DiscordAdapter
 from bot.adapters.discord_schema import command_payloads
 from bot.app import App
+from bot.completion import complete_symbols
 from bot.context import Context
 from bot.errors import NotFound
 from bot.registry import Param, Registry, command, group
@@ -48,7 +49,7 @@ calls: list[dict[str, Any]] = []
 @command("watch add", manage_channel=True)
 async def watch_add(
     ctx: Context,
-    symbol: Annotated[str, Param("ticker to watch", autocomplete="symbol")],
+    symbol: Annotated[str, Param("ticker to watch", complete=complete_symbols)],
     every: Annotated[Literal["hour", "day"], Param("how often to post")] = "day",
     percent: Annotated[float, Param("move that triggers a post", min=0.5, max=50)] = 5.0,
     quiet: bool = False,

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.context import Channel, Invocation, ManualClock, User
+from bot.clock import ManualClock
+from bot.context import Channel, Invocation, User
 from bot.market.earnings import earnings_date_from_v7, time_of_day
 from bot.response import Response
 from tests.conftest import make_settings

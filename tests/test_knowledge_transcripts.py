@@ -313,7 +313,7 @@ async def test_a_broken_user_file_warns_and_the_bundled_data_still_answers(
         answer = await Chat(app)("acquisitions spacex")
         assert answer.kind == "ok" and answer.data["deals"]
         assert "acquisitions_team.yaml: deal #1 (team-deal)" in answer.cards[-1].description
-        results = [await check() for check in app.services.extra["doctor_checks"]]
+        results = [await check() for check in app.services.doctor_checks]
         [(line, ok)] = [(line, ok) for line, ok in results if line.startswith("knowledge")]
         assert not ok and "acquisitions_team.yaml" in line
     finally:

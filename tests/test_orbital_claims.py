@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from commands.deal_book import DataFileError
-from commands.knowledge import bundled
+from commands._shared.yaml_entries import DataFileError, bundled
 from commands.orbital.claims import ClaimStatus, load_claim_book, load_claim_file
 
 BUNDLED = bundled("orbital_claims.yaml")

@@ -11,7 +11,7 @@ import pytest
 
 from bot.adapters.console import invocation
 from bot.app import App
-from bot.context import ManualClock
+from bot.clock import ManualClock
 from bot.response import Response
 from tests.conftest import make_settings
 from tests.fakes.yahoo_server import FakeYahoo, unused_port

@@ -141,7 +141,7 @@ async def test_schedules_belong_to_their_workspace(app: App) -> None:
 
 async def test_schedule_test_posts_through_the_platform_and_reports_failures(app: App) -> None:
     platform = RecordingPlatform(name="slack")
-    app.services.extra["adapters"] = {"slack": platform}
+    app.services.adapters = {"slack": platform}
     await app.core.dispatch(slack("schedule add SPCX at:close+5m channel:<#C7|prices>"))
     answer = await app.core.dispatch(slack("schedule test 1"))
     assert answer.text == "Posted schedule #1 in channel C7."

@@ -14,7 +14,7 @@ import pytest
 from bot.adapters.base import PostKey
 from bot.adapters.console import invocation
 from bot.app import App
-from bot.context import ManualClock
+from bot.clock import ManualClock
 from bot.response import Response
 from bot.scheduler import Scheduler, TickReport
 from bot.store.repo import Outcome, Store
@@ -263,7 +263,7 @@ async def test_permission_failure_disables_the_schedule_and_list_says_why(
     app: App, clock: ManualClock
 ) -> None:
     platform = RecordingPlatform(name="console", fail_channels={"console": missing_permission()})
-    app.services.extra["adapters"] = {"console": platform}
+    app.services.adapters = {"console": platform}
     added = await app.core.dispatch(invocation("schedule add SPCX at:close+5m"))
     assert added.kind == "ok"
     report = await tick(app.scheduler, clock, utc(2026, 11, 24, 21, 5))

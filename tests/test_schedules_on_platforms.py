@@ -16,7 +16,7 @@ import pytest
 from bot.adapters.discord_adapter import DiscordAdapter
 from bot.adapters.slack_adapter import SlackAdapter
 from bot.app import App
-from bot.context import ManualClock
+from bot.clock import ManualClock
 from bot.http_server import HttpServer
 from tests.conftest import make_settings
 from tests.fakes.discord_server import CHANNEL_ID, MANAGE_CHANNELS, MEMBER_PERMISSIONS, FakeDiscord
@@ -56,7 +56,7 @@ async def discord_bot(
     await app.start()
     adapter = DiscordAdapter(app, guild_ready_timeout=0.05)
     await adapter.start()
-    app.services.extra["adapters"] = {"discord": adapter}
+    app.services.adapters = {"discord": adapter}
     yield fake, adapter
     await adapter.stop()
     await app.close()
@@ -146,7 +146,7 @@ async def test_slack_schedule_from_an_admin_posts_with_chat_post_message(
         http.app.add_routes(adapter.routes())
         await http.start()
         await adapter.start()
-        app.services.extra["adapters"] = {"slack": adapter}
+        app.services.adapters = {"slack": adapter}
         try:
             port = http.bound_port
             assert port is not None

@@ -144,7 +144,7 @@ async def test_doctor_reports_the_database(tmp_path: Path, fake_yahoo: FakeYahoo
         assert ok and line.endswith(
             f"OK: sqlite, revision {head_revision()}, 0 schedules, 0 alerts"
         )
-        assert fresh.database_check in fresh.services.extra["doctor_checks"]
+        assert fresh.database_check in fresh.services.doctor_checks
     finally:
         await fresh.close()
     broken = App.build(

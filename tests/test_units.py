@@ -1,4 +1,4 @@
-"""Unit parsing and conversion for calculator parameters (commands/orbital/units.py)."""
+"""Unit parsing and conversion for calculator parameters (commands/_shared/units.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.orbital import units as u
+from commands._shared import units as u
 
 
 @pytest.mark.parametrize(

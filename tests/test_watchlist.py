@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.context import Channel, Invocation, ManualClock, User
+from bot.clock import ManualClock
+from bot.context import Channel, Invocation, User
 from bot.response import Response
 from bot.store.repo import Store
 from bot.store.watchlists import ListKey

@@ -12,7 +12,7 @@ import pytest
 from bot.adapters.discord_adapter import DiscordAdapter
 from bot.adapters.slack_adapter import SlackAdapter
 from bot.app import App
-from bot.context import ManualClock
+from bot.clock import ManualClock
 from tests.conftest import make_settings
 from tests.fakes.discord_server import MANAGE_CHANNELS, MEMBER_PERMISSIONS, FakeDiscord
 from tests.fakes.slack_server import FakeSlack, FakeUser

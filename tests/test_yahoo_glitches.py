@@ -10,7 +10,7 @@ import pytest
 
 from bot.adapters.console import invocation
 from bot.app import App
-from bot.context import ManualClock
+from bot.clock import ManualClock
 from bot.response import Response
 from bot.store.repo import Store
 from tests.conftest import make_settings

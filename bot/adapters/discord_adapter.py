@@ -9,8 +9,8 @@
   ("OrbitDesk is thinking"), dispatched concurrently, and answered by a follow-up. When the
   command itself ends in an error (not found, upstream), the public "thinking" message is
   deleted and the error goes out as an ephemeral follow-up, so errors are never public.
-- Symbol options autocomplete from aliases and recent symbols, then Yahoo search with a short
-  budget; at most 25 choices, and never an exception.
+- Options autocomplete with the core's suggestions (`Core.complete`: the parameter's source,
+  e.g. symbols from aliases, recent quotes and Yahoo's search); at most 25, never an exception.
 - `allowed_mentions` is none on everything the bot sends.
 - `post()` sends scheduled answers; missing permission (50013) and lost access (50001) come
   back as distinct, permanent PostErrors.
@@ -43,8 +43,6 @@ from bot.adapters.discord_schema import (
     schema_hash,
 )
 from bot.context import Channel, Invocation, User
-from bot.market.symbols import check_symbol_text
-from bot.registry import ParamSpec
 from bot.response import Response
 from bot.startup import StartupError, is_connection_error, one_line, unreachable
 
@@ -59,8 +57,7 @@ DISCORD_API_BASE = discord.http.Route.BASE
 DISCORD_GATEWAY = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
 HASH_FILE = "discord_commands.sha256"
 MAX_CHOICES = 25
-AUTOCOMPLETE_SEARCH_BUDGET = 1.0  # s; Discord drops an autocomplete not answered in 3 s
-MIN_SEARCH_PREFIX = 2
+MAX_CHOICE_LENGTH = 100  # characters in a choice's name and value
 NO_MENTIONS = discord.AllowedMentions.none()
 # Error codes of JSON error bodies: https://discord.com/developers/docs/topics/opcodes-and-status-codes
 MISSING_ACCESS, MISSING_PERMISSIONS, UNKNOWN_CHANNEL = 50001, 50013, 10003
@@ -424,55 +421,26 @@ class DiscordAdapter:
     # ------------------------------------------------------------------ autocomplete
 
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
+        """Offer the core's suggestions for the focused option (at most 25, never an error)."""
         choices: list[app_commands.Choice[str]] = []
         try:
             call = self._call(interaction)
-            param = call.spec.param(call.focused) if call and call.focused else None
-            if call is not None and param is not None:
-                typed = str(call.options.get(param.name) or "")
-                choices = await self.choices_for(param, typed)
+            if call is not None and call.focused is not None:
+                typed = str(call.options.get(call.focused) or "")
+                suggested = await self.app.core.complete(
+                    self._invocation(interaction, call),
+                    call.focused,
+                    typed,
+                    limit=MAX_CHOICES,
+                    max_length=MAX_CHOICE_LENGTH,
+                )
+                choices = [
+                    app_commands.Choice(name=c.label[:MAX_CHOICE_LENGTH], value=c.value)
+                    for c in suggested
+                ]
         except Exception:  # a suggestion list is never worth an error
             log.exception("autocomplete failed")
         await interaction.response.autocomplete(choices[:MAX_CHOICES])
-
-    async def choices_for(self, param: ParamSpec, typed: str) -> list[app_commands.Choice[str]]:
-        """Up to 25 suggestions for what the user is typing into `param`."""
-        # A list option ("SPCX AMZN go") completes its last word and keeps the words before.
-        head, _, prefix = typed.rpartition(" ") if param.many else ("", "", typed)
-        head = f"{head} " if head else ""
-        pairs: list[tuple[str, str]] = []
-        if param.autocomplete == "symbol":
-            pairs = await self._symbol_pairs(prefix)
-        elif param.choices:
-            needle = prefix.casefold()
-            pairs = [(c, c) for c in param.choices if c.casefold().startswith(needle)]
-        out: list[app_commands.Choice[str]] = []
-        for label, value in pairs:
-            full = head + value
-            if len(full) > 100:
-                continue
-            out.append(app_commands.Choice(name=(head + label)[:100], value=full))
-            if len(out) == MAX_CHOICES:
-                break
-        return out
-
-    async def _symbol_pairs(self, prefix: str) -> list[tuple[str, str]]:
-        symbols = self.app.services.symbols
-        pairs = symbols.complete_local(prefix, limit=MAX_CHOICES) if symbols else []
-        if len(pairs) >= MAX_CHOICES or len(prefix.strip()) < MIN_SEARCH_PREFIX:
-            return pairs
-        try:
-            check_symbol_text(prefix)
-            async with asyncio.timeout(AUTOCOMPLETE_SEARCH_BUDGET + 0.2):
-                hits = await self.app.market.search(prefix, budget=AUTOCOMPLETE_SEARCH_BUDGET)
-        except Exception:  # slow, failing or odd text: the local suggestions stand
-            return pairs
-        seen = {value for _, value in pairs}
-        for hit in hits:
-            if hit.symbol and hit.symbol not in seen:
-                seen.add(hit.symbol)
-                pairs.append((f"{hit.symbol} · {hit.name} ({hit.exchange})", hit.symbol))
-        return pairs[:MAX_CHOICES]
 
     # ------------------------------------------------------------------ scheduled posts
 
@@ -497,10 +465,10 @@ class DiscordAdapter:
         channel = client.get_partial_messageable(target)
         try:
             for part, message in enumerate(render(response, file_limit=DEFAULT_FILE_LIMIT)):
-                nonce = f"{key.id}.{part}" if key is not None else None  # <= 25 characters
-                await channel.send(
-                    **_message_kwargs(message), allowed_mentions=NO_MENTIONS, nonce=nonce
-                )
+                kwargs = _message_kwargs(message)
+                if key is not None:
+                    kwargs["nonce"] = f"{key.id}.{part}"  # <= 25 characters
+                await channel.send(**kwargs, allowed_mentions=NO_MENTIONS)
         except discord.Forbidden as exc:
             if exc.code == MISSING_ACCESS:
                 raise PostError(

@@ -38,6 +38,7 @@ COLOURS = {
 }
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 _FENCE = "```"
+_BARE_URL = re.compile(r"(?<![<(\w])https?://[^\s<>]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,11 @@ def split_text(text: str, limit: int) -> list[str]:
             reopen = ""
         chunks.append(chunk)
     return [c for c in chunks if c.strip()] or [BLANK]
+
+
+def no_previews(text: str) -> str:
+    """Bare links wrapped in <...>, which Discord shows as links without an embedded preview."""
+    return _BARE_URL.sub(lambda m: f"<{m.group(0)}>", text)
 
 
 def safe_filename(name: str) -> str:
@@ -170,7 +176,8 @@ def render(response: Response, *, file_limit: int = DEFAULT_FILE_LIMIT) -> list[
     embeds = [e for card in response.cards for e in card_embeds(card, files)]
     texts: list[str] = []
     if not embeds:
-        texts = split_text(response.text or BLANK, MAX_CONTENT)
+        text = response.text if response.unfurl else no_previews(response.text)
+        texts = split_text(text or BLANK, MAX_CONTENT)
     if notes:
         texts = [*texts[:-1], *split_text("\n".join([*texts[-1:], *notes]), MAX_CONTENT)]
     # Pack: contents first (one per message), embeds in batches within count and size limits.

@@ -59,7 +59,7 @@ def short_description(text: str, fallback: str) -> str:
 
 def completes(param: ParamSpec) -> bool:
     """True when the option asks the bot for choices while the user types."""
-    if param.autocomplete:
+    if param.complete is not None:
         return True
     # Native choices hold at most 25 single values; longer or multi-value lists are completed.
     return bool(param.choices) and (param.many or len(param.choices) > MAX_CHOICES)

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from bot.charts.render import ChartKind, ChartOptions, render_chart
 from bot.charts.timeline import is_intraday
-from bot.context import Clock
+from bot.clock import Clock
 from bot.errors import UpstreamError
 from bot.market.calendar import MarketCalendar
 from bot.market.service import MarketData

@@ -119,6 +119,13 @@ _INTRADAY_LEVELS = (
         starts=lambda d: False,
     ),
 )
+
+
+def _years(n: int) -> _Level:
+    """Ticks every `n` years."""
+    return _Level(key=lambda d: d.year // n, label=lambda d: str(d.year), starts=lambda d: False)
+
+
 _DAILY_LEVELS = (
     _Level(key=lambda d: d.date(), label=lambda d: d.strftime("%b %d"), starts=lambda d: False),
     _Level(
@@ -128,10 +135,7 @@ _DAILY_LEVELS = (
     ),
     _Level(key=lambda d: (d.year, d.month), label=_month_label, starts=lambda d: False),
     _Level(key=lambda d: (d.year, (d.month - 1) // 3), label=_month_label, starts=lambda d: False),
-    *(
-        _Level(key=lambda d, n=n: d.year // n, label=lambda d: str(d.year), starts=lambda d: False)
-        for n in (1, 2, 5, 10, 25)
-    ),
+    *(_years(n) for n in (1, 2, 5, 10, 25)),
 )
 
 

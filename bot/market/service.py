@@ -21,16 +21,29 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
-from bot.context import Clock
+from bot.clock import Clock
 from bot.errors import UpstreamError
 from bot.market.calendar import MarketCalendar
 from bot.market.earnings import EarningsDate, EarningsDates, EarningsDetail
+from bot.market.news import (
+    MARKET_NEWS_SYMBOL,
+    NEWS_COUNT,
+    NEWS_TTL_SHUT,
+    NEWS_TTL_TRADING,
+    NewsBatch,
+    NewsFeed,
+)
+from bot.market.profile import PROFILE_TTL, CompanyProfile
+from bot.market.screeners import SCREEN_TTL_SHUT, SCREEN_TTL_TRADING, Screen, ScreenResult
 from bot.market.transport import UpstreamStats
 from bot.market.types import History, Quote, QuoteBatch, SearchHit
 from bot.market.yahoo import QUOTE_CHUNK, classify
+
+if TYPE_CHECKING:
+    from bot.market.options import OptionChain
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +83,38 @@ class QuoteSource(Protocol):
     ) -> dict[str, EarningsDate]: ...
 
     def fetch_earnings_detail(self, symbol: str, now: datetime) -> EarningsDetail: ...
+    # market breadth (issue 13): one HTTP request each
+    def news(self, symbol: str, count: int, now: datetime) -> NewsFeed: ...
+
+    def screen(self, screen: Screen, region: str, now: datetime) -> ScreenResult: ...
+
+    def option_chain(self, symbol: str, expiry: date | None, now: datetime) -> OptionChain: ...
+
+    def profile(self, symbol: str, now: datetime) -> CompanyProfile: ...
+
+
+@runtime_checkable
+class MarksStale(Protocol):
+    """A cached value that can say it was served stale, and why (news, chains, profiles)."""
+
+    def as_stale(self, reason: str) -> Any: ...
+
+
+def _stale(value: Any, reason: str) -> Any:
+    return value.as_stale(reason) if isinstance(value, MarksStale) else value
 
 
 @dataclass(slots=True)
 class _Entry(Generic[T]):
     value: T | None  # None: Yahoo says there is no such thing
+    fresh_until: float  # clock timestamp
+
+
+@dataclass(slots=True)
+class _Kept(Generic[T]):
+    """A cached search or history answer (those are never "no such thing")."""
+
+    value: T
     fresh_until: float  # clock timestamp
 
 
@@ -108,7 +148,8 @@ class MarketData:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._cooldown_until = 0.0
         self._cooldown = COOLDOWN_FIRST
-        self._other: dict[tuple[Any, ...], _Entry[Any]] = {}
+        self._other: dict[tuple[Any, ...], _Kept[Any]] = {}
+        self._earnings_dates: dict[str, _Entry[EarningsDate]] = {}  # issue 13, per symbol
         self._other_inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
 
     @property
@@ -282,7 +323,7 @@ class MarketData:
         expired: dict[str, EarningsDate] = {}
         need: list[str] = []
         for symbol in dict.fromkeys(symbols):
-            entry = self._other.get(("earnings_date", symbol))
+            entry = self._earnings_dates.get(symbol)
             if entry is not None and entry.fresh_until > now:
                 self.cache_stats.hits += 1
                 if entry.value is None:
@@ -323,7 +364,7 @@ class MarketData:
                 for symbol in need:
                     value = fetched.get(symbol.upper())
                     life = EARNINGS_TTL if value is not None else MISSING_TTL
-                    self._other[("earnings_date", symbol)] = _Entry(value, stamp + life)
+                    self._earnings_dates[symbol] = _Entry(value, stamp + life)
                     if value is None:
                         missing.append(symbol)
                     else:
@@ -385,6 +426,93 @@ class MarketData:
         result: History = await self._cached(key, fetch, ttl, budget)
         return result
 
+    # ------------------------------------------- market breadth: news, movers, options, profile
+
+    def _trading_ttl(self, trading: float, shut: float) -> float:
+        """`trading` while US markets trade (pre-market to after hours), else `shut`."""
+        base = self.calendar.ttl("SPY", "America/New_York", "EQUITY", self.clock.now())
+        return trading if base < shut else shut
+
+    async def news(self, symbols: Sequence[str], *, budget: float | None = None) -> NewsBatch:
+        """Each symbol's latest headlines (no symbols: market news), fetched side by side.
+
+        One request per symbol not cached; a stream stays fresh for minutes. A symbol whose
+        fetch fails is listed in `failed`; a cached stream is served stale instead if there is one.
+        """
+        wanted = list(dict.fromkeys(symbols)) or [MARKET_NEWS_SYMBOL]
+
+        async def one(symbol: str) -> NewsFeed:
+            async def fetch() -> NewsFeed:
+                return await self._run(self.client.news, symbol, NEWS_COUNT, self.clock.now())
+
+            feed: NewsFeed = await self._cached(
+                ("news", symbol),
+                fetch,
+                lambda _: self._trading_ttl(NEWS_TTL_TRADING, NEWS_TTL_SHUT),
+                budget,
+            )
+            return feed
+
+        outcomes = await asyncio.gather(*(one(s) for s in wanted), return_exceptions=True)
+        feeds: dict[str, NewsFeed] = {}
+        failed: dict[str, str] = {}
+        for symbol, outcome in zip(wanted, outcomes, strict=True):
+            if isinstance(outcome, NewsFeed):
+                feeds[symbol] = outcome
+            elif isinstance(outcome, UpstreamError):
+                failed[symbol] = outcome.reason
+            elif isinstance(outcome, BaseException):
+                failed[symbol] = classify(outcome).reason
+        return NewsBatch(feeds=feeds, failed=failed)
+
+    async def movers(
+        self, screen: Screen, region: str = "US", *, budget: float | None = None
+    ) -> ScreenResult:
+        """A day-mover screen's top 25 (cached about a minute while markets trade)."""
+
+        async def fetch() -> ScreenResult:
+            return await self._run(self.client.screen, screen, region, self.clock.now())
+
+        result: ScreenResult = await self._cached(
+            ("screen", screen.value, region),
+            fetch,
+            lambda _: self._trading_ttl(SCREEN_TTL_TRADING, SCREEN_TTL_SHUT),
+            budget,
+        )
+        return result
+
+    async def option_chain(
+        self, symbol: str, expiry: date | None = None, *, budget: float | None = None
+    ) -> OptionChain:
+        """One expiry's chain (None: the nearest) with the list of expiries.
+
+        Fresh for seconds while the underlying trades, until near the next open otherwise.
+        """
+        from bot.market.options import OPTIONS_TTL_OPEN
+
+        async def fetch() -> OptionChain:
+            return await self._run(self.client.option_chain, symbol, expiry, self.clock.now())
+
+        def ttl(chain: OptionChain) -> float:
+            quote = chain.underlying
+            tz = quote.exchange_tz if quote else "America/New_York"
+            base = self.calendar.ttl(symbol, tz, "EQUITY", self.clock.now())
+            return max(OPTIONS_TTL_OPEN, base)
+
+        result: OptionChain = await self._cached(("options", symbol, expiry), fetch, ttl, budget)
+        return result
+
+    async def profile(self, symbol: str, *, budget: float | None = None) -> CompanyProfile:
+        """Company profile, key statistics and analysts' view in one request (cached a day)."""
+
+        async def fetch() -> CompanyProfile:
+            return await self._run(self.client.profile, symbol, self.clock.now())
+
+        result: CompanyProfile = await self._cached(
+            ("profile", symbol), fetch, lambda _: PROFILE_TTL, budget
+        )
+        return result
+
     async def _cached(
         self,
         key: tuple[Any, ...],
@@ -410,12 +538,14 @@ class MarketData:
         except TimeoutError:
             if entry is not None:
                 self.cache_stats.stale_served += 1
-                return entry.value  # type: ignore[no-any-return]
+                stale: T = _stale(entry.value, "timeout")
+                return stale
             raise UpstreamError("timeout", "Yahoo did not answer in time.") from None
-        except UpstreamError:
-            if entry is not None:
+        except UpstreamError as exc:
+            if entry is not None and entry.value is not None:
                 self.cache_stats.stale_served += 1
-                return entry.value  # type: ignore[no-any-return]
+                kept: T = _stale(entry.value, exc.reason)
+                return kept
             raise
 
     async def _fill(
@@ -429,7 +559,7 @@ class MarketData:
             self._check_cooldown()
             value = await fetch()
             lifetime = await self._run(ttl, value)
-            self._other[key] = _Entry(value, self.clock.now().timestamp() + lifetime)
+            self._other[key] = _Kept(value, self.clock.now().timestamp() + lifetime)
             future.set_result(value)
         except Exception as exc:
             future.set_exception(self._failed(exc))

@@ -48,13 +48,16 @@ def endpoint_of(url: str) -> str:
         ("/v1/finance/search", "search"),
         ("/v1/test/getcrumb", "crumb"),
         ("timeseries", "timeseries"),
+        ("/v7/finance/options", "v7/options"),
+        ("/v1/finance/screener", "screener"),
+        ("/xhr/ncp", "news"),
     ):
         if marker in path:
             return label
     return parts.hostname or "other"
 
 
-class YahooSession(curl_requests.Session):  # type: ignore[misc]
+class YahooSession(curl_requests.Session):
     """A curl_cffi session (yfinance accepts subclasses) that never waits longer than the cap.
 
     yfinance hard-codes 10-30 s timeouts that chain to minutes on a hanging host; every request

@@ -11,9 +11,9 @@ import math
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
 import yfinance as yf
@@ -29,9 +29,15 @@ from yfinance.exceptions import (
 
 from bot.errors import UpstreamError
 from bot.market.earnings import EarningsDate, EarningsDetail
+from bot.market.news import NewsFeed, fetch_news
+from bot.market.profile import CompanyProfile, fetch_profile
+from bot.market.screeners import Screen, ScreenResult, fetch_screen
 from bot.market.transport import UpstreamStats, YahooSession
 from bot.market.types import Bar, ExtendedPrice, History, MarketState, Quote, SearchHit
 from bot.market.yahoo_earnings import fetch_earnings_dates, fetch_earnings_detail
+
+if TYPE_CHECKING:
+    from bot.market.options import OptionChain
 
 log = logging.getLogger(__name__)
 
@@ -374,6 +380,24 @@ class YahooClient:
             previous_close=_num(meta.get("previousClose")) or _num(meta.get("chartPreviousClose")),
             as_of=_ts(meta.get("regularMarketTime")),
         )
+
+    # --- market breadth (issue 13): news, screeners, options, profiles -----------------
+    # Sent through yfinance's session (cookie, crumb, capped timeouts); parsed in their own
+    # modules. Each is one HTTP request.
+
+    def news(self, symbol: str, count: int, now: datetime) -> NewsFeed:
+        return fetch_news(self._data(), symbol, count, self.timeout_cap, now)
+
+    def screen(self, screen: Screen, region: str, now: datetime) -> ScreenResult:
+        return fetch_screen(self._data(), screen, region, self.timeout_cap, now)
+
+    def option_chain(self, symbol: str, expiry: date | None, now: datetime) -> OptionChain:
+        from bot.market.options import fetch_chain  # options reads quotes with quote_from_v7
+
+        return fetch_chain(self._data(), symbol, expiry, self.timeout_cap, now)
+
+    def profile(self, symbol: str, now: datetime) -> CompanyProfile:
+        return fetch_profile(self._data(), symbol, self.timeout_cap, now)
 
 
 def _state_from_periods(meta: dict[str, Any], now: datetime) -> MarketState:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.db import Database
@@ -210,7 +210,9 @@ class Store:
                 )
                 won.extend((await session.scalars(stmt)).all())
             if advances:
+                # The Core table, not the ORM class: one executemany of a compare-and-set.
                 table = Schedule.__table__
+                assert isinstance(table, Table)
                 await session.execute(
                     update(table)
                     .where(

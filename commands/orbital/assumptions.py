@@ -6,8 +6,8 @@ it in answers; users override any of them with `name=value`.
 
 from __future__ import annotations
 
-from commands.orbital import units as u
-from commands.orbital.units import Measure
+from commands._shared import units as u
+from commands._shared.units import Measure
 
 _STARCLOUD = "Starcloud white paper v1.03, Sep 2024, p. 9 (https://starcloudinc.github.io/wp.pdf)"
 _SUNCATCHER = "Google Project Suncatcher, arXiv:2511.19468 (https://arxiv.org/abs/2511.19468)"

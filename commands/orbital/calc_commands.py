@@ -9,11 +9,11 @@ from bot.errors import UsageError
 from bot.registry import Param, command
 from bot.response import Response
 from bot.text import plural
+from commands._shared import units as u
+from commands._shared.units import Measure
 from commands.orbital import assumptions as d
 from commands.orbital import calculators as calc
-from commands.orbital import units as u
 from commands.orbital.report import Report, result, run, to_response
-from commands.orbital.units import Measure
 
 # The unit a bare number is taken in (units.Kind.bare), as help shows it: `altitude=550` is
 # 550 m, not 550 km, so help must say so.

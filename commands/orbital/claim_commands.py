@@ -10,10 +10,10 @@ from bot.errors import NotFound
 from bot.registry import Param, command
 from bot.response import Card, Field, Response, Tone
 from bot.text import safe_echo
-from commands.knowledge import claim_book, skipped_warning
-from commands.orbital.claims import VERIFICATION, CheckedClaim, ClaimStatus
+from commands._shared.paging import Page, page_of
+from commands._shared.yaml_entries import skipped_warning
+from commands.orbital.claims import VERIFICATION, CheckedClaim, ClaimStatus, claim_book
 from commands.orbital.report import chunk_fields
-from commands.paging import Page, page_of
 
 PAGE_SIZE = 8
 

@@ -18,7 +18,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from commands.deal_book import (
+from bot.context import Context, DataKey
+from commands._shared import units as u
+from commands._shared.yaml_entries import (
     DataProblem,
     EntryProblem,
     load_entries,
@@ -27,7 +29,6 @@ from commands.deal_book import (
 )
 from commands.orbital import assumptions as d
 from commands.orbital import calculators as calc
-from commands.orbital import units as u
 
 log = logging.getLogger(__name__)
 
@@ -354,3 +355,11 @@ def load_claim_book(bundled: Path, user_dir: Path | None) -> ClaimBook:
         bundled, user_dir, USER_GLOB, load_claim_file, key=lambda checked: checked.claim.id
     )
     return ClaimBook.of(claims, problems)
+
+
+CLAIM_BOOK: DataKey[ClaimBook] = DataKey("the orbital claims")
+
+
+def claim_book(ctx: Context) -> ClaimBook:
+    """The claims the app loaded when it was built (commands.knowledge.install)."""
+    return ctx.services.data.get(CLAIM_BOOK)

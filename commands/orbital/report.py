@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 
 from bot.errors import UsageError
 from bot.response import Card, Field, Response
-from commands.orbital import units as u
+from commands._shared import units as u
+from commands._shared.units import Measure
 from commands.orbital.calculators import InputError
-from commands.orbital.units import Measure
 
 FIELD_LIMIT = 1024
 T = TypeVar("T")

@@ -12,8 +12,11 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from tests.fakes.yahoo_server import FakeYahoo
 
 EARNINGS_MODULES = frozenset({"calendarEvents", "earningsHistory", "earningsTrend"})
 NEW_YORK = ZoneInfo("America/New_York")
@@ -218,3 +221,35 @@ def no_fundamentals(modules: set[str]) -> dict[str, Any]:
             },
         }
     }
+
+
+def with_earnings(
+    fake: FakeYahoo,
+    symbol: str,
+    query: dict[str, list[str]],
+    answer: tuple[int, dict[str, Any]],
+) -> tuple[int, dict[str, Any]]:
+    """A quoteSummary answer with the earnings modules asked for served from FakeEarnings.
+
+    Other modules (profile, statistics) come from yahoo_breadth; only modules that exist are
+    returned, and a listing with none of those asked gets Yahoo's 404 (research §10.2).
+    """
+    wanted = {m for m in ",".join(query.get("modules", [])).split(",") if m}
+    mine = wanted & EARNINGS_MODULES
+    sym = fake.symbols.get(symbol)
+    if not mine or sym is None:
+        return answer
+    if not mine - {"calendarEvents"} and symbol not in fake.earnings:
+        # calendarEvents alone is the profile's request: yahoo_breadth's dates answer it
+        # (the two fakes' default dates differ; tests that compare them set fake.earnings).
+        return answer
+    status, body = answer
+    result = dict(body["quoteSummary"]["result"][0]) if status == 200 else {}
+    for name in mine:
+        result.pop(name, None)
+    earnings = fake.earnings_for(sym)
+    if earnings is not None:
+        result.update(summary_modules(earnings, mine))
+    if not result:
+        return 404, no_fundamentals(wanted)
+    return 200, {"quoteSummary": {"result": [result], "error": None}}

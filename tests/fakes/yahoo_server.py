@@ -32,13 +32,12 @@ from zoneinfo import ZoneInfo
 import exchange_calendars as xcals
 import pandas as pd
 
+from tests.fakes import yahoo_breadth as breadth
 from tests.fakes.yahoo_earnings import (
-    EARNINGS_MODULES,
     FakeEarnings,
     default_earnings,
-    no_fundamentals,
     quote_fields,
-    summary_modules,
+    with_earnings,
 )
 
 CRUMB = "fAkeCrumb123"
@@ -66,7 +65,19 @@ INTERVAL_SECONDS = {
     "1h": 3600,
     "90m": 5400,
 }
-ENDPOINTS = ("cookie", "crumb", "quote", "chart", "search", "quoteSummary", "timeseries")
+ENDPOINTS = (
+    "cookie",
+    "crumb",
+    "quote",
+    "chart",
+    "search",
+    "quoteSummary",
+    "timeseries",
+    # market breadth (issue 13): tests/fakes/yahoo_breadth.py builds these answers
+    "news",
+    "options",
+    "screener",
+)
 
 
 @dataclass
@@ -379,7 +390,7 @@ class FakeYahoo:
     # -------------------------------------------------------------------------- answers
 
     def handle(
-        self, host: str, path: str, query: dict[str, list[str]], cookie: str
+        self, host: str, path: str, query: dict[str, list[str]], cookie: str, body: bytes = b""
     ) -> tuple[int, str, bytes, dict[str, str]]:
         endpoint = _endpoint(host, path)
         with self._lock:
@@ -452,35 +463,18 @@ class FakeYahoo:
             return _json(200, self.search(query.get("q", [""])[0]))
         if endpoint == "quoteSummary":
             symbol = unquote(path.rsplit("/", 1)[1]).upper()
-            if symbol not in self.symbols:
-                return _json(
-                    404,
-                    {
-                        "quoteSummary": {
-                            "result": None,
-                            "error": {
-                                "code": "Not Found",
-                                "description": f"Quote not found for symbol: {symbol}",
-                            },
-                        }
-                    },
-                )
-            modules = {m for m in ",".join(query.get("modules", [])).split(",") if m}
-            if modules and modules <= EARNINGS_MODULES:  # issue 13: earnings modules only
-                earnings = self.earnings_for(self.symbols[symbol])
-                if earnings is None:
-                    return _json(404, no_fundamentals(modules))
-                result = summary_modules(earnings, modules)
-                return _json(200, {"quoteSummary": {"result": [result], "error": None}})
-            return _json(
-                200,
-                {
-                    "quoteSummary": {
-                        "result": [self.summary_row(self.symbols[symbol])],
-                        "error": None,
-                    }
-                },
-            )
+            answer = breadth.quote_summary_answer(self, symbol, query)
+            return _json(*with_earnings(self, symbol, query, answer))  # issue 13: earnings
+        # market breadth (issue 13) -----------------------------------------------------
+        if endpoint == "news":
+            return _json(200, breadth.news_answer(self, _json_body(body)))
+        if endpoint == "options":
+            symbol = unquote(path.rsplit("/", 1)[1]).upper()
+            return _json(200, breadth.options_answer(self, symbol, query))
+        if endpoint == "screener":
+            if path.rstrip("/").endswith("/predefined/saved"):
+                return _json(*breadth.predefined_answer(self, query))
+            return _json(*breadth.screener_post_answer(self, _json_body(body)))
         if endpoint == "timeseries":
             return _json(200, {"timeseries": {"result": [], "error": None}})
         if endpoint == "consent":
@@ -933,10 +927,22 @@ def _endpoint(host: str, path: str) -> str:
         ("/v1/finance/search", "search"),
         ("/v10/finance/quoteSummary/", "quoteSummary"),
         ("/timeseries/", "timeseries"),
+        ("/v7/finance/options/", "options"),
+        ("/v1/finance/screener", "screener"),
+        ("/xhr/ncp", "news"),
     ):
         if path.startswith(marker) or marker in path:
             return name
     return "other"
+
+
+def _json_body(body: bytes) -> dict[str, Any]:
+    """A POST's JSON body (requests and curl_cffi serialise it differently: parse, never compare)."""
+    try:
+        loaded = json.loads(body or b"{}")
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _json(status: int, body: Any) -> tuple[int, str, bytes, dict[str, str]]:
@@ -956,10 +962,9 @@ def _handler_for(fake: FakeYahoo) -> type[BaseHTTPRequestHandler]:
             host = segments[0]
             path = "/" + (segments[1] if len(segments) > 1 else "")
             length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
+            posted = self.rfile.read(length) if length else b""
             status, ctype, body, headers = fake.handle(
-                host, path, parse_qs(parts.query), self.headers.get("Cookie", "")
+                host, path, parse_qs(parts.query), self.headers.get("Cookie", ""), posted
             )
             try:
                 self.send_response(status)

@@ -18,10 +18,7 @@ class ChannelRow(Protocol):
 
 def store_of(ctx: Context) -> Store:
     """The database store the app was built with."""
-    store = ctx.services.store
-    if store is None:  # pragma: no cover - wiring error, not user input
-        raise RuntimeError("store is not configured")
-    return store
+    return ctx.services.store
 
 
 def belongs_here(ctx: Context, row: ChannelRow | None) -> bool:

@@ -16,11 +16,11 @@ from bot.market.types import Bar, History
 from bot.registry import Param, command
 from bot.response import Card, Field, Response, Tone
 from bot.text import safe_echo
-from commands.deal_book import Deal, DealBook, normalise
-from commands.knowledge import deal_book, skipped_warning
-from commands.orbital import units as u
-from commands.orbital.units import Measure
-from commands.paging import Page, page_of
+from commands._shared import units as u
+from commands._shared.paging import Page, page_of
+from commands._shared.units import Measure
+from commands._shared.yaml_entries import normalise, skipped_warning
+from commands.acquisitions.deal_book import Deal, DealBook, deal_book
 
 PAGE_SIZE = 8
 IMPACT_DAYS = (1, 5, 30)
@@ -164,10 +164,7 @@ async def acquisition(ctx: Context, target: Target, *, impact: bool = False) -> 
 
 def _alias_tickers(ctx: Context, name: str) -> list[str]:
     """Tickers the symbol aliases give for a name ("facebook" -> META); no network."""
-    symbols = ctx.services.symbols
-    if symbols is None:
-        return []
-    ticker = symbols.aliases.get(name.strip().lstrip("$").casefold())
+    ticker = ctx.symbols.aliases.get(name.strip().lstrip("$").casefold())
     return [ticker] if ticker else []
 
 

@@ -1,0 +1,64 @@
+"""What scheduled price posts and alert notices say (the scheduler decides when they go out)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from bot.market.types import Quote, QuoteBatch
+from bot.posts import PostRenderers
+from bot.response import Response, Tone
+from bot.schedule_times import format_local
+from bot.store.models import Alert
+from commands.quote_cards import fmt_price, quote_line, quotes_table_card
+
+
+def schedule_post(
+    schedule_id: int, symbols: Sequence[str], tz: str, due: datetime, batch: QuoteBatch
+) -> Response | None:
+    """The card of one scheduled post (None when no symbol has a price)."""
+    quotes = [batch.quotes[s] for s in symbols if s in batch.quotes]
+    if not quotes:
+        return None
+    title = f"Prices · {format_local(due, tz)}"
+    card = quotes_table_card(title, quotes)
+    absent = [s for s in symbols if s not in batch.quotes]
+    note = f"No price for {', '.join(absent)} right now." if absent else ""
+    card = replace(card, description=note, footer=f"{card.footer} · schedule #{schedule_id}")
+    lines = [title, *(quote_line(q) for q in quotes)]
+    if note:
+        lines.append(note)
+    data = {
+        "schedule_id": schedule_id,
+        "due_at": due.isoformat(),
+        "quotes": [
+            {"symbol": q.symbol, "price": q.price, "change_pct": q.change_pct} for q in quotes
+        ],
+        "missing": absent,
+    }
+    return Response(text="\n".join(lines), cards=(card,), data=data)
+
+
+def alert_post(alert: Alert, quote: Quote) -> Response:
+    """The card an alert posts: what crossed, and the quote row (same code as /quote)."""
+    if alert.kind == "move":
+        what = f"{alert.symbol} moved {quote.change_pct or 0:+.2f}% (alert at {alert.threshold:g}%)"
+    else:
+        verb = "rose above" if alert.kind == "above" else "fell below"
+        what = f"{alert.symbol} {verb} {fmt_price(alert.threshold, alert.symbol)}"
+    card = quotes_table_card(f"🔔 {what}", [quote])
+    tone = Tone.UP if alert.kind == "above" else Tone.DOWN if alert.kind == "below" else card.tone
+    card = replace(card, tone=tone, footer=f"{card.footer} · alert #{alert.id}")
+    data: dict[str, Any] = {
+        "alert_id": alert.id,
+        "symbol": alert.symbol,
+        "kind": alert.kind,
+        "threshold": alert.threshold,
+        "price": quote.price,
+    }
+    return Response(text=f"🔔 {what}\n{quote_line(quote)}", cards=(card,), data=data)
+
+
+POST_RENDERERS = PostRenderers(schedule=schedule_post, alert=alert_post)
