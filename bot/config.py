@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     max_alerts_per_channel: int = Field(
         50, ge=1, le=5000, description="Most price alerts one channel may hold."
     )
+    max_watchlist_symbols: int = Field(
+        50,
+        ge=1,
+        le=500,
+        description="Most symbols one watchlist (a person's or a channel's) holds.",
+    )
     schedule_grace_minutes: int = Field(
         15, ge=0, le=1440, description="Missed slots younger than this post once after downtime."
     )

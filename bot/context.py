@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.http_server import HttpServer
     from bot.market.service import MarketData
     from bot.market.symbols import SymbolResolver
+    from bot.permissions import Authorize
     from bot.registry import CommandSpec, Registry
     from bot.scheduler import Scheduler
     from bot.store.repo import Store
@@ -114,6 +115,11 @@ class Services:
     data: FeatureData = field(default_factory=FeatureData)
 
 
+async def _with_command(invocation: Invocation, spec: CommandSpec) -> bool:
+    """bot.permissions.granted_with_command, kept here: bot.context imports nothing of bot."""
+    return invocation.user.can_manage_channel
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """What a command function receives as its first argument."""
@@ -122,6 +128,13 @@ class Context:
     services: Services
     spec: CommandSpec
     now: datetime
+    # The platform's answer to "may this user change this channel?" (bot.permissions), for
+    # commands that decide per call (`watchlist add ... list:channel`).
+    authorize: Authorize = _with_command
+
+    async def may_manage_channel(self) -> bool:
+        """Whether the user may change this channel, asked of the platform only when called."""
+        return await self.authorize(self.invocation, self.spec)
 
     @property
     def user(self) -> User:

@@ -155,6 +155,8 @@ class GroupSpec:
 
     name: str
     help: str
+    # The subcommand a bare `name` runs on text platforms (`watchlist` = `watchlist quote`).
+    default: str | None = None
 
 
 @dataclass
@@ -203,9 +205,9 @@ class Registry:
         return (s for s in self.commands.values() if not s.hidden)
 
 
-def group(name: str, help: str) -> GroupSpec:
+def group(name: str, help: str, *, default: str | None = None) -> GroupSpec:
     """Declare a command group in a feature module: `orbital = group("orbital", "...")`."""
-    return GroupSpec(name=name, help=help)
+    return GroupSpec(name=name, help=help, default=default)
 
 
 def command(

@@ -10,6 +10,7 @@ from commands import (
     alerts,
     chart,
     dealwatch,
+    earnings,
     movers,
     news,
     options,
@@ -17,6 +18,7 @@ from commands import (
     profile,
     quote,
     schedule,
+    watchlist,
 )
 from commands import help as help_module
 
@@ -33,6 +35,8 @@ FEATURES: tuple[ModuleType, ...] = (
     schedule,
     alerts,
     dealwatch,
+    watchlist,
+    earnings,
 )
 
 

@@ -186,3 +186,30 @@ class DealWatchPost(Base):
         UniqueConstraint("event_id", "platform", "channel_id", name="uq_dealwatch_post"),
         Index("ix_dealwatch_posts_status", "status"),
     )
+
+
+class WatchlistEntry(Base):
+    """One symbol on a watchlist: a person's (across a server's channels) or a channel's.
+
+    `owner` is the user id for scope "user" and the channel id for scope "channel"; `guild_id`
+    is the Discord guild / Slack team, "" outside one (a DM, the console), so that the unique
+    key below holds on both backends (NULLs never collide).
+    """
+
+    __tablename__ = "watchlist_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    scope: Mapped[str] = mapped_column(String(10))  # user | channel
+    guild_id: Mapped[str] = mapped_column(String(100))
+    owner: Mapped[str] = mapped_column(String(100))
+    symbol: Mapped[str] = mapped_column(String(40))
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint(
+            "platform", "scope", "guild_id", "owner", "symbol", name="uq_watchlist_entry"
+        ),
+        Index("ix_watchlist_guild", "platform", "guild_id"),
+    )
