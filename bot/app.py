@@ -117,6 +117,7 @@ class App:
             on_post=metrics.post_result,
             jobs=[watch.deliver],  # deal status changes, posted from the same tick
         )
+        watch.on_status_change = scheduler.wake  # a change found is posted now, not next sleep
         services = Services(
             settings=settings,
             clock=clock,

@@ -290,6 +290,54 @@ async def test_two_processes_on_one_database_post_each_change_once_per_channel(
     assert len(platform.posts) == 3
 
 
+SUNDAY = datetime(2026, 11, 29, 15, 0, tzinfo=UTC)
+
+
+async def test_a_started_watch_checks_once_even_on_a_sunday_and_a_restart_waits_its_slot(
+    databases: DatabaseFactory, edgar: FakeEdgar, tmp_path: Path
+) -> None:
+    """Polls are for business days, but a process that starts checks once on any day (a user
+    who starts the bot expects it to look); the slot claim still stops a restart re-polling."""
+    deals = _deals(tmp_path)
+    db = databases.open()
+    await db.upgrade()
+    clock = ManualClock(SUNDAY)
+    woken: list[str] = []
+
+    def watch(instance: str) -> DealWatch:
+        return DealWatch(
+            client=EdgarClient(user_agent=UA, base_url=edgar.base_url, rate=8),
+            store=WatchStore(db),
+            clock=clock,
+            deals=lambda: deals,
+            instance=instance,
+            on_status_change=lambda: woken.append(instance),
+        )
+
+    first = watch("first")
+    assert (await first.poll(SUNDAY)).polled is False  # no Sunday slots
+    assert edgar.requests == []
+    close_the_deal(edgar)
+    stop = asyncio.Event()
+    running = asyncio.ensure_future(first.run(stop))
+    for _ in range(400):
+        if woken:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(running, 10)
+    assert woken == ["first"]  # the change found wakes the scheduler to post it
+    assert edgar.paths("/data.sec.gov/submissions/CIK0001000001.json")
+    assert await first.store.last_poll() == SUNDAY
+    sent = len(edgar.requests)
+    restarted = watch("restarted")
+    assert (await restarted.poll(SUNDAY + timedelta(minutes=5), any_day=True)).polled is False
+    assert (await restarted.poll(SUNDAY + timedelta(hours=1))).polled is False
+    assert len(edgar.requests) == sent
+    for w in (first, restarted):
+        await w.close()
+
+
 async def test_the_poller_never_exceeds_its_rate_limit(edgar: FakeEdgar) -> None:
     client = EdgarClient(user_agent=UA, base_url=edgar.base_url, rate=5)
     ciks = [ACME, WIDGET, 1181412, 1652044, 1326801] * 3

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
+import re
 import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,13 @@ from bot.adapters.slack_adapter import SlackAdapter
 from bot.app import App
 from bot.clock import ManualClock
 from tests.conftest import make_settings
-from tests.fakes.discord_server import CHANNEL_ID, MANAGE_CHANNELS, MEMBER_PERMISSIONS, FakeDiscord
+from tests.fakes.discord_server import (
+    CHANNEL_ID,
+    GUILD_ID,
+    MANAGE_CHANNELS,
+    MEMBER_PERMISSIONS,
+    FakeDiscord,
+)
 from tests.fakes.edgar_server import FakeEdgar
 from tests.fakes.slack_server import FakeSlack, FakeUser
 from tests.fakes.yahoo_server import FakeYahoo, unused_port
@@ -47,7 +53,7 @@ from tests.slack_support import (
     slash_payload,
 )
 from tests.test_dealwatch import NOW, UA, close_the_deal, user_data
-from tests.test_dealwatch import edgar as edgar  # noqa: F401  (the fixture, shared)
+from tests.test_dealwatch import edgar as edgar  # the fixture, shared
 from tests.test_discord_adapter import DiscordChat, fields_of, final
 from tests.test_run_process import base_env, wait_for_health
 
@@ -223,3 +229,101 @@ async def test_slack_a_filed_completion_is_posted_once_and_shown_by_acquisition(
     assert "completed per an SEC filing of 2026-11-23" in blocks
     assert "the deal book said: pending (as of 2026-10-01)" in blocks
     assert FILING_URL in blocks
+
+
+# ---------------------------------------------------------------------- the real process
+
+
+def test_orbitdesk_ask_prints_a_pending_deals_freshness(
+    fake_yahoo: FakeYahoo, tmp_path: Path
+) -> None:
+    """The bundled deal book is as of 2026-06-26; Cursor's expected close is Q3 2026. Which
+    of the two freshness phrases shows depends on today, so both are accepted: the as-of
+    date of the data is what must be there."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "acquisition cursor"],
+        env=base_env(tmp_path, fake_yahoo.base_url),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    [status] = [line for line in done.stdout.splitlines() if re.match(r"\W*Status\s", line)]
+    assert re.search(
+        r"pending( \(as of 2026-06-26\)|: expected close \(Q3 2026\) passed; "
+        r"status unconfirmed since 2026-06-26)$",
+        status,
+    ), status
+    assert "status as of 2026-06-26" in done.stdout  # the footer
+
+
+async def subscribe_beforehand(tmp_path: Path, yahoo: FakeYahoo) -> None:
+    """Turn the watch on in the Discord channel in the process's database, before it runs."""
+    app = App.build(make_settings(tmp_path, yahoo.base_url))
+    await app.start()
+    try:
+        since = datetime(2026, 1, 1, tzinfo=UTC)
+        store = app.services.dealwatch.store
+        assert await store.subscribe("discord", str(CHANNEL_ID), str(GUILD_ID), "u1", since)
+    finally:
+        await app.close()
+
+
+async def test_orbitdesk_run_discord_checks_edgar_at_start_and_posts_the_change(
+    tmp_path: Path, fake_yahoo: FakeYahoo, edgar: FakeEdgar
+) -> None:
+    """The real process on the real clock (any day of the week): soon after start the deal
+    watch polls the fake EDGAR with the declared User-Agent, finds the filed completion and
+    posts it into the subscribed channel, while /healthz is OK."""
+    user_data(tmp_path)
+    close_the_deal(edgar)
+    await subscribe_beforehand(tmp_path, fake_yahoo)
+    port = unused_port()
+    discord = await FakeDiscord().start()
+    env = base_env(
+        tmp_path,
+        fake_yahoo.base_url,
+        discord_token="fake-token",
+        discord_api_base=discord.api_base,
+        discord_gateway_url=discord.gateway_url,
+        sec_user_agent=UA,
+        edgar_base_url=edgar.base_url,
+        http_host="127.0.0.1",
+        http_port=str(port),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "discord",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        health = await wait_for_health(port, process)
+        posts: list[Any] = []
+        for _ in range(600):
+            posts = [s for s in discord.sent if s.route == "channel"]
+            if posts or process.returncode is not None:
+                break
+            await asyncio.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await discord.close()
+    assert health["status"] == "ok" and health["checks"]["database"] is True, health
+    submissions = edgar.paths("/data.sec.gov/submissions/")
+    assert "/data.sec.gov/submissions/CIK0001000001.json" in submissions, edgar.paths()
+    assert "/data.sec.gov/submissions/CIK0001000002.json" in submissions
+    assert {r.user_agent for r in edgar.requests} == {UA}
+    assert [p.embeds[0]["title"] for p in posts] == [TITLE], stderr.decode()
+    assert posts[0].channel_id == str(CHANNEL_ID)
+    assert process.returncode == 0, stderr.decode()
+    assert "Traceback" not in stderr.decode()

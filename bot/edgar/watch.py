@@ -72,6 +72,7 @@ class DealWatch:
         calendar: MarketCalendar | None = None,
         config: WatchConfig | None = None,
         instance: str | None = None,
+        on_status_change: Callable[[], None] | None = None,
     ) -> None:
         self.client = client
         self.store = store
@@ -80,6 +81,8 @@ class DealWatch:
         self.calendar = calendar
         self.config = config or WatchConfig()
         self.instance = instance or uuid.uuid4().hex[:16]
+        # Called when a poll stores a status change (the app wakes the scheduler to post it).
+        self.on_status_change = on_status_change
         self.events_found: Counter[str] = Counter()
         self.posts_sent: Counter[tuple[str, str]] = Counter()
         self._tickers: dict[str, int] = {}
@@ -114,14 +117,21 @@ class DealWatch:
 
     # ------------------------------------------------------------------ polling
 
-    async def poll(self, now: datetime | None = None) -> PollReport:
-        """Poll once per interval slot on US business days; one replica wins each slot."""
+    async def poll(self, now: datetime | None = None, *, any_day: bool = False) -> PollReport:
+        """Poll once per interval slot on US business days; one replica wins each slot.
+
+        `any_day` is the check at start: a process that starts on a weekend or a holiday
+        checks once too, still claiming its slot (a restart loop polls at most once a slot).
+        """
         now = now or self.clock.now()
-        if not self.enabled or not self.business_day(now):
+        if not self.enabled or not (any_day or self.business_day(now)):
             return PollReport()
         if not await self.store.claim_poll(self.slot_of(now), self.instance, now):
             return PollReport()
-        return await self.check(now)
+        report = await self.check(now)
+        if report.status_changes and self.on_status_change is not None:
+            self.on_status_change()
+        return report
 
     async def check(self, now: datetime) -> PollReport:
         """Fetch every watched filer's recent filings and store what they mean for the deals."""
@@ -284,16 +294,19 @@ class DealWatch:
     # ------------------------------------------------------------------ the loop
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll when a slot is due, until `stop` is set (posting is the scheduler's tick)."""
+        """Check once at start (any day), then poll when a business-day slot is due, until
+        `stop` is set (posting is the scheduler's tick)."""
         if not self.enabled:
             log.info("%s", OFF_REASON)
             return
         log.info("deal watch %s polling EDGAR every %s", self.instance, self.config.interval)
+        first = True
         while not stop.is_set():
             try:
-                await self.poll(self.clock.now())
+                await self.poll(self.clock.now(), any_day=first)
             except Exception:
                 log.exception("deal watch poll failed; trying again next slot")
+            first = False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=60)
 
