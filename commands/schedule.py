@@ -215,7 +215,7 @@ async def schedule_add(
         )
     if watchlist:
         calendar = await _watchlist_calendar(ctx, target)
-        resolved = []
+        resolved: list[str] = []
     else:
         resolved, zones = await _resolve(ctx, symbols)
         calendar = _calendar_for(ctx, resolved, zones)

@@ -90,8 +90,12 @@ async def test_a_watchlist_schedule_posts_the_list_as_it_is_when_due_in_the_one_
     )
     await add_schedule(store, scheduler, clock.now(), at="close+5m", channel="c2")  # SPCX AMZN
     # Lists that are not c1's: another channel's, and a person's whose id happens to be "c1".
-    await lists.add(ListKey.of_channel("fake", "g1", "c2"), ["GOOG"], by="u1", now=clock.now(), limit=50)
-    await lists.add(ListKey.of_user("fake", "g1", "c1"), ["MSFT"], by="c1", now=clock.now(), limit=50)
+    await lists.add(
+        ListKey.of_channel("fake", "g1", "c2"), ["GOOG"], by="u1", now=clock.now(), limit=50
+    )
+    await lists.add(
+        ListKey.of_user("fake", "g1", "c1"), ["MSFT"], by="c1", now=clock.now(), limit=50
+    )
     # The list changes after the schedule was made: the post shows it as it is when due.
     await lists.remove(here, ["SPCX"])
     clock.current = utc(2026, 11, 24, 18)

@@ -13,7 +13,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.store.db import Database
 from bot.store.models import WatchlistEntry
 
-
 _CHUNK = 500  # owners per query (well under SQLite's bound-parameter limit)
 
 
