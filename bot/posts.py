@@ -25,6 +25,21 @@ class RenderSchedulePost(Protocol):
         ...
 
 
+class RenderWatchlistPost(Protocol):
+    def __call__(
+        self,
+        schedule_id: int,
+        whose: str,
+        symbols: Sequence[str],
+        tz: str,
+        due: datetime,
+        batch: QuoteBatch,
+    ) -> Response | None:
+        """The post of a watchlist schedule's slot: `symbols` is the list `whose` ("channel")
+        as it is now; an empty list gets a short note. None when no symbol has a price."""
+        ...
+
+
 class RenderAlertPost(Protocol):
     def __call__(self, alert: Alert, quote: Quote) -> Response:
         """The notice an alert posts when `quote` crossed its level."""
@@ -44,3 +59,4 @@ class PostRenderers:
     schedule: RenderSchedulePost
     alert: RenderAlertPost
     deal_event: RenderDealEventPost
+    watchlist: RenderWatchlistPost

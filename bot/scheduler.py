@@ -9,7 +9,8 @@ One `tick(now)`:
    delivery row; the losers of a race with another process simply get no row back;
 4. if the alert poll is due, picks the alerts whose market is open;
 5. fetches every symbol all of that needs in ONE `MarketData.quotes()` call (which sends
-   Yahoo one request per 50 symbols);
+   Yahoo one request per 50 symbols), including the symbols a watchlist schedule's list
+   holds at that moment (read from the database just before the fetch);
 6. posts one card per claim through the adapter of the schedule's platform, then records the
    outcome: posted, retry later, or failed (a permanent failure disables the schedule).
    Each post carries a key naming its slot; a claim that may have been sent before (taken
@@ -26,7 +27,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -40,6 +41,7 @@ from bot.posts import PostRenderers
 from bot.schedule_times import ScheduleTimes, parse_days, parse_when
 from bot.store.models import Alert
 from bot.store.repo import Claim, DueSchedule, Outcome, Store
+from bot.store.watchlists import ListKey, ListScope
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +168,7 @@ class Scheduler:
         won = await self._claim_due(now, platforms, report)
         claims = await self.store.claims([*recovered, *retries, *won])
         claims = await self._drop_expired(claims, now, report)
+        claims = await self._fill_watchlists(claims)
         heartbeat = self._renew_while_working([c.delivery_id for c in claims])
         try:
             alerts = await self._alerts_due(now, platforms)
@@ -284,6 +287,22 @@ class Scheduler:
             log.warning("%d delivery(ies) expired before they could be posted", len(old))
         return [c for c in claims if now - c.due_at <= self.config.grace]
 
+    async def _fill_watchlists(self, claims: list[Claim]) -> list[Claim]:
+        """Give each watchlist schedule's claim the symbols its list holds right now, so they
+        ride on the tick's one batched fetch with every other schedule's and alert's."""
+        keys = {
+            c.delivery_id: ListKey.of_channel(c.platform, c.guild_id, c.channel_id)
+            for c in claims
+            if c.watchlist == ListScope.CHANNEL.value
+        }
+        if not keys:
+            return claims
+        lists = await self.store.watchlists.many(list(keys.values()))
+        return [
+            replace(c, symbols=tuple(lists[keys[c.delivery_id]])) if c.delivery_id in keys else c
+            for c in claims
+        ]
+
     # --------------------------------------------------------------------------- posting
 
     async def _post_all(
@@ -297,9 +316,19 @@ class Scheduler:
         gate = asyncio.Semaphore(self.config.post_concurrency)
 
         async def one(claim: Claim) -> Outcome:
-            response = self.posts.schedule(
-                claim.schedule_id, claim.symbols, claim.tz, claim.due_at, batch
-            )
+            if claim.watchlist:
+                response = self.posts.watchlist(
+                    claim.schedule_id,
+                    claim.watchlist,
+                    claim.symbols,
+                    claim.tz,
+                    claim.due_at,
+                    batch,
+                )
+            else:
+                response = self.posts.schedule(
+                    claim.schedule_id, claim.symbols, claim.tz, claim.due_at, batch
+                )
             if response is None:
                 reasons = {batch.failed.get(s, "no data") for s in claim.symbols}
                 return self._transient(claim, now, f"no prices ({', '.join(sorted(reasons))})")

@@ -1,4 +1,4 @@
-"""What scheduled price posts, alert notices and deal-watch posts say (the scheduler decides
+"""What scheduled price and watchlist posts, alert notices and deal-watch posts say (the scheduler decides
 when they go out)."""
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ from typing import Any
 from bot.context import FeatureData
 from bot.market.types import Quote, QuoteBatch
 from bot.posts import PostRenderers
-from bot.response import Response, Tone
+from bot.response import Card, Response, Tone
 from bot.schedule_times import format_local
 from bot.store.models import Alert
 from commands.dealwatch import render_event
 from commands.quote_cards import fmt_price, quote_line, quotes_table_card
+from commands.watchlist_cards import WatchedSymbol, watchlist_response
+
+WATCHLIST_NAMES = {"channel": "This channel's watchlist"}
 
 
 def schedule_post(
@@ -44,6 +47,48 @@ def schedule_post(
     return Response(text="\n".join(lines), cards=(card,), data=data)
 
 
+def watchlist_post(
+    schedule_id: int,
+    whose: str,
+    symbols: Sequence[str],
+    tz: str,
+    due: datetime,
+    batch: QuoteBatch,
+) -> Response | None:
+    """A watchlist schedule's post: the list as it is now, in the card `watchlist` shows.
+
+    An empty list posts a one-line note (the schedule lives on, so the channel sees why its
+    post has no prices); None only when the list has symbols and none has a price (retried).
+    """
+    name = WATCHLIST_NAMES.get(whose, f"Watchlist ({whose})")
+    title = f"{name} · {format_local(due, tz)}"
+    data: dict[str, Any] = {
+        "schedule_id": schedule_id,
+        "due_at": due.isoformat(),
+        "watchlist": whose,
+    }
+    if not symbols:
+        note = (
+            f"{name} is empty, so there is nothing to quote. Add symbols with "
+            f"`watchlist add <symbol...> list:channel`, or `schedule pause {schedule_id}`."
+        )
+        footer = f"schedule #{schedule_id}"
+        card = Card(title=title, description=note, tone=Tone.NEUTRAL, footer=footer)
+        return Response(
+            text=f"{title}\n{note}\n{footer}",
+            cards=(card,),
+            data={**data, "symbols": [], "quotes": [], "missing": [], "empty": True},
+        )
+    unpriced = [s for s in symbols if s not in batch.quotes]
+    if len(unpriced) == len(symbols) and not set(unpriced) <= set(batch.missing):
+        return None  # Yahoo failed for all of them: the scheduler retries the slot
+    watched = [WatchedSymbol(s, (whose,)) for s in symbols]
+    answer = watchlist_response(title, watched, batch, now=due, show_tags=False, extra_data=data)
+    card = answer.cards[0]
+    card = replace(card, footer=f"{card.footer} · schedule #{schedule_id}")
+    return replace(answer, cards=(card,), text=f"{answer.text} · schedule #{schedule_id}")
+
+
 def alert_post(alert: Alert, quote: Quote) -> Response:
     """The card an alert posts: what crossed, and the quote row (same code as /quote)."""
     if alert.kind == "move":
@@ -67,4 +112,9 @@ def alert_post(alert: Alert, quote: Quote) -> Response:
 def post_renderers(data: FeatureData) -> PostRenderers:
     """The renderers of an app; `data` is its feature data (a deal post names the deal book's
     status and date, read when the post is made)."""
-    return PostRenderers(schedule=schedule_post, alert=alert_post, deal_event=render_event(data))
+    return PostRenderers(
+        schedule=schedule_post,
+        alert=alert_post,
+        deal_event=render_event(data),
+        watchlist=watchlist_post,
+    )

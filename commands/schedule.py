@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from bot.context import Channel, Context
 from bot.errors import Forbidden, NotFound, UpstreamError, UsageError
 from bot.market.calendar import ExchangeSchedule, calendar_code
+from bot.market.types import QuoteBatch
 from bot.registry import Param, command, group
 from bot.response import Card, Field, Response, Tone
 from bot.schedule_times import (
@@ -20,9 +22,10 @@ from bot.schedule_times import (
     parse_when,
 )
 from bot.store.models import MAX_ROW_ID, Schedule
+from bot.store.watchlists import ListKey
 from bot.text import plural, safe_echo
 from commands._shared.channel_rows import belongs_here, store_of
-from commands.posts import schedule_post
+from commands.posts import schedule_post, watchlist_post
 from commands.quote import Symbols
 
 if TYPE_CHECKING:
@@ -31,7 +34,22 @@ if TYPE_CHECKING:
 _INTERVAL_WORD = re.compile(r"^\d+(?:h\d+m?|h|m|min)$", re.IGNORECASE)
 _CHANNEL_REF = re.compile(r"^<?#?([A-Za-z0-9_-]{1,64})(?:\|[^>]{0,100})?>?$")
 
-schedule_group = group("schedule", "Scheduled price posts into a channel")
+schedule_group = group("schedule", "Scheduled price and watchlist posts into a channel")
+
+# The default calendar of a watchlist schedule whose list has no listed symbol yet.
+DEFAULT_CALENDAR = "XNYS"
+
+SymbolsOrWatchlist = Annotated[
+    list[str] | None,
+    replace(
+        get_args(Symbols)[1],
+        help="1 to 10 tickers or company names (or leave them out and give watchlist:channel)",
+    ),
+]
+WatchlistParam = Annotated[
+    Literal["mine", "channel"] | None,
+    Param("post this channel's watchlist, as it is at each post, instead of symbols"),
+]
 
 At = Annotated[
     str,
@@ -123,6 +141,7 @@ def state_of(row: Schedule) -> str:
     deadline=10,
     examples=(
         "schedule add SPCX AMZN at:close+5m",
+        "schedule add watchlist:channel at:close",
         "schedule add SPCX at:16:05 days:mon,wed,fri",
         'schedule add TSLA at:"every 30m"',
         "schedule add 7203.T at:open+10m",
@@ -131,8 +150,9 @@ def state_of(row: Schedule) -> str:
 )
 async def schedule_add(
     ctx: Context,
-    symbols: Symbols,
+    symbols: SymbolsOrWatchlist = None,
     *,
+    watchlist: WatchlistParam = None,
     at: At,
     days: DaysParam = WEEKDAYS,
     tz: Zone = None,
@@ -145,7 +165,12 @@ async def schedule_add(
     closes), or an interval while the market is open (every 30m: at the open, then every 30
     minutes up to the close). No posts on exchange holidays unless holidays:yes (clock times).
     The time zone defaults to the exchange's; every listing names it.
+
+    watchlist:channel instead of symbols posts this channel's watchlist as it is at each post
+    (the same card as `watchlist`), following its first listed symbol's exchange (New York
+    while it has none). Only the channel's list: a person's own list is theirs to change.
     """
+    symbols = symbols or []
     if at.strip().lower() == "every":
         # `at:every 30m` typed without quotes: the interval landed among the symbols.
         interval = next((s for s in symbols if _INTERVAL_WORD.match(s)), None)
@@ -157,8 +182,19 @@ async def schedule_add(
         when = parse_when(at)
     except ValueError as exc:
         raise UsageError(f"at: {exc}.") from None
-    if not symbols:
-        raise UsageError("Missing <symbol...>.")
+    if watchlist == "mine":
+        raise UsageError(
+            "watchlist: only this channel's watchlist can be scheduled (watchlist:channel). "
+            "Your own list is yours to change at any time, and a post in a channel must not "
+            "depend on one person's list."
+        )
+    if watchlist and symbols:
+        raise UsageError(
+            "Give symbols or watchlist:channel, not both: a watchlist schedule posts the "
+            "channel's list as it is at each post."
+        )
+    if not symbols and not watchlist:
+        raise UsageError("Missing <symbol...> (or watchlist:channel).")
     if channel and channel != ctx.channel.id and not ctx.channel.guild_id:
         # Outside a server/workspace a schedule is seen only from its own channel, so one
         # aimed elsewhere would post but could never be listed, tested, paused or removed.
@@ -177,8 +213,12 @@ async def schedule_add(
             f"This channel already has {plural(limit, 'schedule')}, the most allowed; "
             "remove one first: `schedule remove <id>`."
         )
-    resolved, zones = await _resolve(ctx, symbols)
-    calendar = _calendar_for(ctx, resolved, zones)
+    if watchlist:
+        calendar = await _watchlist_calendar(ctx, target)
+        resolved: list[str] = []
+    else:
+        resolved, zones = await _resolve(ctx, symbols)
+        calendar = _calendar_for(ctx, resolved, zones)
     if when.session_relative and calendar is None:
         names = (
             f"{', '.join(resolved[:-1])} and {resolved[-1]}" if len(resolved) > 1 else resolved[0]
@@ -200,6 +240,7 @@ async def schedule_add(
         guild_id=ctx.channel.guild_id,
         created_by=ctx.user.id,
         symbols=",".join(resolved),
+        watchlist=watchlist,
         at=str(when),
         days=str(days),
         tz=zone,
@@ -213,14 +254,14 @@ async def schedule_add(
     when_text = times.describe()
     next_text = format_local(next_due, zone) if next_due else "none in the calendar's range"
     where = channel_label(ctx.platform, target, ctx.channel)
-    text = (
-        f"Schedule #{row.id}: {', '.join(resolved)} in {where}, {when_text}. "
-        f"Next post: {next_text}."
-    )
+    text = f"Schedule #{row.id}: {row.what} in {where}, {when_text}. Next post: {next_text}."
+    if watchlist:
+        whose = "this channel's" if target == ctx.channel.id else "that channel's"
+        text += f" It posts {whose} watchlist as it is at each post."
     card = Card(
         title=f"Schedule #{row.id} added",
         fields=(
-            Field("Symbols", ", ".join(resolved)),
+            Field("Watchlist" if watchlist else "Symbols", row.what),
             Field("Channel", where),
             Field("When", when_text, inline=False),
             Field("Next post", next_text),
@@ -247,6 +288,19 @@ async def _resolve(ctx: Context, symbols: list[str]) -> tuple[list[str], dict[st
     return wanted, {s: q.exchange_tz if (q := quotes.get(s)) else None for s in wanted}
 
 
+async def _watchlist_calendar(ctx: Context, channel_id: str) -> ExchangeSchedule | None:
+    """A watchlist schedule's calendar: its list's first listed symbol's exchange, else New
+    York's (the list may be empty yet, and changes after the schedule is made)."""
+    key = ListKey.of_channel(ctx.platform, ctx.channel.guild_id, channel_id)
+    current = await store_of(ctx).watchlists.symbols(key)
+    calendar = None
+    if current:
+        batch = await ctx.market.quotes(current)
+        zones = {s: q.exchange_tz if (q := batch.quotes.get(s)) else None for s in current}
+        calendar = _calendar_for(ctx, current, zones)
+    return calendar or ctx.market.calendar.schedule(DEFAULT_CALENDAR)
+
+
 def _calendar_for(
     ctx: Context, symbols: list[str], zones: dict[str, str | None]
 ) -> ExchangeSchedule | None:
@@ -268,6 +322,7 @@ def _row_data(row: Schedule, next_text: str) -> dict[str, Any]:
     return {
         "id": row.id,
         "symbols": row.symbol_list,
+        "watchlist": row.watchlist,
         "channel": row.channel_id,
         "at": row.at,
         "days": row.days,
@@ -299,7 +354,7 @@ async def schedule_list(ctx: Context) -> Response:
             f"{times.describe()}\nin {channel_label(row.platform, row.channel_id, ctx.channel)} · "
             f"next: {next_text} · {state_of(row)}"
         )
-        title = f"#{row.id} · {', '.join(row.symbol_list)}"
+        title = f"#{row.id} · {row.what}"
         fields.append(Field(title, value, inline=False))
         lines.append(f"{title}: {value.replace(chr(10), '; ')}")
         data.append(_row_data(row, next_text))
@@ -314,7 +369,7 @@ async def schedule_remove(ctx: Context, id: ScheduleId) -> Response:
     row = await owned_schedule(ctx, id)
     await store_of(ctx).delete_schedule(row.id)
     return Response(
-        text=f"Removed schedule #{row.id} ({', '.join(row.symbol_list)} at {row.at}).",
+        text=f"Removed schedule #{row.id} ({row.what} at {row.at}).",
         data={"removed": row.id},
     )
 
@@ -358,8 +413,15 @@ async def schedule_resume(ctx: Context, id: ScheduleId) -> Response:
 async def schedule_test(ctx: Context, id: ScheduleId) -> Response:
     """Post a schedule's card now, to check how it looks and that the bot may post there."""
     row = await owned_schedule(ctx, id)
-    batch = await ctx.market.quotes(row.symbol_list)
-    post = schedule_post(row.id, row.symbol_list, row.tz, ctx.now, batch)
+    if row.watchlist:
+        # The list as it is now, as the scheduler reads it when a slot comes.
+        key = ListKey.of_channel(row.platform, row.guild_id, row.channel_id)
+        listed = await store_of(ctx).watchlists.symbols(key)
+        batch = await ctx.market.quotes(listed) if listed else None
+        post = watchlist_post(row.id, row.watchlist, listed, row.tz, ctx.now, batch or QuoteBatch())
+    else:
+        batch = await ctx.market.quotes(row.symbol_list)
+        post = schedule_post(row.id, row.symbol_list, row.tz, ctx.now, batch)
     if post is None:
         raise UpstreamError(
             "unreachable", "No prices came back from Yahoo Finance; try again in a moment."

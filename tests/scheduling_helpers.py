@@ -54,15 +54,18 @@ async def add_schedule(
     tz: str = "America/New_York",
     calendar: str | None = "XNYS",
     holidays: bool = False,
+    watchlist: str | None = None,
 ) -> int:
-    """A schedule stored as `schedule add` would store it, due after `now`."""
+    """A schedule stored as `schedule add` would store it, due after `now` (`watchlist`:
+    whose list it posts instead of `symbols`, which it then leaves empty)."""
     times = scheduler.times_for(at, days, tz, calendar, holidays)
     row = await store.add_schedule(
         platform=platform,
         channel_id=channel,
         guild_id="g1",
         created_by="u1",
-        symbols=",".join(symbols),
+        symbols="" if watchlist else ",".join(symbols),
+        watchlist=watchlist,
         at=at,
         days=days,
         tz=tz,

@@ -27,7 +27,7 @@ from bot.response import Response
 from commands._shared.yaml_entries import bundled
 from commands.acquisitions.deal_book import load_deal_book
 from commands.dealwatch import _party
-from commands.posts import alert_post, schedule_post
+from commands.posts import alert_post, schedule_post, watchlist_post
 from tests.conftest import make_settings
 from tests.fakes.chat_platform import RecordingPlatform
 from tests.fakes.edgar_server import FakeEdgar, FakeFiling
@@ -235,7 +235,9 @@ def _render(event: Any) -> Response:
     return Response(text=f"{event.deal_id} {event.new_status}", data={"event": event.id})
 
 
-RENDERERS = PostRenderers(schedule=schedule_post, alert=alert_post, deal_event=_render)
+RENDERERS = PostRenderers(
+    schedule=schedule_post, alert=alert_post, deal_event=_render, watchlist=watchlist_post
+)
 
 
 async def test_two_processes_on_one_database_post_each_change_once_per_channel(

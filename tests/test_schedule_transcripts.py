@@ -238,3 +238,79 @@ async def test_alert_bad_input(chat: Chat) -> None:
     assert grouped.data["alert"]["threshold"] == 1250.5
     assert (await chat("alert remove 1")).kind == "ok"
     assert (await chat("alert list")).data["alerts"] == []
+
+
+async def test_a_schedule_posts_the_channels_watchlist_as_it_is_then(chat: Chat) -> None:
+    assert (await chat("watchlist add NVDA TSLA list:channel")).kind == "ok"
+    added = await chat("schedule add watchlist:channel at:close")
+    assert added.kind == "ok"
+    assert added.text.startswith(
+        "Schedule #1: watchlist (channel) in console, close (XNYS session, follows early "
+        "closes), weekdays, shown in America/New_York. Next post: Wed Nov 25 16:00 EST. "
+    )
+    assert added.text.endswith("It posts this channel's watchlist as it is at each post.")
+    assert added.data["schedule"]["watchlist"] == "channel"
+    assert added.data["schedule"]["symbols"] == []
+    assert added.cards[0].fields[0].name == "Watchlist"
+    listing = await chat("schedule list")
+    assert listing.cards[0].fields[0].name == "#1 · watchlist (channel)"
+    assert listing.text.startswith("#1 · watchlist (channel): close (XNYS session")
+    [row] = listing.data["schedules"]
+    assert (row["watchlist"], row["symbols"], row["at"]) == ("channel", [], "close")
+
+    # The list changes after the schedule is made: the test post shows it as it is now.
+    await chat("watchlist remove TSLA list:channel")
+    await chat("watchlist add AMZN list:channel")
+    tested = await chat("schedule test 1")
+    assert tested.kind == "ok"
+    [card] = tested.cards
+    assert card.title == "This channel's watchlist · Tue Nov 24 16:30 EST"
+    assert [line.split()[0] for line in card.description.splitlines()] == ["NVDA", "AMZN"]
+    assert card.footer.endswith("· schedule #1")
+    assert tested.data["watchlist"] == "channel"
+
+    await chat("watchlist clear channel")
+    empty = await chat("schedule test 1")
+    assert empty.kind == "ok" and empty.data["empty"] is True
+    assert "This channel's watchlist is empty, so there is nothing to quote." in empty.text
+
+    removed = await chat("schedule remove 1")
+    assert removed.text == "Removed schedule #1 (watchlist (channel) at close)."
+
+
+async def test_only_the_channels_watchlist_can_be_scheduled(chat: Chat) -> None:
+    mine = await chat("schedule add watchlist:mine at:close")
+    assert mine.kind == "usage"
+    assert mine.data["message"] == (
+        "watchlist: only this channel's watchlist can be scheduled (watchlist:channel). Your "
+        "own list is yours to change at any time, and a post in a channel must not depend on "
+        "one person's list."
+    )
+    both = await chat("schedule add SPCX watchlist:channel at:close")
+    assert both.kind == "usage" and both.data["message"].startswith(
+        "Give symbols or watchlist:channel, not both"
+    )
+    neither = await chat("schedule add at:close")
+    assert neither.kind == "usage"
+    assert neither.data["message"] == "Missing <symbol...> (or watchlist:channel)."
+    assert (await chat("schedule list")).data["schedules"] == []
+
+
+async def test_watchlist_schedules_on_slack_need_a_channel_manager(app: App) -> None:
+    platform = RecordingPlatform(name="slack")
+    app.services.adapters = {"slack": platform}
+    refused = await app.core.dispatch(slack("schedule add watchlist:channel at:close", MEMBER))
+    assert refused.kind == "forbidden"
+    assert (await app.core.dispatch(slack("watchlist add GOOG list:channel"))).kind == "ok"
+    added = await app.core.dispatch(
+        slack("schedule add watchlist:channel at:16:05 channel:<#C7|prices>")
+    )
+    assert added.kind == "ok"
+    assert added.text.endswith("It posts that channel's watchlist as it is at each post.")
+    # C7's list (empty), not C1's, where the command was typed.
+    answer = await app.core.dispatch(slack("schedule test 1"))
+    assert answer.text == "Posted schedule #1 in channel C7."
+    [(channel, post)] = platform.posts
+    assert channel == "C7" and post.data["empty"] is True
+    listing = await app.core.dispatch(slack("schedule list", MEMBER))
+    assert listing.text.startswith("#1 · watchlist (channel): 16:05")

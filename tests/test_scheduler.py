@@ -18,6 +18,7 @@ from bot.clock import ManualClock
 from bot.response import Response
 from bot.scheduler import Scheduler, TickReport
 from bot.store.repo import Outcome, Store
+from bot.store.watchlists import ListKey
 from tests.fakes.chat_platform import Crash, RecordingPlatform, missing_permission, rate_limited
 from tests.fakes.yahoo_server import FakeYahoo
 from tests.scheduling_helpers import add_schedule, clocked_app, make_scheduler
@@ -74,6 +75,64 @@ async def test_due_schedules_post_one_card_each_from_one_batched_fetch(
     assert first.text.splitlines()[1].startswith("SPCX  153.20 USD")
     report = await tick(scheduler, clock, utc(2026, 11, 24, 21, 6))
     assert report.posted == 0 and len(platform.posts) == 40
+
+
+async def test_a_watchlist_schedule_posts_the_list_as_it_is_when_due_in_the_one_fetch(
+    store: Store, app: App, clock: ManualClock, fake_yahoo: FakeYahoo
+) -> None:
+    platform = RecordingPlatform()
+    scheduler = make_scheduler(store, app, {"fake": platform})
+    lists = store.watchlists
+    here = ListKey.of_channel("fake", "g1", "c1")
+    await lists.add(here, ["NVDA", "SPCX"], by="u1", now=clock.now(), limit=50)
+    sid = await add_schedule(
+        store, scheduler, clock.now(), at="close+5m", symbols=(), watchlist="channel"
+    )
+    await add_schedule(store, scheduler, clock.now(), at="close+5m", channel="c2")  # SPCX AMZN
+    # Lists that are not c1's: another channel's, and a person's whose id happens to be "c1".
+    await lists.add(
+        ListKey.of_channel("fake", "g1", "c2"), ["GOOG"], by="u1", now=clock.now(), limit=50
+    )
+    await lists.add(
+        ListKey.of_user("fake", "g1", "c1"), ["MSFT"], by="c1", now=clock.now(), limit=50
+    )
+    # The list changes after the schedule was made: the post shows it as it is when due.
+    await lists.remove(here, ["SPCX"])
+    clock.current = utc(2026, 11, 24, 18)
+    await lists.add(here, ["TSLA"], by="u1", now=clock.now(), limit=50)
+    fake_yahoo.reset_counts()
+    report = await tick(scheduler, clock, utc(2026, 11, 24, 21, 5))
+    # Both schedules' symbols (NVDA TSLA + SPCX AMZN) came from the one batched fetch.
+    assert report.posted == 2 and report.quote_calls == 1 and report.symbols_fetched == 4
+    assert fake_yahoo.counts()["quote"] == 1 and fake_yahoo.counts()["chart"] == 0
+    posts = dict(platform.posts)
+    assert set(posts) == {"c1", "c2"}
+    [card] = posts["c1"].cards
+    assert card.title == "This channel's watchlist · Tue Nov 24 16:05 EST"
+    assert [line.split()[0] for line in card.description.splitlines()] == ["NVDA", "TSLA"]
+    assert card.description.startswith("NVDA  182.55 USD")
+    assert card.footer.startswith("Yahoo Finance · prices as of ")
+    assert card.footer.endswith(f"· schedule #{sid}")
+    assert posts["c1"].data["watchlist"] == "channel"
+    assert posts["c1"].data["due_at"] == utc(2026, 11, 24, 21, 5).isoformat()
+    assert [q["symbol"] for q in posts["c1"].data["quotes"]] == ["NVDA", "TSLA"]
+    assert posts["c2"].cards[0].title == "Prices · Tue Nov 24 16:05 EST"  # unchanged
+    assert (await tick(scheduler, clock, utc(2026, 11, 24, 21, 6))).posted == 0  # once a slot
+    [delivery] = await store.deliveries(sid)
+    assert delivery.status == "posted"
+
+    # Emptied before the next slot: a short note, not a failure nor a retry.
+    await lists.clear(here)
+    report = await tick(scheduler, clock, utc(2026, 11, 25, 21, 5))
+    assert report.posted == 2 and report.retry_later == 0 and report.quote_calls == 1
+    channel, empty = platform.posts[-2] if platform.posts[-2][0] == "c1" else platform.posts[-1]
+    assert channel == "c1" and empty.data["empty"] is True
+    assert empty.text.splitlines() == [
+        "This channel's watchlist · Wed Nov 25 16:05 EST",
+        "This channel's watchlist is empty, so there is nothing to quote. Add symbols with "
+        f"`watchlist add <symbol...> list:channel`, or `schedule pause {sid}`.",
+        f"schedule #{sid}",
+    ]
 
 
 async def test_two_schedulers_racing_post_each_slot_exactly_once(

@@ -30,6 +30,9 @@ class Schedule(Base):
     guild_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_by: Mapped[str] = mapped_column(String(100))
     symbols: Mapped[str] = mapped_column(Text)  # comma-separated Yahoo symbols
+    # Whose watchlist the schedule posts ("channel"), read when each slot comes; None for a
+    # schedule of its own `symbols` (then empty here).
+    watchlist: Mapped[str | None] = mapped_column(String(10), nullable=True)
     at: Mapped[str] = mapped_column(String(40))  # normalised: "16:05", "close+5m", "every 30m"
     days: Mapped[str] = mapped_column(String(40))  # "weekdays", "daily", "mon,wed,fri"
     tz: Mapped[str] = mapped_column(String(64))
@@ -49,6 +52,11 @@ class Schedule(Base):
     @property
     def symbol_list(self) -> list[str]:
         return [s for s in self.symbols.split(",") if s]
+
+    @property
+    def what(self) -> str:
+        """What it posts, as answers name it: "SPCX, AMZN" or "watchlist (channel)"."""
+        return f"watchlist ({self.watchlist})" if self.watchlist else ", ".join(self.symbol_list)
 
 
 class Delivery(Base):

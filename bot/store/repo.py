@@ -50,6 +50,10 @@ class Claim:
     tz: str
     attempts: int
     recovered: bool = False  # taken over from a process that stopped while holding it
+    guild_id: str | None = None
+    # A watchlist schedule's list ("channel"): `symbols` is empty in the row and filled in
+    # by the scheduler with the list as it is when the slot is posted.
+    watchlist: str | None = None
 
     @property
     def maybe_sent(self) -> bool:
@@ -298,6 +302,8 @@ class Store:
                         Schedule.tz,
                         Delivery.attempts,
                         Delivery.recovered,
+                        Schedule.guild_id,
+                        Schedule.watchlist,
                     )
                     .join(Schedule, Schedule.id == Delivery.schedule_id)
                     .where(Delivery.id.in_(ids[i : i + CHUNK]))
@@ -315,6 +321,8 @@ class Store:
                             tz=row[7],
                             attempts=row[8],
                             recovered=bool(row[9]),
+                            guild_id=row[10],
+                            watchlist=row[11],
                         )
                     )
         out.sort(key=lambda c: c.delivery_id)

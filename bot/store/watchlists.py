@@ -13,6 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.store.db import Database
 from bot.store.models import WatchlistEntry
 
+_CHUNK = 500  # owners per query (well under SQLite's bound-parameter limit)
+
 
 class ListScope(StrEnum):
     USER = "user"
@@ -125,6 +127,31 @@ class WatchlistStore:
         async with self.db.session() as session:
             result = await session.execute(delete(WatchlistEntry).where(*_match(key)))
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def many(self, keys: Sequence[ListKey]) -> dict[ListKey, list[str]]:
+        """Several lists at once (the scheduler's watchlist posts of a tick), each in the
+        order its symbols were added; a list with no symbols maps to []."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[ListKey, list[str]] = {key: [] for key in wanted}
+        owners = sorted({key.owner for key in wanted})
+        async with self.db.session() as session:
+            for i in range(0, len(owners), _CHUNK):
+                result = await session.execute(
+                    select(
+                        WatchlistEntry.platform,
+                        WatchlistEntry.scope,
+                        WatchlistEntry.guild_id,
+                        WatchlistEntry.owner,
+                        WatchlistEntry.symbol,
+                    )
+                    .where(WatchlistEntry.owner.in_(owners[i : i + _CHUNK]))
+                    .order_by(WatchlistEntry.added_at, WatchlistEntry.id)
+                )
+                for platform, scope, guild, owner, symbol in result:
+                    key = ListKey(platform, ListScope(scope), guild, owner)
+                    if key in found:
+                        found[key].append(symbol)
+        return found
 
     async def server_symbols(self, platform: str, guild: str | None) -> list[str]:
         """Every symbol on any list of a server (outside one: on lists kept outside servers)."""
