@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.market.service import MarketData
     from bot.market.symbols import SymbolResolver
     from bot.registry import CommandSpec, Registry
+    from bot.router.ask import Asker
     from bot.scheduler import Scheduler
     from bot.store.repo import Store
 
@@ -104,6 +105,7 @@ class Services:
     store: Store  # schedules and alerts (bot.store)
     charts: ChartService
     scheduler: Scheduler
+    asker: Asker  # questions in plain words -> one command (bot.router)
     # Filled in after build by whoever connects platforms: the runner (`orbitdesk run`) or the
     # console. Platform name -> adapter; the scheduler posts through these.
     adapters: dict[str, ChatAdapter] = field(default_factory=dict)
