@@ -367,9 +367,18 @@ _CLAIM_TALK = ("claim", "claims", "claimed", "say", "said", "says", "right", "tr
 def _claim(r: Reading) -> list[Built]:
     hits = [h for h in r.claims if h.distinctive][:2]
     # Words shared with a claim's id mean little unless the question is about a claim.
-    weight = 1.0 if r.makers or r.any(*_CLAIM_TALK) else 0.25
+    names = {h.text.lower() for h in r.symbols} | {c.company.name for c in r.companies}
+    weight = 1.0 if set(r.makers) - names or r.any(*_CLAIM_TALK) else 0.25
+    if not hits:
+        return []
+    top = hits[0].score
+    # The best-matching claim fits fully; a runner-up only as far as its words match as well.
     return [
-        Built(f"orbital claim {h.id}", weight * min(h.score, 6.0) / 3, (f"claim {h.id}",))
+        Built(
+            f"orbital claim {h.id}",
+            weight * min(top, 6.0) / 6 * (1.0 + 1.5 * (h.score / top) ** 2),
+            (f"claim {h.id}",),
+        )
         for h in hits
     ]
 
@@ -477,7 +486,7 @@ INTENTS: tuple[Intent, ...] = (
         "profile",
         {
             "profile": 2.5,
-            "what does": 1.0,
+            "what does": 1.2,
             "do": 0.3,
             "tell me about": 1.2,
             "about": 0.3,

@@ -16,7 +16,7 @@ _UNIT = (
     r"tonnes|tonne|tons|ton|t|%|deg|db|years|year|yrs|yr|y"
 )
 _QUANTITY = re.compile(
-    rf"(?<![\w.$])(\$?)(\d+(?:\.\d+)?)\s?({_UNIT})(?![\w/²])",
+    rf"(?<![\w.$])(\$?)([0-9]+(?:\.[0-9]+)?)\s?({_UNIT})(?![\w/²])",
     re.IGNORECASE,
 )
 _UNIT_SPELLING = {
@@ -34,7 +34,8 @@ _UNIT_SPELLING = {
     "°f": "F",
 }
 _UPPER_UNITS = {"tw": "TW", "gw": "GW", "mw": "MW", "kw": "kW", "w": "W", "c": "C", "f": "F"}
-_YEAR = re.compile(r"^(19[89]\d|20\d\d)$")
+_YEAR = re.compile(r"^(19[89][0-9]|20[0-9][0-9])$")
+_DIGITS = re.compile(r"^[0-9]{1,4}$")
 
 NUMBER_WORDS = {"one": 1, "a": 1, "two": 2, "three": 3, "five": 5, "six": 6, "twelve": 12}
 
@@ -137,7 +138,7 @@ def chart_range(words: list[str], padded: str, allowed: frozenset[str]) -> tuple
         if f" {phrase} " in padded:
             found = value
     for i in range(len(words) - 1):
-        count = NUMBER_WORDS.get(words[i]) or (int(words[i]) if words[i].isdigit() else None)
+        count = NUMBER_WORDS.get(words[i]) or (int(words[i]) if _DIGITS.match(words[i]) else None)
         unit = _SPAN_UNITS.get(words[i + 1])
         if count and unit and (unit, count) in _SPANS:
             found = _SPANS[(unit, count)]
