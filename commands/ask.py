@@ -10,13 +10,12 @@ from bot.response import Response
 from bot.text import MAX_INPUT_CHARS
 
 Question = Annotated[
-    list[str],
+    str,
     Param(
         "a question, e.g. did the cursor deal close?",
-        min_items=1,
-        max_items=60,
         max_length=MAX_INPUT_CHARS,
         metavar="question",
+        line=True,  # apostrophes and quotes are part of a question, not shell quoting
     ),
 ]
 
@@ -37,4 +36,4 @@ async def ask(ctx: Context, question: Question) -> Response:
     claims and the orbital calculators. When two readings are close it lists the candidates
     instead of guessing.
     """
-    return await ctx.services.asker.answer(ctx.invocation, " ".join(question))
+    return await ctx.services.asker.answer(ctx.invocation, question)
