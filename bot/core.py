@@ -212,9 +212,9 @@ class Core:
         head = invocation.text.split(maxsplit=1)
         line_spec = registry.get((head[0].lstrip("/").lower(),)) if head else None
         if line_spec is not None and line_spec.takes_line:  # `ask what's SpaceX at?`
-            rest = head[1].strip() if len(head) > 1 else ""
-            tokenize(rest.replace('"', "").replace("'", "").replace("\\", ""))  # same limits
-            return line_spec, [rest] if rest else []
+            line = head[1].strip() if len(head) > 1 else ""
+            tokenize(line.replace('"', "").replace("'", "").replace("\\", ""))  # same limits
+            return line_spec, [line] if line else []
         words = tokenize(invocation.text)
         if not words:
             raise UsageError("Type a command, for example `quote SPCX`; `help` lists them all.")
