@@ -10,6 +10,8 @@ from commands import (
     alerts,
     ask,
     chart,
+    dealwatch,
+    earnings,
     movers,
     news,
     options,
@@ -17,6 +19,7 @@ from commands import (
     profile,
     quote,
     schedule,
+    watchlist,
 )
 from commands import help as help_module
 
@@ -32,6 +35,9 @@ FEATURES: tuple[ModuleType, ...] = (
     orbital,
     schedule,
     alerts,
+    dealwatch,
+    watchlist,
+    earnings,
     ask,
 )
 

@@ -247,7 +247,7 @@ class Phrasing:
     def help_text(self) -> str:
         return (
             "I can answer questions about stock prices and charts (what's SpaceX trading "
-            "at? a 1 year chart of nvidia), news, company profiles and earnings dates, the "
+            "at? a 1 year chart of nvidia), news, company profiles, earnings, your watchlist, the "
             "day's movers, options, acquisitions (did the Cursor deal close? what has SpaceX "
             "bought?), orbital data-center claims (is Starcloud's 5 GW claim right?) and the "
             "orbital calculators (radiator area for 40 MW at 60C). `help` lists every command."
@@ -411,6 +411,24 @@ def _calculator(r: Reading) -> list[Built]:
     return out
 
 
+def _earnings(r: Reading) -> list[Built]:
+    symbols = r.symbol_list()[:5]
+    if symbols:
+        return _one("earnings " + " ".join(symbols), 0.5)
+    return _one("earnings week", 0.0) if r.any("this week", "week") else []
+
+
+def _watchlist(r: Reading) -> list[Built]:
+    symbols = r.symbol_list()[:10]
+    if symbols and r.any("add", "put"):
+        return _one("watchlist add " + " ".join(symbols), 0.5)
+    if symbols and r.any("remove", "drop", "take", "delete"):
+        return _one("watchlist remove " + " ".join(symbols), 0.5)
+    if r.any("whats on", "what is on", "show", "list", "which"):
+        return _one("watchlist show")
+    return _one("watchlist quote")
+
+
 def _fixed(command: str) -> Callable[[Reading], Sequence[Built]]:
     return lambda r: _one(command)
 
@@ -493,9 +511,7 @@ INTENTS: tuple[Intent, ...] = (
             "company": 0.8,
             "market cap": 2.0,
             "market capitalization": 2.0,
-            "earnings": 2.2,
-            "report": 0.5,
-            "reports": 0.5,
+            "earnings": 0.5,  # the earnings command reads these (below)
             "analyst": 2.0,
             "analysts": 2.0,
             "price target": 1.5,
@@ -647,6 +663,35 @@ INTENTS: tuple[Intent, ...] = (
             "commands": 1.5,
         },
         _fixed("help"),
+    ),
+    Intent(
+        "earnings",
+        {
+            "earnings": 3.0,
+            "report": 0.8,
+            "reports": 0.8,
+            "eps": 2.0,
+            "surprise": 1.5,
+            "estimates": 1.5,
+            "when does": 0.3,
+        },
+        _earnings,
+    ),
+    Intent(
+        "watchlist",
+        {
+            "watchlist": 3.0,
+            "watch list": 3.0,
+            "my list": 1.5,
+            "my stocks": 1.5,
+            "my portfolio": 1.0,
+        },
+        _watchlist,
+    ),
+    Intent(
+        "deal watch",
+        {"deal watch": 3.0, "dealwatch": 3.0, "sec filings": 2.0, "edgar": 2.0, "filings": 1.5},
+        _fixed("dealwatch status"),
     ),
     Intent(
         "schedules",

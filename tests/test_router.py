@@ -56,6 +56,9 @@ REACHES = {
     "orbital link": "laser link over 1000 km",
     "orbital datacenter": "size a 40 MW data center",
     "schedule list": "which schedules post here",
+    "earnings": "when does nvidia report earnings",
+    "watchlist": "how is my watchlist doing",
+    "dealwatch status": "what did the deal watch find in SEC filings",
     "alert list": "what price alerts are set",
 }
 
@@ -181,4 +184,4 @@ def test_held_out_accuracy() -> None:
     assert accuracy >= HELD_OUT_ACCURACY, misses
 
 
-HELD_OUT_ACCURACY = 0.95  # reached 0.967 (59 of 61); 0.902 at the first measurement
+HELD_OUT_ACCURACY = 0.95  # reached 0.951 (58 of 61); 0.902 at the first measurement
