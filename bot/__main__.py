@@ -59,7 +59,7 @@ async def _ask(settings: Settings, text: str, as_json: bool, out_dir: Path) -> i
     app = App.build(settings)
     try:
         await app.start()
-        response = await app.core.dispatch(console.invocation(text))
+        response = await app.core.dispatch(console.question_or_command(app.core, text))
         try:
             response = console.save_attachments(response, out_dir)
         except OSError as exc:

@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.charts.service import ChartService
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.context import FeatureData, Services
+from bot.context import FeatureData, Invocation, Services
 from bot.core import Core
 from bot.edgar.client import EdgarClient
 from bot.edgar.store import WatchStore
@@ -24,11 +24,14 @@ from bot.market.symbols import SymbolResolver, load_aliases
 from bot.market.transport import UpstreamStats
 from bot.market.yahoo import YahooClient
 from bot.metrics import Metrics
+from bot.response import Response
+from bot.router.ask import Asker
 from bot.scheduler import Scheduler, SchedulerConfig
 from bot.startup import StartupError, database_problem
 from bot.store.db import Database, head_revision
 from bot.store.repo import Store
 from commands import build_registry, dealwatch, knowledge
+from commands.phrasing import Phrasing
 from commands.posts import post_renderers
 
 log = logging.getLogger(__name__)
@@ -118,16 +121,24 @@ class App:
             jobs=[watch.deliver],  # deal status changes, posted from the same tick
         )
         watch.on_status_change = scheduler.wake  # a change found is posted now, not next sleep
+        registry = build_registry()
+
+        async def dispatch(invocation: Invocation) -> Response:
+            return await core.dispatch(invocation)  # the core is built below
+
+        # The router compiles its vocabulary on first use, after knowledge.install loaded it.
+        asker = Asker(provider=Phrasing(registry, aliases, data), dispatch=dispatch)
         services = Services(
             settings=settings,
             clock=clock,
-            registry=build_registry(),
+            registry=registry,
             market=market,
             symbols=SymbolResolver(aliases=aliases),
             store=store,
             charts=ChartService(market=market, calendar=market.calendar, clock=clock),
             scheduler=scheduler,
             dealwatch=watch,
+            asker=asker,
             data=data,
         )
         knowledge.install(services)  # deal book and orbital claims: validated once, here

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.market.symbols import SymbolResolver
     from bot.permissions import Authorize
     from bot.registry import CommandSpec, Registry
+    from bot.router.ask import Asker
     from bot.scheduler import Scheduler
     from bot.store.repo import Store
 
@@ -107,6 +108,7 @@ class Services:
     charts: ChartService
     scheduler: Scheduler
     dealwatch: DealWatch  # EDGAR deal watch (its events stay readable when it is off)
+    asker: Asker  # questions in plain words -> one command (bot.router)
     # Filled in after build by whoever connects platforms: the runner (`orbitdesk run`) or the
     # console. Platform name -> adapter; the scheduler posts through these.
     adapters: dict[str, ChatAdapter] = field(default_factory=dict)

@@ -210,6 +210,12 @@ class Core:
             if spec is None:
                 raise UsageError(f"Unknown command '{safe_echo(' '.join(invocation.path))}'.")
             return spec, []
+        head = invocation.text.split(maxsplit=1)
+        line_spec = registry.get((head[0].lstrip("/").lower(),)) if head else None
+        if line_spec is not None and line_spec.takes_line:  # `ask what's SpaceX at?`
+            line = head[1].strip() if len(head) > 1 else ""
+            tokenize(line.replace('"', "").replace("'", "").replace("\\", ""))  # same limits
+            return line_spec, [line] if line else []
         words = tokenize(invocation.text)
         if not words:
             raise UsageError("Type a command, for example `quote SPCX`; `help` lists them all.")

@@ -62,6 +62,9 @@ class Param:
     # Converts one token of text to a value; raise ValueError with a short reason.
     parse: Callable[[str], Any] | None = None
     metavar: str | None = None  # how usage lines name the value, e.g. "40MW"
+    # Takes the rest of the line as typed, quotes and all (`ask what's SpaceX at?`); text
+    # platforms hand it over unsplit. Only for a command's one string parameter.
+    line: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,7 @@ class ParamSpec:
     complete: CompletionSource | None = None
     parse: Callable[[str], Any] | None = None
     metavar: str | None = None
+    line: bool = False
 
     def usage_token(self) -> str:
         if self.kind is ParamKind.BOOLEAN:
@@ -141,6 +145,11 @@ class CommandSpec:
     @property
     def usage(self) -> str:
         return " ".join([self.name, *(p.usage_token() for p in self.params)])
+
+    @property
+    def takes_line(self) -> bool:
+        """True when the command's one parameter takes the rest of the line as typed."""
+        return len(self.params) == 1 and self.params[0].line
 
     def param(self, name: str) -> ParamSpec | None:
         for p in self.params:
@@ -329,6 +338,7 @@ def _param_spec(parameter: inspect.Parameter, hint: Any) -> ParamSpec:
         complete=meta.complete,
         parse=meta.parse,
         metavar=meta.metavar,
+        line=meta.line,
     )
 
 

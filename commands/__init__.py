@@ -8,6 +8,7 @@ from bot.registry import Registry
 from commands import (
     acquisitions,
     alerts,
+    ask,
     chart,
     dealwatch,
     earnings,
@@ -37,6 +38,7 @@ FEATURES: tuple[ModuleType, ...] = (
     dealwatch,
     watchlist,
     earnings,
+    ask,
 )
 
 

@@ -104,3 +104,14 @@ def test_ask_exits_within_a_second_and_a_half_of_its_answer_when_yahoo_hangs(
     assert answer == "Yahoo Finance did not answer in time; try again in a moment.\n"
     assert process.returncode == 1
     assert gap < 1.5, f"exited {gap:.2f} s after its answer"
+
+
+def test_ask_reads_a_question_in_plain_words(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
+    done = run(["ask", "did the cursor deal close?"], tmp_path, fake_yahoo)
+    assert done.returncode == 0, done.stderr
+    assert "Read as: `acquisition cursor`" in done.stdout
+    assert "SpaceX → Cursor" in done.stdout
+    as_json = run(["ask", "--json", "did", "the", "cursor", "deal", "close?"], tmp_path, fake_yahoo)
+    payload = json.loads(as_json.stdout)
+    assert payload["data"]["read_as"] == "acquisition cursor"
+    assert payload["text"].startswith("Read as: `acquisition cursor`\n")

@@ -207,7 +207,9 @@ async def test_login_reaches_ready_with_minimal_intents(discord_chat: DiscordCha
     fake = discord_chat.fake
     assert discord_chat.adapter.is_ready()
     [identify] = fake.identifies
-    assert identify["intents"] == 1  # GUILDS only: no message content, no members
+    # GUILDS, GUILD_MESSAGES and DIRECT_MESSAGES (questions: mentions and DMs, bot.router);
+    # no message content, no members: nothing privileged.
+    assert identify["intents"] == 1 | 1 << 9 | 1 << 12
     client = discord_chat.adapter.client
     assert client is not None and [g.id for g in client.guilds] == [GUILD_ID]
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.context import Channel, Invocation, User
 from bot.core import Core
 from bot.response import Card, Response, Tone
+from bot.router import ask
 
 CONSOLE_USER = User(id="console", name="console", can_manage_channel=True)
 CONSOLE_CHANNEL = Channel(id="console", name="console")
@@ -31,6 +32,11 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 def invocation(text: str) -> Invocation:
     return Invocation(text=text, platform="console", user=CONSOLE_USER, channel=CONSOLE_CHANNEL)
+
+
+def question_or_command(core: Core, text: str) -> Invocation:
+    """A command as typed, or, when the first word is no command, a question for `ask`."""
+    return invocation(ask.question_or_command(core.registry, text))
 
 
 def save_attachments(response: Response, out_dir: Path) -> Response:
@@ -106,7 +112,7 @@ async def run_console(core: Core, history_file: Path, out_dir: Path) -> None:
             continue
         if line.lower() in {"exit", "quit"}:
             return
-        response = save_attachments(await core.dispatch(invocation(line)), out_dir)
+        response = save_attachments(await core.dispatch(question_or_command(core, line)), out_dir)
         print(render(response, color=interactive), flush=True)
 
 

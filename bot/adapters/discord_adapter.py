@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import io
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,7 @@ from bot.adapters.discord_schema import (
 )
 from bot.context import Channel, Invocation, User
 from bot.response import Response
+from bot.router import ask
 from bot.startup import StartupError, is_connection_error, one_line, unreachable
 
 if TYPE_CHECKING:
@@ -59,6 +61,7 @@ HASH_FILE = "discord_commands.sha256"
 MAX_CHOICES = 25
 MAX_CHOICE_LENGTH = 100  # characters in a choice's name and value
 NO_MENTIONS = discord.AllowedMentions.none()
+_MENTION_TOKEN = re.compile(r"<@!?[0-9]+>")
 # Error codes of JSON error bodies: https://discord.com/developers/docs/topics/opcodes-and-status-codes
 MISSING_ACCESS, MISSING_PERMISSIONS, UNKNOWN_CHANNEL = 50001, 50013, 10003
 
@@ -206,9 +209,13 @@ class DiscordAdapter:
 
     def _build_client(self) -> discord.Client:
         # Slash commands need no privileged intents and no message content; `guilds` keeps
-        # channel and guild names cached for Invocations.
+        # channel and guild names cached for Invocations. Messages that mention the bot, and
+        # DMs, arrive with their content without the privileged message_content intent: those
+        # are questions for the router (on_message).
         intents = discord.Intents.none()
         intents.guilds = True
+        intents.guild_messages = True
+        intents.dm_messages = True
         options: dict[str, Any] = {
             "intents": intents,
             "allowed_mentions": NO_MENTIONS,
@@ -228,6 +235,7 @@ class DiscordAdapter:
             client.before_identify_hook = self._before_identify  # type: ignore[method-assign]
         client.event(self.on_ready)
         client.event(self.on_interaction)
+        client.event(self.on_message)
         return client
 
     async def _setup_hook(self) -> None:
@@ -303,6 +311,45 @@ class DiscordAdapter:
                 await self._command(interaction)
         except Exception:
             log.exception("Discord interaction %s failed", interaction.id)
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+
+    # ------------------------------------------------------------------ questions
+
+    async def on_message(self, message: discord.Message) -> None:
+        """A message that mentions the bot, or a DM: a question (or a command) in plain words.
+
+        Replies to the message, pinging no one (the author included).
+        """
+        client = self.client
+        if client is None or client.user is None or message.author.bot:
+            return
+        direct = message.guild is None
+        if not direct and not any(m.id == client.user.id for m in message.mentions):
+            return  # other messages carry no content without the privileged intent anyway
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            text = _MENTION_TOKEN.sub(" ", message.content).strip()
+            invocation = Invocation(
+                text=ask.question_or_command(self.app.services.registry, text) if text else "ask",
+                platform="discord",
+                user=User(id=str(message.author.id), name=message.author.display_name),
+                channel=Channel(
+                    id=str(message.channel.id),
+                    name=str(getattr(message.channel, "name", None) or message.channel.id),
+                    guild_id=str(message.guild.id) if message.guild else None,
+                ),
+            )
+            response = await self.app.core.dispatch(invocation)
+            for part in render(response, file_limit=DEFAULT_FILE_LIMIT):
+                await message.channel.send(
+                    **_message_kwargs(part), reference=message, allowed_mentions=NO_MENTIONS
+                )
+        except Exception:
+            log.exception("Discord message %s failed", message.id)
         finally:
             if task is not None:
                 self._inflight.discard(task)

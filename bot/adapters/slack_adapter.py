@@ -34,12 +34,13 @@ from bot.adapters.slack_render import render
 from bot.context import Channel, Invocation, User
 from bot.dedup import SeenRecently
 from bot.response import Attachment, Response
+from bot.router import ask
 from bot.startup import StartupError, host_of, unreachable, why_unreachable
 
 if TYPE_CHECKING:
     from bot.app import App
     from bot.config import Settings
-    from bot.registry import CommandSpec
+    from bot.registry import CommandSpec, Registry
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,19 @@ def post_error(exc: SlackApiError) -> PostError:
     return PostError(error, f"Slack refused the post: {error}", permanent=False)
 
 
+_MENTION_TOKEN = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+
+
+async def _direct_message(event: dict[str, Any]) -> bool:
+    """A listener matcher: a message in a DM with the bot (message.im)."""
+    return event.get("channel_type") == "im"
+
+
+def question_text(registry: Registry, text: str) -> str:
+    """What a mention or DM says, as a command when it starts with one, else as a question."""
+    return ask.question_or_command(registry, text) if text else "ask"
+
+
 class SlackAdapter:
     """One Slack workspace, through slack-bolt's AsyncApp."""
 
@@ -137,6 +151,9 @@ class SlackAdapter:
         self.commands = [*app.services.registry.top_level_names(), UMBRELLA]
         for name in self.commands:
             self.bolt.command(f"/{name}")(self._on_command)
+        # Questions in plain words (bot.router): @mentions, and messages in the bot's DMs.
+        self.bolt.event("app_mention")(self._on_mention)
+        self.bolt.event("message", matchers=[_direct_message])(self._on_direct_message)
         self._handler: AsyncSocketModeHandler | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ready = False
@@ -334,6 +351,55 @@ class SlackAdapter:
             await self._answer(invocation.channel.id, response, respond)
         except Exception:
             log.exception("slack: answering %s failed", command.get("command"))
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    # Questions: @mentions and direct messages ---------------------------------------------
+
+    async def _on_mention(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """`@OrbitDesk did the cursor deal close?`: answered in a thread under the mention."""
+        thread = str(event.get("thread_ts") or event.get("ts") or "")
+        await self._on_question(event, body, thread_ts=thread or None)
+
+    async def _on_direct_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """A message in the bot's DM: answered in the DM (in its thread, if it was in one)."""
+        await self._on_question(event, body, thread_ts=event.get("thread_ts"))
+
+    async def _on_question(
+        self, event: dict[str, Any], body: dict[str, Any], *, thread_ts: str | None
+    ) -> None:
+        if event.get("bot_id") or event.get("subtype"):
+            return  # our own answers, edits and joins are no questions
+        event_id = str(body.get("event_id") or "")
+        if event_id and not self._seen.first_time(event_id):
+            return  # Slack retried an event we already answered
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            text = _MENTION_TOKEN.sub(" ", str(event.get("text") or "")).strip()
+            invocation = Invocation(
+                text=question_text(self.app.services.registry, text),
+                platform="slack",
+                user=User(id=str(event.get("user") or "")),
+                channel=Channel(id=str(event.get("channel") or ""), guild_id=body.get("team_id")),
+            )
+            response = await self.app.core.dispatch(invocation, authorize=self._authorize)
+            files = list(response.attachments)
+            message = render(response, uploaded=[a.filename for a in files])
+            await self.client.chat_postMessage(
+                channel=invocation.channel.id,
+                text=message["text"],
+                blocks=message["blocks"] or None,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            if files:
+                await self._upload(invocation.channel.id, files)
+        except Exception:
+            log.exception("slack: answering a question failed")
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:

@@ -27,7 +27,11 @@ BOT_SCOPES = (
     "users:read",
     "channels:history",
     "groups:history",
+    # Questions in plain words (bot.router): @OrbitDesk mentions and direct messages.
+    "app_mentions:read",
+    "im:history",
 )
+BOT_EVENTS = ("app_mention", "message.im")
 MAX_COMMAND = 32  # Slack's limit on a slash command's name, "/" included
 MAX_DESCRIPTION = 100  # what Slack's command picker shows
 MAX_USAGE_HINT = 100
@@ -114,6 +118,10 @@ def build_manifest(
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {
+            "event_subscriptions": {
+                "bot_events": list(BOT_EVENTS),
+                **({"request_url": request_url(url or "")} if mode == "http" else {}),
+            },
             "org_deploy_enabled": False,
             "socket_mode_enabled": mode == "socket",
             "token_rotation_enabled": False,

@@ -36,6 +36,7 @@ BOT_ID = 1_222_222_222_222_222_222
 GUILD_ID = 1_333_333_333_333_333_333
 CHANNEL_ID = 1_444_444_444_444_444_444
 USER_ID = 1_555_555_555_555_555_555
+DM_CHANNEL_ID = 1_666_666_666_666_666_666
 # Permission bits used in member payloads.
 SEND_MESSAGES = 1 << 11
 MANAGE_CHANNELS = 1 << 4
@@ -58,6 +59,7 @@ class Sent:
     choices: list[dict[str, Any]] = field(default_factory=list)
     channel_id: str | None = None
     at: float = field(default_factory=time.perf_counter)
+    reference: dict[str, Any] | None = None  # message_reference: what a reply answers
 
     @property
     def ephemeral(self) -> bool:
@@ -223,6 +225,41 @@ class FakeDiscord:
         shard = await self._shard_for(int(payload["guild_id"]), session)
         await shard.send(0, dict(payload), "INTERACTION_CREATE")
         return str(payload["token"])
+
+    async def message_create(
+        self, content: str, *, mention_bot: bool = True, direct: bool = False
+    ) -> str:
+        """Dispatch MESSAGE_CREATE from a user: in the guild channel, or a DM; returns its id.
+
+        As Discord does without the message_content intent, a guild message that does not
+        mention the bot arrives with empty content.
+        """
+        message_id = str(next(self._ids))
+        guild_id = None if direct else GUILD_ID
+        payload: dict[str, Any] = {
+            "id": message_id,
+            "channel_id": str(DM_CHANNEL_ID if direct else CHANNEL_ID),
+            "author": _user(),
+            "content": content if (direct or mention_bot) else "",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [_bot_user()] if mention_bot else [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+            "components": [],
+        }
+        if guild_id is not None:
+            payload["guild_id"] = str(guild_id)
+            payload["member"] = {"roles": [], "joined_at": "2024-01-01T00:00:00+00:00"}
+        shard = await self._shard_for(guild_id or GUILD_ID)
+        await shard.send(0, payload, "MESSAGE_CREATE")
+        return message_id
 
     def release_posts(self) -> None:
         """Answer the channel posts held by `hold_posts`, and stop holding."""
@@ -457,6 +494,7 @@ class FakeDiscord:
             choices=list(payload.get("choices") or []),
             channel_id=channel_id,
             at=request[ARRIVED],
+            reference=payload.get("message_reference"),
         )
         self.sent.append(sent)
         return sent
@@ -517,6 +555,16 @@ def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(
         status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"}
     )
+
+
+def _user() -> dict[str, Any]:
+    return {
+        "id": str(USER_ID),
+        "username": "ada",
+        "discriminator": "0",
+        "global_name": "Ada",
+        "avatar": None,
+    }
 
 
 def _bot_user() -> dict[str, Any]:
