@@ -239,13 +239,14 @@ async def test_every_registered_command_is_synced_with_its_options(
         ],
         "nsfw": False,
         "default_member_permissions": None,
-        "contexts": [0, 1],
-        "integration_types": [0],
+        "contexts": [0, 1, 2],
+        "integration_types": [0, 1],
     }
     assert by_name["help"]["options"][0]["required"] is False
     watch_cmd = by_name["watch"]
     assert watch_cmd["default_member_permissions"] == "16"  # Manage Channels
     assert watch_cmd["contexts"] == [0]
+    assert watch_cmd["integration_types"] == [0]  # changes a channel: server install only
     add, listing = watch_cmd["options"]
     assert (add["type"], add["name"], listing["name"]) == (1, "add", "list")
     assert add["options"] == [
@@ -555,3 +556,17 @@ async def test_orbitdesk_run_discord_stops_cleanly_on_sigterm(
     assert process.returncode == 0, output.decode()
     await fake_discord.wait_for(lambda f: f.closed_sockets == 1)
     assert b"Traceback" not in output
+
+
+async def test_a_user_install_answers_in_group_dms_and_servers_without_the_bot(
+    discord_chat: DiscordChat,
+) -> None:
+    fake = discord_chat.fake
+    symbols = [{"name": "symbols", "type": 3, "value": "SPCX"}]
+    for guild in (None, 1_777_777_777_777_777_777):  # a group DM; a server the bot is not in
+        token = await fake.interact(fake.user_install_interaction("quote", symbols, guild_id=guild))
+        sent = await fake.replies(token)
+        await discord_chat.adapter.drain()
+        answer = final(sent)
+        assert not answer.ephemeral
+        assert answer.embeds[0]["title"].startswith("SPCX")

@@ -215,12 +215,38 @@ class FakeDiscord:
             "context": 0,
         }
 
+    def user_install_interaction(
+        self,
+        name: str,
+        options: list[dict[str, Any]] | None = None,
+        *,
+        guild_id: int | None = None,
+        channel_id: int = 1_666_666_666_666_666_666,
+    ) -> dict[str, Any]:
+        """`/name` run through a user's own install of the app: in a group DM (no guild), or in
+        a server the bot is not a member of (`guild_id` of a guild it never saw)."""
+        payload = self.interaction(name, options, guild_id=guild_id or GUILD_ID)
+        member = payload.pop("member")
+        if guild_id is None:
+            del payload["guild_id"], payload["guild_locale"]
+            payload["user"] = member["user"]
+            payload["channel"] = {"id": str(channel_id), "type": 3, "name": None, "recipients": []}
+            payload["context"] = 2  # PRIVATE_CHANNEL
+        else:
+            payload["member"] = member
+            payload["channel"] = {**_channel(channel_id, guild_id), "name": "elsewhere"}
+            payload["context"] = 0
+        payload["channel_id"] = str(channel_id)
+        payload["app_permissions"] = str(1 << 14 | 1 << 15)  # what a user install may do
+        payload["authorizing_integration_owners"] = {"1": str(USER_ID)}  # USER_INSTALL
+        return payload
+
     async def interact(self, payload: Mapping[str, Any], *, session: str | None = None) -> str:
         """Dispatch INTERACTION_CREATE on the shard owning its guild; returns the token.
 
         With two clients logged in (a benchmark), `session` (from `sessions`) picks one.
         """
-        shard = await self._shard_for(int(payload["guild_id"]), session)
+        shard = await self._shard_for(int(payload.get("guild_id") or 0), session)
         await shard.send(0, dict(payload), "INTERACTION_CREATE")
         return str(payload["token"])
 
