@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,13 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import PostError, PostKey
+from bot.adapters.slack_home import (
+    MAX_OPTION_VALUE,
+    MAX_OPTIONS,
+    PICK_PREFIX,
+    read_pick_action_id,
+    suggestion_options,
+)
 from bot.adapters.slack_manifest import EVENTS_PATH, UMBRELLA
 from bot.adapters.slack_render import render
 from bot.context import Channel, Invocation, User
@@ -133,6 +141,8 @@ class SlackAdapter:
         self.commands = [*app.services.registry.top_level_names(), UMBRELLA]
         for name in self.commands:
             self.bolt.command(f"/{name}")(self._on_command)
+        picks = re.compile("^" + re.escape(PICK_PREFIX))
+        self.bolt.options(picks)(self._on_suggestion)
         self._handler: AsyncSocketModeHandler | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ready = False
@@ -366,6 +376,54 @@ class SlackAdapter:
                 }
                 for a in files
             ],
+        )
+
+    # Typeahead ---------------------------------------------------------------------------
+
+    async def _on_suggestion(self, ack: Ack, body: dict[str, Any]) -> None:
+        """An external_select asks for suggestions: the core's, for the parameter it names.
+
+        Answered in the ack itself (Slack shows nothing after 3 s; `Core.complete` gives up
+        after 2), never with an error: an odd action_id or a failing source gives no options.
+        """
+        options: list[dict[str, Any]] = []
+        try:
+            named = read_pick_action_id(str(body.get("action_id") or ""))
+            if named is not None:
+                path, param = named
+                choices = await self.app.core.complete(
+                    self._invocation_of(body, path=path),
+                    param,
+                    str(body.get("value") or ""),
+                    limit=MAX_OPTIONS,
+                    max_length=MAX_OPTION_VALUE,
+                )
+                options = suggestion_options(choices)
+        except Exception:
+            log.exception("slack: suggestions for %s failed", body.get("action_id"))
+        await ack(options=options)
+
+    def _invocation_of(
+        self,
+        body: dict[str, Any],
+        *,
+        path: tuple[str, ...] = (),
+        options: dict[str, Any] | None = None,
+    ) -> Invocation:
+        """An Invocation for an interaction payload (block_suggestion, block_actions)."""
+        user = body.get("user") or {}
+        team = body.get("team") or {}
+        channel = body.get("channel") or {}
+        return Invocation(
+            path=path,
+            options=options or {},
+            platform="slack",
+            user=User(id=str(user.get("id") or ""), name=str(user.get("name") or "")),
+            channel=Channel(
+                id=str(channel.get("id") or ""),
+                name=str(channel.get("name") or ""),
+                guild_id=team.get("id") or user.get("team_id"),
+            ),
         )
 
     # Permissions -------------------------------------------------------------------------
