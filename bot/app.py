@@ -26,6 +26,7 @@ from bot.startup import StartupError, database_problem
 from bot.store.db import Database, head_revision
 from bot.store.repo import Store
 from commands import build_registry, knowledge
+from commands.glances import GLANCES
 from commands.posts import POST_RENDERERS
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class App:
             store=store,
             charts=ChartService(market=market, calendar=market.calendar, clock=clock),
             scheduler=scheduler,
+            glances=GLANCES,
         )
         knowledge.install(services)  # deal book and orbital claims: validated once, here
         core = Core(services=services, deadline=settings.command_timeout)

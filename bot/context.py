@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from bot.charts.service import ChartService
     from bot.clock import Clock
     from bot.config import Settings
+    from bot.glance import Glances
     from bot.http_server import HttpServer
     from bot.market.service import MarketData
     from bot.market.symbols import SymbolResolver
@@ -104,6 +105,7 @@ class Services:
     store: Store  # schedules and alerts (bot.store)
     charts: ChartService
     scheduler: Scheduler
+    glances: Glances  # cashtags, link unfurls, the home: the features' functions (bot.glance)
     # Filled in after build by whoever connects platforms: the runner (`orbitdesk run`) or the
     # console. Platform name -> adapter; the scheduler posts through these.
     adapters: dict[str, ChatAdapter] = field(default_factory=dict)

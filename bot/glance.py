@@ -8,14 +8,59 @@ the neutral answer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import unquote, urlsplit
 
+from bot.market.symbols import normalize_ticker
 from bot.response import Card, Response
 
 if TYPE_CHECKING:
     from bot.context import Services
+
+
+QUOTE_LINK_HOST = "finance.yahoo.com"  # and its regional subdomains (uk.finance.yahoo.com)
+# `$TSLA`, `$brk.b`, `$^GSPC`: a dollar sign right before a letter or ^ (so "$100" is money), not
+# glued to a word or another `$`, and not followed by more word characters.
+_CASHTAG = re.compile(r"(?<![\w$])\$([A-Za-z^][A-Za-z0-9.\-=^]{0,11})(?![\w$])")
+# Slack wraps links, mentions and channels in <...>; a `$` inside one is not a cashtag.
+_SLACK_ANGLE = re.compile(r"<[^>]*>")
+_CODE = re.compile(r"```.*?```|`[^`]*`", re.DOTALL)
+
+
+def cashtags(text: str, limit: int) -> list[str]:
+    """The distinct symbols cashtagged in a message (`$TSLA`), in order, at most `limit`.
+
+    Text in code spans or inside Slack's `<...>` markup is ignored.
+    """
+    text = _SLACK_ANGLE.sub(" ", _CODE.sub(" ", text))
+    found: dict[str, None] = {}
+    for match in _CASHTAG.finditer(text):
+        symbol = normalize_ticker(match.group(1).rstrip(".-"))
+        if symbol is not None:
+            found.setdefault(symbol, None)
+        if len(found) >= limit:
+            break
+    return list(found)
+
+
+def quote_link_symbol(url: str) -> str | None:
+    """The symbol of a Yahoo Finance quote page (`https://finance.yahoo.com/quote/TSLA/`)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https"):
+        return None
+    if host != QUOTE_LINK_HOST and not host.endswith("." + QUOTE_LINK_HOST):
+        return None
+    segments = [unquote(s) for s in parts.path.split("/") if s]
+    if len(segments) < 2 or segments[0].lower() != "quote":
+        return None
+    return normalize_ticker(segments[1])
 
 
 @dataclass(frozen=True, slots=True)
