@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.adapters.slack_adapter import SlackAdapter
 from bot.adapters.slack_home import pick_action_id, read_pick_action_id, suggestion_options
 from bot.completion import Choice
+from bot.glance import cashtags, quote_link_symbol
 from tests.fakes.slack_server import FakeSlack
 from tests.fakes.yahoo_server import FakeYahoo
 from tests.slack_support import (
     port_of,
+    post_event,
     post_interactive,
     running,
     slack_app,
@@ -85,3 +88,78 @@ async def test_typeahead_answers_with_the_cores_symbol_suggestions(
         status, body = await post_interactive(port, suggestion_payload(action_id, "spa"))
         assert (status, body) == (200, {"options": []})
     assert slack.calls_to("chat.postMessage") == []
+
+
+# ---------------------------------------------------------------------- link unfurls
+
+
+def test_quote_links_and_cashtags_name_symbols() -> None:
+    assert quote_link_symbol("https://finance.yahoo.com/quote/TSLA/") == "TSLA"
+    assert quote_link_symbol("https://finance.yahoo.com/quote/%5EGSPC?p=%5EGSPC") == "^GSPC"
+    assert quote_link_symbol("https://uk.finance.yahoo.com/quote/BRK-B/history/") == "BRK-B"
+    for other in (
+        "https://finance.yahoo.com/news/spacex-ipo.html",
+        "https://finance.yahoo.com/quote/",
+        "https://finance.yahoo.com.example.net/quote/TSLA",
+        "ftp://finance.yahoo.com/quote/TSLA",
+        "https://example.com/quote/TSLA",
+    ):
+        assert quote_link_symbol(other) is None
+    text = (
+        "$TSLA and $spcx, not $100 or US$5; $AMZN! $TSLA again `$NOPE` <https://x.io/$NO|x> $BRK.B."
+    )
+    assert cashtags(text, 10) == ["TSLA", "SPCX", "AMZN", "BRK-B"]
+    assert cashtags("$A $B $C", 2) == ["A", "B"]
+    assert cashtags("no tags, just $5 and a$b", 5) == []
+
+
+def link_shared(*urls: str, source: str = "conversations_history") -> dict[str, Any]:
+    return {
+        "type": "link_shared",
+        "channel": "C0MARKETS" if source != "composer" else "COMPOSER",
+        "is_bot_user_member": True,
+        "user": "U0ADA",
+        "message_ts": "1785000000.000100",
+        "unfurl_id": "C0MARKETS.1785000000.000100.7e1f",
+        "source": source,
+        "links": [{"domain": "finance.yahoo.com", "url": u} for u in urls],
+        "event_ts": "1785000000.000200",
+    }
+
+
+async def test_yahoo_quote_links_unfurl_as_compact_quote_cards(
+    adapter: SlackAdapter, slack: FakeSlack, fake_yahoo: FakeYahoo
+) -> None:
+    fake_yahoo.reset_counts()
+    spcx = "https://finance.yahoo.com/quote/SPCX/"
+    amzn = "https://finance.yahoo.com/quote/AMZN?p=AMZN"
+    news = "https://finance.yahoo.com/news/spacex-ipo.html"
+    bogus = "https://finance.yahoo.com/quote/ZZZZQ/"
+    assert await post_event(port_of(adapter), link_shared(spcx, amzn, news, bogus)) == 200
+    [call] = await slack.wait_for("chat.unfurl")
+    assert (call.params["channel"], call.params["ts"]) == ("C0MARKETS", "1785000000.000100")
+    previews = call.params["unfurls"]
+    assert set(previews) == {spcx, amzn}  # the news link and the unknown symbol: no preview
+    blocks = previews[spcx]["blocks"]
+    assert blocks[0]["text"]["text"] == "▲ SPCX · Space Exploration Technologies Corp."
+    fields = [f["text"] for f in blocks[1]["fields"]]
+    assert fields == ["*Price*\n153.20 USD", "*Change*\n+0.20 (+0.13%) · after-hours"]
+    assert blocks[2]["elements"][0]["text"].startswith("Yahoo Finance · NasdaqGS · USD · as of ")
+    assert previews[amzn]["blocks"][0]["text"]["text"].startswith("▲ AMZN")
+    # Both prices came from one batched quote call.
+    assert fake_yahoo.counts() == {"quote": 1}
+
+
+async def test_composer_previews_unfurl_by_id_and_other_links_are_left_alone(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    port = port_of(adapter)
+    assert (
+        await post_event(port, link_shared("https://example.com/quote/TSLA"), event_id="Ev1") == 200
+    )
+    spcx = "https://finance.yahoo.com/quote/SPCX"
+    assert await post_event(port, link_shared(spcx, source="composer"), event_id="Ev2") == 200
+    [call] = await slack.wait_for("chat.unfurl")
+    assert call.params["unfurl_id"] == "C0MARKETS.1785000000.000100.7e1f"
+    assert call.params["source"] == "composer"
+    assert "channel" not in call.params and set(call.params["unfurls"]) == {spcx}

@@ -9,10 +9,11 @@ Only translation lives here: parsing is the core's, layout is slack_render's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -35,11 +36,13 @@ from bot.adapters.slack_home import (
     PICK_PREFIX,
     read_pick_action_id,
     suggestion_options,
+    unfurls,
 )
 from bot.adapters.slack_manifest import EVENTS_PATH, UMBRELLA
 from bot.adapters.slack_render import render
 from bot.context import Channel, Invocation, User
 from bot.dedup import SeenRecently
+from bot.glance import quote_link_symbol
 from bot.response import Attachment, Response
 from bot.startup import StartupError, host_of, unreachable, why_unreachable
 
@@ -57,6 +60,7 @@ _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 POST_EVENT = "orbitdesk_scheduled_post"  # message metadata naming the slot a post is for
 HISTORY_LOOKBACK = 100  # recent messages searched for a slot that may have been posted
+MAX_UNFURLS = 5  # quote links previewed in one message; Slack sends at most 5 links anyway
 
 # Errors after which posting to the same channel again cannot succeed without a person acting.
 PERMANENT_ERRORS = {
@@ -146,6 +150,7 @@ class SlackAdapter:
             self.bolt.command(f"/{name}")(self._on_command)
         picks = re.compile("^" + re.escape(PICK_PREFIX))
         self.bolt.options(picks)(self._on_suggestion)
+        self.bolt.event("link_shared")(self._on_link_shared)
         self._handler: AsyncSocketModeHandler | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ready = False
@@ -389,6 +394,51 @@ class SlackAdapter:
                 for a in files
             ],
         )
+
+    @contextlib.asynccontextmanager
+    async def _busy(self) -> AsyncIterator[None]:
+        """Count work under way, so that stop() lets it finish."""
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    # Link unfurls --------------------------------------------------------------------------
+
+    async def _on_link_shared(self, event: dict[str, Any]) -> None:
+        """Yahoo Finance quote links in a message get a compact quote card as their preview."""
+        symbol_of_url: dict[str, str] = {}
+        for link in (event.get("links") or [])[:MAX_UNFURLS]:
+            url = str(link.get("url") or "")
+            symbol = quote_link_symbol(url)
+            if symbol is not None:
+                symbol_of_url[url] = symbol
+        if not symbol_of_url or not self._ready:
+            return
+        async with self._busy():
+            try:
+                services = self.app.services
+                async with asyncio.timeout(self.settings.command_timeout):
+                    response = await services.glances.brief_quotes(
+                        services, list(dict.fromkeys(symbol_of_url.values()))
+                    )
+                previews = unfurls(response, symbol_of_url) if response is not None else {}
+                if not previews:
+                    return
+                where: dict[str, Any] = (
+                    {"unfurl_id": event.get("unfurl_id"), "source": event.get("source")}
+                    if event.get("source") == "composer"
+                    else {"channel": event.get("channel"), "ts": event.get("message_ts")}
+                )
+                await self.client.chat_unfurl(unfurls=previews, **where)
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("slack: unfurling %s failed: %s", list(symbol_of_url), exc)
+            except Exception:
+                log.exception("slack: unfurling %s failed", list(symbol_of_url))
 
     # Typeahead ---------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from typing import Any
 from bot.adapters.slack_render import MAX_BLOCKS, card_blocks, escape, render
 from bot.completion import Choice
 from bot.glance import Home, Picker
+from bot.response import Response
 
 PICK_PREFIX = "pick:"
 MAX_ACTION_ID = 255
@@ -108,6 +109,16 @@ def home_view(home: Home) -> dict[str, Any]:
     return {"type": "home", "blocks": blocks}
 
 
-def unfurl_blocks(response_blocks: Sequence[Block]) -> dict[str, Any]:
-    """One URL's unfurl: the quote's blocks, within a message's block limit."""
-    return {"blocks": list(response_blocks[:MAX_BLOCKS])}
+def unfurls(response: Response, symbol_of_url: Mapping[str, str]) -> dict[str, Any]:
+    """chat.unfurl's `unfurls`: each link's compact quote card, for links whose symbol has one.
+
+    `response.data["symbols"][i]` names the symbol `response.cards[i]` is for.
+    """
+    symbols = [str(s) for s in response.data.get("symbols") or []]
+    by_symbol = dict(zip(symbols, response.cards, strict=False))
+    out: dict[str, Any] = {}
+    for url, symbol in symbol_of_url.items():
+        card = by_symbol.get(symbol)
+        if card is not None:
+            out[url] = {"blocks": card_blocks(card)[:MAX_BLOCKS]}
+    return out
