@@ -8,12 +8,15 @@ the neutral answer.
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
+from bot.dedup import SeenRecently
 from bot.market.symbols import normalize_ticker
 from bot.response import Card, Response
 
@@ -117,3 +120,47 @@ class Glances:
 
     brief_quotes: BriefQuotes
     home: BuildHome
+
+
+RATE_WINDOW_SECONDS = 60.0
+CASHTAG_DEADLINE = 5.0  # s; a quote in a thread later than this is not worth sending
+
+
+class CashtagDesk:
+    """Decides whether a message gets a cashtag answer, and makes it (one per platform).
+
+    Adapters hand over only human messages that are new (no bots, no edits). Here: the
+    message has cashtags, it was not answered already, the channel has cashtags on, and the
+    channel is within its per-minute budget. Then one batched quote for its first symbols.
+    """
+
+    def __init__(self, services: Services, platform: str) -> None:
+        self.services = services
+        self.platform = platform
+        self._answered = SeenRecently(ttl=600.0, limit=10_000)
+        self._recent: dict[str, deque[float]] = {}  # channel -> times of its recent answers
+
+    def _within_budget(self, channel_id: str) -> bool:
+        limit = self.services.settings.cashtag_per_minute
+        now = self.services.clock.now().timestamp()
+        times = self._recent.setdefault(channel_id, deque())
+        while times and times[0] <= now - RATE_WINDOW_SECONDS:
+            times.popleft()
+        if len(times) >= limit:
+            return False
+        times.append(now)
+        return True
+
+    async def answer(self, channel_id: str, message_id: str, text: str) -> Response | None:
+        """The threaded answer to a message, or None when it gets none."""
+        symbols = cashtags(text, self.services.settings.cashtag_max_symbols)
+        if not symbols:
+            return None
+        if not self._answered.first_time(f"{channel_id}/{message_id}"):
+            return None  # the same message delivered again
+        if not await self.services.store.channels.cashtags_on(self.platform, channel_id):
+            return None
+        if not self._within_budget(channel_id):
+            return None
+        async with asyncio.timeout(CASHTAG_DEADLINE):
+            return await self.services.glances.brief_quotes(self.services, symbols)

@@ -8,6 +8,7 @@ from bot.registry import Registry
 from commands import (
     acquisitions,
     alerts,
+    cashtags,
     chart,
     movers,
     news,
@@ -31,6 +32,7 @@ FEATURES: tuple[ModuleType, ...] = (
     orbital,
     schedule,
     alerts,
+    cashtags,
 )
 
 

@@ -3,6 +3,9 @@ symbol typeahead (block_suggestion), the App Home, link unfurls and cashtags."""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,16 +14,20 @@ import pytest
 
 from bot.adapters.slack_adapter import SlackAdapter
 from bot.adapters.slack_home import pick_action_id, read_pick_action_id, suggestion_options
+from bot.clock import ManualClock
 from bot.completion import Choice
 from bot.glance import cashtags, quote_link_symbol
-from tests.fakes.slack_server import FakeSlack
+from tests.fakes.slack_server import FakeSlack, FakeUser
 from tests.fakes.yahoo_server import FakeYahoo
 from tests.slack_support import (
     port_of,
     post_event,
+    post_form,
     post_interactive,
+    response_token,
     running,
     slack_app,
+    slash_payload,
     suggestion_payload,
 )
 
@@ -35,8 +42,22 @@ async def slack() -> AsyncIterator[FakeSlack]:
 async def adapter(
     tmp_path: Path, fake_yahoo: FakeYahoo, slack: FakeSlack
 ) -> AsyncIterator[SlackAdapter]:
-    async with running(slack_app(tmp_path, fake_yahoo, slack, slack_mode="http")) as started:
+    slack.users["U0BOSS"] = FakeUser("U0BOSS", "boss", is_admin=True)
+    app = slack_app(tmp_path, fake_yahoo, slack, slack_mode="http", cashtag_per_minute=2)
+    async with running(app) as started:
         yield started
+
+
+async def settle(adapter: SlackAdapter) -> None:
+    """Let event listeners Bolt started after its ack run to their end."""
+    await asyncio.sleep(0.05)
+    await asyncio.wait_for(adapter._idle.wait(), 5)
+
+
+async def slash(adapter: SlackAdapter, slack: FakeSlack, command: str, text: str, user: str):
+    payload = slash_payload(slack, command, text, user_id=user)
+    assert await post_form(port_of(adapter), payload) == 200
+    return await slack.wait_for_answer(response_token(payload))
 
 
 # ---------------------------------------------------------------------- typeahead
@@ -163,3 +184,90 @@ async def test_composer_previews_unfurl_by_id_and_other_links_are_left_alone(
     assert call.params["unfurl_id"] == "C0MARKETS.1785000000.000100.7e1f"
     assert call.params["source"] == "composer"
     assert "channel" not in call.params and set(call.params["unfurls"]) == {spcx}
+
+
+# ---------------------------------------------------------------------- cashtags
+
+_ts = itertools.count(300)
+
+
+def message(text: str, **extra: Any) -> dict[str, Any]:
+    ts = f"1785000000.{next(_ts):06d}"
+    return {
+        "type": "message",
+        "channel": "C0MARKETS",
+        "user": "U0ADA",
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        "channel_type": "channel",
+        **extra,
+    }
+
+
+async def test_cashtags_are_off_by_default_and_on_for_a_managers_channel(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    port = port_of(adapter)
+    assert await post_event(port, message("$SPCX to the moon"), event_id="Ev10") == 200
+    await settle(adapter)
+    assert slack.calls_to("chat.postMessage") == []  # off until a channel manager turns it on
+    refused = await slash(adapter, slack, "/cashtags", "on", "U0ADA")
+    assert refused["response_type"] == "ephemeral" and "admin" in refused["text"]
+    answer = await slash(adapter, slack, "/cashtags", "on", "U0BOSS")
+    assert answer["text"].startswith("Cashtags are on in this channel")
+
+    said = message("Thoughts on $SPCX vs $amzn? And $TSLA, $NVDA. Not $100.")
+    assert await post_event(port, said, event_id="Ev11") == 200
+    [post] = await slack.wait_for("chat.postMessage")
+    assert post.params["channel"] == "C0MARKETS"
+    assert post.params["thread_ts"] == said["ts"]  # in the message's thread
+    blocks = post.params["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    headers = [b["text"]["text"] for b in blocks if b["type"] == "header"]
+    assert [h.split(" · ")[0] for h in headers] == ["▲ SPCX", "▲ AMZN", "▼ TSLA"]  # first 3
+    assert post.params["text"].startswith("SPCX  153.20 USD")
+
+    # The same message again (Slack retrying the event): still one answer.
+    assert await post_event(port, said, event_id="Ev11") == 200
+    # A reply inside a thread is answered in that thread.
+    in_thread = message("and $AMZN?", thread_ts="1785000000.000001")
+    assert await post_event(port, in_thread, event_id="Ev12") == 200
+    await slack.wait_for("chat.postMessage", 2)
+    await settle(adapter)
+    posts = slack.calls_to("chat.postMessage")
+    assert [p.params["thread_ts"] for p in posts] == [said["ts"], "1785000000.000001"]
+
+
+async def test_cashtags_from_bots_edits_and_over_the_rate_limit_get_no_answer(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    port = port_of(adapter)
+    await slash(adapter, slack, "/cashtags", "on", "U0BOSS")
+    ignored = [
+        message("$SPCX from a bot", bot_id="B0OTHER", subtype="bot_message"),
+        message("$SPCX from an app user", bot_id="B0OTHER"),
+        message("$SPCX edited", subtype="message_changed"),
+        message("$SPCX in a DM", channel_type="im"),
+    ]
+    for index, event in enumerate(ignored):
+        assert await post_event(port, event, event_id=f"Ev2{index}") == 200
+    await settle(adapter)
+    assert slack.calls_to("chat.postMessage") == []
+
+    # cashtag_per_minute=2: the third message within the minute gets nothing.
+    for index in range(3):
+        assert await post_event(port, message(f"$SPCX #{index}"), event_id=f"Ev3{index}") == 200
+        await settle(adapter)
+    assert len(slack.calls_to("chat.postMessage")) == 2
+    clock = adapter.app.services.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(61)  # a minute later the channel may have answers again
+    assert await post_event(port, message("$SPCX later"), event_id="Ev40") == 200
+    await slack.wait_for("chat.postMessage", 3)
+    # Turned off again: nothing.
+    await slash(adapter, slack, "/cashtags", "off", "U0BOSS")
+    clock.advance(61)
+    assert await post_event(port, message("$SPCX off"), event_id="Ev41") == 200
+    await settle(adapter)
+    assert len(slack.calls_to("chat.postMessage")) == 3

@@ -42,7 +42,7 @@ from bot.adapters.slack_manifest import EVENTS_PATH, UMBRELLA
 from bot.adapters.slack_render import render
 from bot.context import Channel, Invocation, User
 from bot.dedup import SeenRecently
-from bot.glance import quote_link_symbol
+from bot.glance import CashtagDesk, quote_link_symbol
 from bot.response import Attachment, Response
 from bot.startup import StartupError, host_of, unreachable, why_unreachable
 
@@ -151,6 +151,8 @@ class SlackAdapter:
         picks = re.compile("^" + re.escape(PICK_PREFIX))
         self.bolt.options(picks)(self._on_suggestion)
         self.bolt.event("link_shared")(self._on_link_shared)
+        self.bolt.event("message")(self._on_message)
+        self.cashtags = CashtagDesk(app.services, "slack")
         self._handler: AsyncSocketModeHandler | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ready = False
@@ -406,6 +408,40 @@ class SlackAdapter:
             self._in_flight -= 1
             if self._in_flight == 0:
                 self._idle.set()
+
+    # Cashtags ------------------------------------------------------------------------------
+
+    async def _on_message(self, event: dict[str, Any]) -> None:
+        """A person's new message in a channel: a threaded compact quote for its cashtags.
+
+        Edits, deletions, joins and bot posts all carry a subtype or a bot_id: none is answered.
+        """
+        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+            return
+        if event.get("channel_type") not in ("channel", "group") or not self._ready:
+            return
+        channel, ts = str(event.get("channel") or ""), str(event.get("ts") or "")
+        text = str(event.get("text") or "")
+        if "$" not in text or not channel or not ts:
+            return
+        async with self._busy():
+            try:
+                response = await self.cashtags.answer(channel, ts, text)
+                if response is None:
+                    return
+                message = render(response)
+                await self.client.chat_postMessage(
+                    channel=channel,
+                    thread_ts=str(event.get("thread_ts") or ts),
+                    text=message["text"],
+                    blocks=message["blocks"] or None,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("slack: cashtag answer in %s failed: %s", channel, exc)
+            except Exception:
+                log.exception("slack: cashtag answer in %s failed", channel)
 
     # Link unfurls --------------------------------------------------------------------------
 
