@@ -571,3 +571,51 @@ async def test_a_user_install_answers_in_group_dms_and_servers_without_the_bot(
         answer = final(sent)
         assert not answer.ephemeral
         assert answer.embeds[0]["title"].startswith("SPCX")
+
+
+# ---------------------------------------------------------------------- cashtags
+
+
+async def settled(adapter: DiscordAdapter) -> None:
+    await asyncio.sleep(0.1)  # the gateway event reaches on_message
+    await adapter.drain()
+
+
+async def test_cashtags_are_not_read_without_the_message_content_setting(
+    discord_chat: DiscordChat,
+) -> None:
+    fake = discord_chat.fake
+    [answer] = [
+        s for s in await discord_chat.slash("cashtags", state="on", permissions=MANAGE_CHANNELS)
+    ]
+    assert "ORBITDESK_DISCORD_MESSAGE_CONTENT=true" in answer.content  # told why nothing happens
+    await fake.say("$SPCX to the moon")
+    await settled(discord_chat.adapter)
+    assert fake.channel_posts() == []
+
+
+async def test_cashtags_get_one_reply_with_the_intent_and_the_channel_switched_on(
+    tmp_path: Path, fake_discord: FakeDiscord, fake_yahoo: FakeYahoo
+) -> None:
+    adapter = await start_bot(tmp_path, fake_discord, fake_yahoo, discord_message_content=True)
+    chat = DiscordChat(fake_discord, adapter)
+    try:
+        intents = fake_discord.identifies[-1]["intents"]
+        assert intents == 1 | 1 << 9 | 1 << 15  # guilds, guild messages, message content
+        await fake_discord.say("$SPCX before anyone turned it on")
+        await settled(adapter)
+        assert fake_discord.channel_posts() == []  # off by default
+        await chat.slash("cashtags", state="on", permissions=MANAGE_CHANNELS)
+        await fake_discord.say("$SPCX from another bot", bot=True)
+        said = await fake_discord.say("what about $SPCX and $amzn, or $100?")
+        await fake_discord.wait_for(lambda f: bool(f.channel_posts()))
+        await settled(adapter)
+        [reply] = fake_discord.channel_posts()
+        assert reply.channel_id == str(CHANNEL_ID)
+        assert reply.reference is not None and str(reply.reference["message_id"]) == said
+        assert reply.allowed_mentions is not None and reply.allowed_mentions["parse"] == []
+        assert reply.allowed_mentions.get("replied_user") is False
+        titles = [e["title"] for e in reply.embeds]
+        assert [t.split(" · ")[0] for t in titles] == ["SPCX", "AMZN"]
+    finally:
+        await stop_bot(adapter)

@@ -12,6 +12,10 @@
 - Options autocomplete with the core's suggestions (`Core.complete`: the parameter's source,
   e.g. symbols from aliases, recent quotes and Yahoo's search); at most 25, never an exception.
 - `allowed_mentions` is none on everything the bot sends.
+- Cashtags (`$TSLA` in a message) need the privileged Message Content intent: asked for only
+  with ORBITDESK_DISCORD_MESSAGE_CONTENT=true; then a person's new message in a channel with
+  cashtags on gets one reply with compact quotes (bot.glance.CashtagDesk decides). Edits are
+  never read (no on_message_edit).
 - `post()` sends scheduled answers; missing permission (50013) and lost access (50001) come
   back as distinct, permanent PostErrors.
 """
@@ -43,6 +47,7 @@ from bot.adapters.discord_schema import (
     schema_hash,
 )
 from bot.context import Channel, Invocation, User
+from bot.glance import CashtagDesk
 from bot.response import Response
 from bot.startup import StartupError, is_connection_error, one_line, unreachable
 
@@ -122,6 +127,7 @@ class DiscordAdapter:
         self._accepting = False
         self._inflight: set[asyncio.Task[Any]] = set()
         self._max_concurrency = 1  # shards that may identify together (from /gateway/bot)
+        self.cashtags = CashtagDesk(app.services, "discord")
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -206,9 +212,13 @@ class DiscordAdapter:
 
     def _build_client(self) -> discord.Client:
         # Slash commands need no privileged intents and no message content; `guilds` keeps
-        # channel and guild names cached for Invocations.
+        # channel and guild names cached for Invocations. Cashtags, when the operator opts in,
+        # need server messages and their content (privileged: ticked in the Developer Portal).
         intents = discord.Intents.none()
         intents.guilds = True
+        if self.settings.discord_message_content:
+            intents.guild_messages = True
+            intents.message_content = True
         options: dict[str, Any] = {
             "intents": intents,
             "allowed_mentions": NO_MENTIONS,
@@ -228,6 +238,8 @@ class DiscordAdapter:
             client.before_identify_hook = self._before_identify  # type: ignore[method-assign]
         client.event(self.on_ready)
         client.event(self.on_interaction)
+        if self.settings.discord_message_content:
+            client.event(self.on_message)
         return client
 
     async def _setup_hook(self) -> None:
@@ -417,6 +429,38 @@ class DiscordAdapter:
                     allowed_mentions=NO_MENTIONS,
                 )
                 return
+
+    # ------------------------------------------------------------------ cashtags
+
+    async def on_message(self, message: discord.Message) -> None:
+        """A person's new server message: one reply with compact quotes for its cashtags."""
+        if message.author.bot or message.webhook_id is not None or message.guild is None:
+            return
+        if not self._accepting or "$" not in message.content:
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            response = await self.cashtags.answer(
+                str(message.channel.id), str(message.id), message.content
+            )
+            if response is None:
+                return
+            first = render(response, file_limit=DEFAULT_FILE_LIMIT)[0]
+            await message.channel.send(
+                **_message_kwargs(first),
+                reference=message.to_reference(fail_if_not_exists=False),
+                mention_author=False,
+                allowed_mentions=NO_MENTIONS,
+            )
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("cashtag answer in %s failed: %s", message.channel.id, exc)
+        except Exception:
+            log.exception("cashtag answer in %s failed", message.channel.id)
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
 
     # ------------------------------------------------------------------ autocomplete
 

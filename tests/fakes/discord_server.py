@@ -39,6 +39,8 @@ USER_ID = 1_555_555_555_555_555_555
 # Permission bits used in member payloads.
 SEND_MESSAGES = 1 << 11
 MANAGE_CHANNELS = 1 << 4
+GUILD_MESSAGES_INTENT = 1 << 9
+MESSAGE_CONTENT_INTENT = 1 << 15
 MEMBER_PERMISSIONS = (1 << 10) | SEND_MESSAGES | (1 << 14) | (1 << 15) | (1 << 31)
 ARRIVED = web.RequestKey("arrived", float)
 
@@ -57,6 +59,7 @@ class Sent:
     files: list[tuple[str, bytes]] = field(default_factory=list)
     choices: list[dict[str, Any]] = field(default_factory=list)
     channel_id: str | None = None
+    reference: dict[str, Any] | None = None  # message_reference: the message replied to
     at: float = field(default_factory=time.perf_counter)
 
     @property
@@ -240,6 +243,63 @@ class FakeDiscord:
         payload["app_permissions"] = str(1 << 14 | 1 << 15)  # what a user install may do
         payload["authorizing_integration_owners"] = {"1": str(USER_ID)}  # USER_INSTALL
         return payload
+
+    async def say(
+        self,
+        content: str,
+        *,
+        bot: bool = False,
+        guild_id: int = GUILD_ID,
+        channel_id: int = CHANNEL_ID,
+    ) -> str:
+        """Dispatch MESSAGE_CREATE: someone (or a bot) wrote `content`; returns its message id.
+
+        Discord sends it only to clients that asked for guild messages, and with the content
+        only to those with the Message Content intent; the fake checks the identify's intents
+        the same way (no event, or empty content).
+        """
+        message_id = str(next(self._ids))
+        shard = await self._shard_for(guild_id)
+        intents = int((self.identifies[-1] if self.identifies else {}).get("intents", 0))
+        if not intents & GUILD_MESSAGES_INTENT:
+            return message_id
+        author = {
+            "id": str(USER_ID if not bot else USER_ID + 7),
+            "username": "ada" if not bot else "otherbot",
+            "global_name": None,
+            "discriminator": "0",
+            "avatar": None,
+            **({"bot": True} if bot else {}),
+        }
+        payload = {
+            "id": message_id,
+            "channel_id": str(channel_id),
+            "guild_id": str(guild_id),
+            "author": author,
+            "member": {
+                "roles": [],
+                "joined_at": "2025-01-01T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+                "pending": False,
+            },
+            "content": content if intents & MESSAGE_CONTENT_INTENT else "",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+            "components": [],
+        }
+        await shard.send(0, payload, "MESSAGE_CREATE")
+        return message_id
 
     async def interact(self, payload: Mapping[str, Any], *, session: str | None = None) -> str:
         """Dispatch INTERACTION_CREATE on the shard owning its guild; returns the token.
@@ -482,6 +542,7 @@ class FakeDiscord:
             files=files,
             choices=list(payload.get("choices") or []),
             channel_id=channel_id,
+            reference=payload.get("message_reference"),
             at=request[ARRIVED],
         )
         self.sent.append(sent)
