@@ -168,7 +168,7 @@ async def test_yahoo_quote_links_unfurl_as_compact_quote_cards(
     assert blocks[2]["elements"][0]["text"].startswith("Yahoo Finance · NasdaqGS · USD · as of ")
     assert previews[amzn]["blocks"][0]["text"]["text"].startswith("▲ AMZN")
     # Both prices came from one batched quote call.
-    assert fake_yahoo.counts() == {"quote": 1}
+    assert fake_yahoo.counts()["quote"] == 1
 
 
 async def test_composer_previews_unfurl_by_id_and_other_links_are_left_alone(
@@ -271,3 +271,131 @@ async def test_cashtags_from_bots_edits_and_over_the_rate_limit_get_no_answer(
     assert await post_event(port, message("$SPCX off"), event_id="Ev41") == 200
     await settle(adapter)
     assert len(slack.calls_to("chat.postMessage")) == 3
+
+
+# ---------------------------------------------------------------------- App Home
+
+
+async def seed_rows(adapter: SlackAdapter) -> None:
+    """Alerts and schedules in two channels of the workspace, and one in another workspace."""
+    store = adapter.app.store
+    now = adapter.app.services.clock.now()
+    for channel, team, symbol, level in (
+        ("C0MARKETS", "T0TEST", "SPCX", 160.0),
+        ("C0MARKETS", "T0TEST", "AMZN", 150.0),
+        ("C0SECRET", "T0TEST", "TSLA", 900.0),  # a channel ada is not in
+        ("C0MARKETS", "T0OTHER", "NVDA", 10.0),  # another workspace
+    ):
+        await store.add_alert(
+            platform="slack",
+            channel_id=channel,
+            guild_id=team,
+            created_by="U0BOSS",
+            symbol=symbol,
+            kind="above",
+            threshold=level,
+            armed=True,
+            fire_count=0,
+            created_at=now,
+        )
+    await store.add_schedule(
+        platform="slack",
+        channel_id="C0MARKETS",
+        guild_id="T0TEST",
+        created_by="U0BOSS",
+        symbols="SPCX,AMZN",
+        at="close+5m",
+        days="weekdays",
+        tz="America/New_York",
+        calendar="XNYS",
+        holidays=False,
+        paused=False,
+        next_due=None,
+        created_at=now,
+    )
+
+
+def home_opened(user: str = "U0ADA") -> dict[str, Any]:
+    return {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": "D0HOME",
+        "tab": "home",
+        "event_ts": "1785000000.000900",
+    }
+
+
+def texts_of(view: dict[str, Any]) -> list[str]:
+    out = []
+    for block in view["blocks"]:
+        if "text" in block and isinstance(block["text"], dict):
+            out.append(block["text"]["text"])
+        out.extend(f["text"] for f in block.get("fields") or [])
+    return out
+
+
+async def test_app_home_shows_the_users_channels_alerts_and_schedules_with_prices(
+    adapter: SlackAdapter, slack: FakeSlack, fake_yahoo: FakeYahoo
+) -> None:
+    await seed_rows(adapter)
+    slack.memberships["U0ADA"] = ["C0MARKETS", "C0LOBBY"]
+    fake_yahoo.reset_counts()
+    assert await post_event(port_of(adapter), home_opened(), event_id="Ev50") == 200
+    [call] = await slack.wait_for("views.publish")
+    assert call.params["user_id"] == "U0ADA"
+    view = call.params["view"]
+    assert view["type"] == "home" and len(view["blocks"]) <= 100
+    texts = texts_of(view)
+    assert texts[0] == "OrbitDesk"
+    picker = next(
+        b for b in view["blocks"] if b.get("accessory", {}).get("type") == "external_select"
+    )
+    assert picker["accessory"]["action_id"] == "pick:quote:symbols"
+    assert "▲ Alerts in your channels" not in texts  # neutral card: no tone mark
+    alerts = [t for t in texts if t.startswith("*#")]
+    assert any("SPCX above 160.00" in t and "153.20 USD" in t and "armed" in t for t in alerts)
+    assert any("AMZN above 150.00" in t for t in alerts)
+    assert not any("TSLA" in t or "NVDA" in t for t in alerts)  # not ada's channel / workspace
+    assert any("SPCX, AMZN" in t and "close+5m weekdays" in t for t in alerts)
+    # Every price on the page came from one batched quote call.
+    assert fake_yahoo.counts()["quote"] == 1
+    [lookup] = slack.calls_to("users.conversations")
+    assert lookup.params["user"] == "U0ADA"
+
+    # Picking a symbol in the typeahead runs /quote with it; the answer tops the new home.
+    pick = {
+        **suggestion_payload("pick:quote:symbols", ""),
+        "type": "block_actions",
+        "trigger_id": "1337.42.pick",
+        "actions": [
+            {
+                "type": "external_select",
+                "action_id": "pick:quote:symbols",
+                "block_id": "picker.quote",
+                "selected_option": {
+                    "text": {"type": "plain_text", "text": "SPCX"},
+                    "value": "SPCX",
+                },
+                "action_ts": "1785000000.001",
+            }
+        ],
+    }
+    status, _ = await post_interactive(port_of(adapter), pick)
+    assert status == 200
+    calls = await slack.wait_for("views.publish", 2)
+    texts = texts_of(calls[1].params["view"])
+    assert "▲ SPCX · Space Exploration Technologies Corp." in texts
+    assert len(slack.calls_to("users.conversations")) == 1  # memberships cached
+
+
+async def test_app_home_for_someone_in_no_channel_with_rows_says_so(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    await seed_rows(adapter)
+    messages_tab = {**home_opened("U0NEW"), "tab": "messages"}
+    assert await post_event(port_of(adapter), messages_tab, event_id="Ev60") == 200
+    assert await post_event(port_of(adapter), home_opened("U0NEW"), event_id="Ev61") == 200
+    [call] = await slack.wait_for("views.publish")
+    texts = texts_of(call.params["view"])
+    assert any(t.startswith("No price alerts in the channels you are in") for t in texts)
+    assert any(t.startswith("No scheduled price posts") for t in texts)

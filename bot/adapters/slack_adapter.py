@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import re
 import time
@@ -34,6 +35,8 @@ from bot.adapters.slack_home import (
     MAX_OPTION_VALUE,
     MAX_OPTIONS,
     PICK_PREFIX,
+    home_view,
+    picked_value,
     read_pick_action_id,
     suggestion_options,
     unfurls,
@@ -42,7 +45,7 @@ from bot.adapters.slack_manifest import EVENTS_PATH, UMBRELLA
 from bot.adapters.slack_render import render
 from bot.context import Channel, Invocation, User
 from bot.dedup import SeenRecently
-from bot.glance import CashtagDesk, quote_link_symbol
+from bot.glance import CashtagDesk, Viewer, quote_link_symbol
 from bot.response import Attachment, Response
 from bot.startup import StartupError, host_of, unreachable, why_unreachable
 
@@ -61,6 +64,8 @@ _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 POST_EVENT = "orbitdesk_scheduled_post"  # message metadata naming the slot a post is for
 HISTORY_LOOKBACK = 100  # recent messages searched for a slot that may have been posted
 MAX_UNFURLS = 5  # quote links previewed in one message; Slack sends at most 5 links anyway
+MEMBERSHIP_CACHE_SECONDS = 300.0  # how long a user's channel list is reused for their home
+MAX_HOME_CHANNELS = 1000  # channels looked at for one home (users.conversations pages of 200)
 
 # Errors after which posting to the same channel again cannot succeed without a person acting.
 PERMANENT_ERRORS = {
@@ -150,6 +155,8 @@ class SlackAdapter:
             self.bolt.command(f"/{name}")(self._on_command)
         picks = re.compile("^" + re.escape(PICK_PREFIX))
         self.bolt.options(picks)(self._on_suggestion)
+        self.bolt.action(picks)(self._on_pick)
+        self.bolt.event("app_home_opened")(self._on_home_opened)
         self.bolt.event("link_shared")(self._on_link_shared)
         self.bolt.event("message")(self._on_message)
         self.cashtags = CashtagDesk(app.services, "slack")
@@ -157,6 +164,7 @@ class SlackAdapter:
         self._session: aiohttp.ClientSession | None = None
         self._ready = False
         self._admin_cache: dict[str, tuple[float, bool]] = {}
+        self._memberships: dict[str, tuple[float, tuple[str, ...]]] = {}
         self._seen = SeenRecently()  # trigger ids of commands already run
         self._in_flight = 0
         self._idle = asyncio.Event()
@@ -475,6 +483,77 @@ class SlackAdapter:
                 log.warning("slack: unfurling %s failed: %s", list(symbol_of_url), exc)
             except Exception:
                 log.exception("slack: unfurling %s failed", list(symbol_of_url))
+
+    # App Home ------------------------------------------------------------------------------
+
+    async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """The Home tab opened: publish the user's home, fresh (prices from one batched call)."""
+        if event.get("tab") != "home" or not event.get("user") or not self._ready:
+            return
+        async with self._busy():
+            await self._publish_home(str(event["user"]), body.get("team_id"))
+
+    async def _publish_home(
+        self, user_id: str, team_id: str | None, notice: Response | None = None
+    ) -> None:
+        try:
+            services = self.app.services
+            viewer = Viewer(
+                platform="slack",
+                user_id=user_id,
+                guild_id=team_id,
+                channel_ids=await self._channels_of(user_id),
+            )
+            async with asyncio.timeout(self.settings.command_timeout + 2):
+                home = await services.glances.home(services, viewer)
+            if notice is not None:
+                home = dataclasses.replace(home, notice=notice)
+            await self.client.views_publish(user_id=user_id, view=home_view(home))
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("slack: publishing %s's home failed: %s", user_id, exc)
+        except Exception:
+            log.exception("slack: publishing %s's home failed", user_id)
+
+    async def _channels_of(self, user_id: str) -> tuple[str, ...]:
+        """The public and private channels a user is in (users.conversations, cached)."""
+        now = time.monotonic()
+        cached = self._memberships.get(user_id)
+        if cached is not None and now - cached[0] < MEMBERSHIP_CACHE_SECONDS:
+            return cached[1]
+        found: list[str] = []
+        cursor: str | None = None
+        while len(found) < MAX_HOME_CHANNELS:
+            answer = await self.client.users_conversations(
+                user=user_id,
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=200,
+                cursor=cursor,
+            )
+            found.extend(str(c.get("id")) for c in answer.get("channels") or [] if c.get("id"))
+            cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        channels = tuple(found[:MAX_HOME_CHANNELS])
+        self._memberships[user_id] = (now, channels)
+        return channels
+
+    async def _on_pick(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """A value picked in a typeahead: run its command with it; on the Home tab, the
+        answer shows at the top of the refreshed home."""
+        await ack()
+        named = read_pick_action_id(str(action.get("action_id") or ""))
+        value = picked_value(action)
+        user = str((body.get("user") or {}).get("id") or "")
+        if named is None or not value or not user:
+            return
+        path, param = named
+        async with self._busy():
+            invocation = self._invocation_of(body, path=path, options={param: value})
+            response = await self.app.core.dispatch(invocation, authorize=self._authorize)
+            if (body.get("container") or {}).get("type") == "view":
+                team = (body.get("team") or {}).get("id")
+                await self._publish_home(user, team, notice=response)
 
     # Typeahead ---------------------------------------------------------------------------
 
