@@ -10,6 +10,8 @@ from commands import (
     alerts,
     cashtags,
     chart,
+    dealwatch,
+    earnings,
     movers,
     news,
     options,
@@ -17,6 +19,7 @@ from commands import (
     profile,
     quote,
     schedule,
+    watchlist,
 )
 from commands import help as help_module
 
@@ -33,6 +36,9 @@ FEATURES: tuple[ModuleType, ...] = (
     schedule,
     alerts,
     cashtags,
+    dealwatch,
+    watchlist,
+    earnings,
 )
 
 
