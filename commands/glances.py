@@ -14,6 +14,7 @@ from bot.market.types import Quote
 from bot.response import Card, Field, Response, Tone
 from bot.schedule_times import format_local
 from bot.store.models import Alert, Schedule
+from bot.store.watchlists import ListKey
 from commands.alerts import describe_alert
 from commands.quote_cards import fmt_change, fmt_price, footer, quote_line, stale_note
 
@@ -123,13 +124,21 @@ def _schedule_fields(schedules: Sequence[Schedule]) -> list[Field]:
     return out
 
 
+def _watchlist_fields(symbols: Sequence[str], quotes: dict[str, Quote]) -> list[Field]:
+    return [Field(s, _price_note(quotes.get(s)), inline=False) for s in symbols]
+
+
 async def build_home(services: Services, viewer: Viewer) -> Home:
-    """The viewer's home: their channels' alerts (with prices) and schedules.
+    """The viewer's home: their watchlist and their channels' alerts, with prices, and their
+    channels' schedules.
 
     Only rows of channels the viewer is in are shown. Every price comes from one batched,
     cached market call.
     """
     store = services.store
+    watched = await store.watchlists.symbols(
+        ListKey.of_user(viewer.platform, viewer.guild_id, viewer.user_id)
+    )
     channels = set(viewer.channel_ids)
     alerts = [
         a
@@ -141,13 +150,19 @@ async def build_home(services: Services, viewer: Viewer) -> Home:
         for s in await store.list_schedules(viewer.platform, "", viewer.guild_id)
         if s.channel_id in channels
     ]
-    symbols = list(dict.fromkeys(a.symbol for a in alerts))
+    symbols = list(dict.fromkeys([*watched, *(a.symbol for a in alerts)]))
     quotes: dict[str, Quote] = {}
     failed: dict[str, str] = {}
     if symbols:
         batch = await services.market.quotes(symbols)
         quotes, failed = dict(batch.quotes), dict(batch.failed)
     cards = [
+        _rows_card(
+            "Your watchlist",
+            _watchlist_fields(watched, quotes),
+            "Your watchlist is empty. Add symbols with the menu above, or "
+            "`/watchlist add SPCX AMZN` in any channel.",
+        ),
         _rows_card(
             "Alerts in your channels",
             _alert_fields(alerts, quotes),
@@ -163,6 +178,7 @@ async def build_home(services: Services, viewer: Viewer) -> Home:
     ]
     data: dict[str, Any] = {
         "symbols": symbols,
+        "watchlist": watched,
         "alerts": [a.id for a in alerts],
         "schedules": [s.id for s in schedules],
         "failed": failed,
@@ -170,7 +186,10 @@ async def build_home(services: Services, viewer: Viewer) -> Home:
     return Home(
         title="OrbitDesk",
         cards=tuple(cards),
-        pickers=(Picker("Look up a quote", ("quote",), "symbols"),),
+        pickers=(
+            Picker("Add to your watchlist", ("watchlist", "add"), "symbols"),
+            Picker("Look up a quote", ("quote",), "symbols"),
+        ),
         data=data,
     )
 

@@ -339,6 +339,7 @@ async def test_app_home_shows_the_users_channels_alerts_and_schedules_with_price
 ) -> None:
     await seed_rows(adapter)
     slack.memberships["U0ADA"] = ["C0MARKETS", "C0LOBBY"]
+    await slash(adapter, slack, "/watchlist", "add NVDA GOOGL", "U0ADA")
     fake_yahoo.reset_counts()
     assert await post_event(port_of(adapter), home_opened(), event_id="Ev50") == 200
     [call] = await slack.wait_for("views.publish")
@@ -347,15 +348,20 @@ async def test_app_home_shows_the_users_channels_alerts_and_schedules_with_price
     assert view["type"] == "home" and len(view["blocks"]) <= 100
     texts = texts_of(view)
     assert texts[0] == "OrbitDesk"
-    picker = next(
-        b for b in view["blocks"] if b.get("accessory", {}).get("type") == "external_select"
-    )
-    assert picker["accessory"]["action_id"] == "pick:quote:symbols"
+    pickers = [
+        b["accessory"]["action_id"]
+        for b in view["blocks"]
+        if b.get("accessory", {}).get("type") == "external_select"
+    ]
+    assert pickers == ["pick:watchlist.add:symbols", "pick:quote:symbols"]
+    watchlist = texts[texts.index("Your watchlist") + 1 :][:2]
+    assert [w.split("\n")[0] for w in watchlist] == ["*NVDA*", "*GOOGL*"]
+    assert all("USD" in w for w in watchlist)
     assert "▲ Alerts in your channels" not in texts  # neutral card: no tone mark
     alerts = [t for t in texts if t.startswith("*#")]
     assert any("SPCX above 160.00" in t and "153.20 USD" in t and "armed" in t for t in alerts)
     assert any("AMZN above 150.00" in t for t in alerts)
-    assert not any("TSLA" in t or "NVDA" in t for t in alerts)  # not ada's channel / workspace
+    assert not any("TSLA" in t or "NVDA 10" in t for t in alerts)  # not ada's channel / workspace
     assert any("SPCX, AMZN" in t and "close+5m weekdays" in t for t in alerts)
     # Every price on the page came from one batched quote call.
     assert fake_yahoo.counts()["quote"] == 1
@@ -386,6 +392,18 @@ async def test_app_home_shows_the_users_channels_alerts_and_schedules_with_price
     texts = texts_of(calls[1].params["view"])
     assert "▲ SPCX · Space Exploration Technologies Corp." in texts
     assert len(slack.calls_to("users.conversations")) == 1  # memberships cached
+
+    # Picking in "Add to your watchlist" adds it, and the refreshed home lists it.
+    adding = {
+        **pick,
+        "actions": [{**pick["actions"][0], "action_id": "pick:watchlist.add:symbols"}],
+    }
+    status, _ = await post_interactive(port_of(adapter), {**adding, "trigger_id": "1337.43.pick"})
+    assert status == 200
+    calls = await slack.wait_for("views.publish", 3)
+    texts = texts_of(calls[2].params["view"])
+    listed = texts[texts.index("Your watchlist") + 1 :][:3]
+    assert [w.split("\n")[0] for w in listed] == ["*NVDA*", "*GOOGL*", "*SPCX*"]
 
 
 async def test_app_home_for_someone_in_no_channel_with_rows_says_so(
