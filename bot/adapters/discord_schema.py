@@ -106,7 +106,7 @@ def reads_only(specs: Sequence[CommandSpec]) -> bool:
     in. Anything that changes a channel, or decides per call whether it does, needs the bot
     installed in the server (its schedules and alerts post there).
     """
-    return not any(s.manage_channel or getattr(s, "checks_permission", False) for s in specs)
+    return not any(s.manage_channel or s.keeps_state for s in specs)
 
 
 def _permissions(specs: Sequence[CommandSpec]) -> dict[str, Any]:
