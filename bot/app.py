@@ -31,6 +31,7 @@ from bot.startup import StartupError, database_problem
 from bot.store.db import Database, head_revision
 from bot.store.repo import Store
 from commands import build_registry, dealwatch, knowledge
+from commands.glances import GLANCES
 from commands.phrasing import Phrasing
 from commands.posts import post_renderers
 
@@ -137,6 +138,7 @@ class App:
             store=store,
             charts=ChartService(market=market, calendar=market.calendar, clock=clock),
             scheduler=scheduler,
+            glances=GLANCES,
             dealwatch=watch,
             asker=asker,
             data=data,

@@ -70,6 +70,14 @@ class Settings(BaseSettings):
         0.5, ge=0, le=50, description="How far back past its line a price must go to re-arm, %."
     )
 
+    # Cashtags ($TSLA in a message), in channels where a channel manager turned them on
+    cashtag_max_symbols: int = Field(
+        3, ge=1, le=10, description="Most cashtagged symbols one message is answered for."
+    )
+    cashtag_per_minute: int = Field(
+        6, ge=1, le=120, description="Most cashtag answers one channel gets per minute."
+    )
+
     # EDGAR deal watch
     sec_user_agent: str | None = Field(
         None,
@@ -97,6 +105,10 @@ class Settings(BaseSettings):
     discord_shards: str | None = None
     discord_ack_grace: float = Field(
         0.1, ge=0, le=1.0, description="Answer directly if ready this fast, else defer, s."
+    )
+    # Cashtags on Discord need the privileged Message Content intent (Developer Portal > Bot).
+    discord_message_content: bool = Field(
+        False, description="Ask Discord for message content (cashtags); privileged intent."
     )
 
     # Slack

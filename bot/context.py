@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.clock import Clock
     from bot.config import Settings
     from bot.edgar.watch import DealWatch
+    from bot.glance import Glances
     from bot.http_server import HttpServer
     from bot.market.service import MarketData
     from bot.market.symbols import SymbolResolver
@@ -107,6 +108,7 @@ class Services:
     store: Store  # schedules and alerts (bot.store)
     charts: ChartService
     scheduler: Scheduler
+    glances: Glances  # cashtags, link unfurls, the home: the features' functions (bot.glance)
     dealwatch: DealWatch  # EDGAR deal watch (its events stay readable when it is off)
     asker: Asker  # questions in plain words -> one command (bot.router)
     # Filled in after build by whoever connects platforms: the runner (`orbitdesk run`) or the

@@ -134,6 +134,9 @@ class CommandSpec:
     func: Callable[..., Awaitable[Any]]
     examples: tuple[str, ...] = ()
     manage_channel: bool = False  # changes a channel's state: needs the platform's permission
+    # Writes stored state (a watchlist) without needing the permission: like manage_channel, it
+    # keeps a command out of Discord's user installs, which run where the bot is no member.
+    keeps_state: bool = False
     deadline: float | None = None  # seconds; None = the core's default
     hidden: bool = False
     computes: Computes[Any] | None = None  # the function it fronts, for use outside chat
@@ -224,6 +227,7 @@ def command(
     *,
     examples: Sequence[str] = (),
     manage_channel: bool = False,
+    keeps_state: bool = False,
     deadline: float | None = None,
     hidden: bool = False,
     computes: Computes[Any] | None = None,
@@ -239,6 +243,7 @@ def command(
                 tuple(name.split()),
                 examples=tuple(examples),
                 manage_channel=manage_channel,
+                keeps_state=keeps_state,
                 deadline=deadline,
                 hidden=hidden,
                 computes=computes,

@@ -117,6 +117,7 @@ async def _resolve_checked(ctx: Context, texts: list[str]) -> tuple[list[str], d
 
 @command(
     "watchlist add",
+    keeps_state=True,
     deadline=10,
     examples=(
         "watchlist add SPCX AMZN",
@@ -167,6 +168,7 @@ async def watchlist_add(ctx: Context, symbols: Symbols, *, list: ListParam = "mi
 
 @command(
     "watchlist remove",
+    keeps_state=True,
     examples=("watchlist remove AMZN", "watchlist remove TSLA list:channel"),
 )
 async def watchlist_remove(ctx: Context, symbols: Symbols, *, list: ListParam = "mine") -> Response:
@@ -220,6 +222,7 @@ async def watchlist_show(ctx: Context, which: ShowParam = None) -> Response:
 
 @command(
     "watchlist clear",
+    keeps_state=True,
     examples=("watchlist clear", "watchlist clear channel"),
 )
 async def watchlist_clear(ctx: Context, which: ClearParam = "mine") -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -151,3 +152,63 @@ async def post_form(
     ):
         await resp.read()
         return resp.status
+
+
+def sign_json(body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """Headers of a signed Events API request (a JSON body)."""
+    return {**sign(body, timestamp), "Content-Type": "application/json"}
+
+
+async def post_signed(
+    port: int, body: bytes, headers: dict[str, str]
+) -> tuple[int, dict[str, Any] | str]:
+    """POST a signed body to /slack/events; returns the status and the (JSON or text) answer."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers) as resp,
+    ):
+        text = await resp.text()
+        try:
+            return resp.status, json.loads(text)
+        except ValueError:
+            return resp.status, text
+
+
+async def post_interactive(port: int, payload: dict[str, Any]) -> tuple[int, Any]:
+    """An interactive request (block_suggestion, block_actions): a signed `payload=` form."""
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    return await post_signed(port, body, sign(body))
+
+
+async def post_event(port: int, event: dict[str, Any], *, event_id: str = "Ev0001") -> int:
+    """An Events API callback carrying `event`, signed; returns the HTTP status."""
+    envelope = {
+        "token": "legacy-verification-token",
+        "team_id": "T0TEST",
+        "api_app_id": "A0ORBIT",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": 1_785_000_000,
+        "authorizations": [{"team_id": "T0TEST", "user_id": "U0BOT", "is_bot": True}],
+    }
+    body = json.dumps(envelope).encode()
+    status, _ = await post_signed(port, body, sign_json(body))
+    return status
+
+
+def suggestion_payload(action_id: str, value: str, *, user_id: str = "U0ADA") -> dict[str, Any]:
+    """What Slack sends while someone types into an external_select on the App Home."""
+    return {
+        "type": "block_suggestion",
+        "user": {"id": user_id, "username": "ada", "name": "ada", "team_id": "T0TEST"},
+        "container": {"type": "view", "view_id": "V0HOME"},
+        "api_app_id": "A0ORBIT",
+        "token": "legacy-verification-token",
+        "action_id": action_id,
+        "block_id": "picker",
+        "value": value,
+        "team": {"id": "T0TEST", "domain": "orbit-test"},
+        "is_enterprise_install": False,
+        "view": {"id": "V0HOME", "type": "home", "team_id": "T0TEST", "blocks": []},
+    }

@@ -242,13 +242,14 @@ async def test_every_registered_command_is_synced_with_its_options(
         ],
         "nsfw": False,
         "default_member_permissions": None,
-        "contexts": [0, 1],
-        "integration_types": [0],
+        "contexts": [0, 1, 2],
+        "integration_types": [0, 1],
     }
     assert by_name["help"]["options"][0]["required"] is False
     watch_cmd = by_name["watch"]
     assert watch_cmd["default_member_permissions"] == "16"  # Manage Channels
     assert watch_cmd["contexts"] == [0]
+    assert watch_cmd["integration_types"] == [0]  # changes a channel: server install only
     add, listing = watch_cmd["options"]
     assert (add["type"], add["name"], listing["name"]) == (1, "add", "list")
     assert add["options"] == [
@@ -558,3 +559,65 @@ async def test_orbitdesk_run_discord_stops_cleanly_on_sigterm(
     assert process.returncode == 0, output.decode()
     await fake_discord.wait_for(lambda f: f.closed_sockets == 1)
     assert b"Traceback" not in output
+
+
+async def test_a_user_install_answers_in_group_dms_and_servers_without_the_bot(
+    discord_chat: DiscordChat,
+) -> None:
+    fake = discord_chat.fake
+    symbols = [{"name": "symbols", "type": 3, "value": "SPCX"}]
+    for guild in (None, 1_777_777_777_777_777_777):  # a group DM; a server the bot is not in
+        token = await fake.interact(fake.user_install_interaction("quote", symbols, guild_id=guild))
+        sent = await fake.replies(token)
+        await discord_chat.adapter.drain()
+        answer = final(sent)
+        assert not answer.ephemeral
+        assert answer.embeds[0]["title"].startswith("SPCX")
+
+
+# ---------------------------------------------------------------------- cashtags
+
+
+async def settled(adapter: DiscordAdapter) -> None:
+    await asyncio.sleep(0.1)  # the gateway event reaches on_message
+    await adapter.drain()
+
+
+async def test_cashtags_are_not_read_without_the_message_content_setting(
+    discord_chat: DiscordChat,
+) -> None:
+    fake = discord_chat.fake
+    [answer] = [
+        s for s in await discord_chat.slash("cashtags", state="on", permissions=MANAGE_CHANNELS)
+    ]
+    assert "ORBITDESK_DISCORD_MESSAGE_CONTENT=true" in answer.content  # told why nothing happens
+    await fake.say("$SPCX to the moon")
+    await settled(discord_chat.adapter)
+    assert fake.channel_posts() == []
+
+
+async def test_cashtags_get_one_reply_with_the_intent_and_the_channel_switched_on(
+    tmp_path: Path, fake_discord: FakeDiscord, fake_yahoo: FakeYahoo
+) -> None:
+    adapter = await start_bot(tmp_path, fake_discord, fake_yahoo, discord_message_content=True)
+    chat = DiscordChat(fake_discord, adapter)
+    try:
+        intents = fake_discord.identifies[-1]["intents"]
+        assert intents == 1 | 1 << 9 | 1 << 15  # guilds, guild messages, message content
+        await fake_discord.say("$SPCX before anyone turned it on")
+        await settled(adapter)
+        assert fake_discord.channel_posts() == []  # off by default
+        await chat.slash("cashtags", state="on", permissions=MANAGE_CHANNELS)
+        await fake_discord.say("$SPCX from another bot", bot=True)
+        said = await fake_discord.say("what about $SPCX and $amzn, or $100?")
+        await fake_discord.wait_for(lambda f: bool(f.channel_posts()))
+        await settled(adapter)
+        [reply] = fake_discord.channel_posts()
+        assert reply.channel_id == str(CHANNEL_ID)
+        assert reply.reference is not None and str(reply.reference["message_id"]) == said
+        assert reply.allowed_mentions is not None and reply.allowed_mentions["parse"] == []
+        assert reply.allowed_mentions.get("replied_user") is False
+        titles = [e["title"] for e in reply.embeds]
+        assert [t.split(" · ")[0] for t in titles] == ["SPCX", "AMZN"]
+    finally:
+        await stop_bot(adapter)

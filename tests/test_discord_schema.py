@@ -108,3 +108,21 @@ def test_schema_hash_changes_with_the_commands_and_the_application() -> None:
     assert schema_hash(payloads, 1) == schema_hash(command_payloads(build_registry()), 1)
     assert schema_hash(payloads, 1) != schema_hash(payloads, 2)
     assert schema_hash(payloads, 1) != schema_hash(payloads[:1], 1)
+
+
+def test_reading_commands_are_user_installable_and_channel_changers_are_not() -> None:
+    by_name = {p["name"]: p for p in command_payloads(build_registry())}
+    readers = ["quote", "chart", "news", "earnings", "profile", "movers", "options", "acquisitions"]
+    for name in [*readers, "orbital", "help"]:
+        assert by_name[name]["integration_types"] == [0, 1], name  # server and user installs
+        assert by_name[name]["contexts"] == [0, 1, 2], name  # servers, bot DM, any DM
+        assert by_name[name]["default_member_permissions"] is None, name
+    for name in ("schedule", "alert"):
+        changer = by_name[name]
+        assert changer["integration_types"] == [0]  # only where the bot is installed
+        assert changer["contexts"] == [0]
+        assert changer["default_member_permissions"] == "16"
+    # Personal state (a watchlist): any member, in the server and the bot's DM; no user install.
+    assert by_name["watchlist"]["integration_types"] == [0]
+    assert by_name["watchlist"]["contexts"] == [0, 1]
+    assert by_name["watchlist"]["default_member_permissions"] is None

@@ -56,11 +56,32 @@ def test_socket_mode_manifest_lists_every_command_and_the_umbrella() -> None:
         assert len(command["command"]) <= 32 and len(command["description"]) <= 100
 
 
+def test_manifest_enables_the_home_tab_unfurls_cashtag_events_and_menus() -> None:
+    manifest = build_manifest(build_registry())
+    features, settings = manifest["features"], manifest["settings"]
+    assert features["app_home"]["home_tab_enabled"] is True
+    assert features["unfurl_domains"] == ["finance.yahoo.com"]
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_home_opened",
+        "link_shared",
+        "message.channels",
+        "message.groups",
+    }
+    assert settings["interactivity"] == {"is_enabled": True}  # Socket Mode: no URLs
+    assert {"links:read", "links:write", "channels:read", "groups:read"} <= set(
+        manifest["oauth_config"]["scopes"]["bot"]
+    )
+
+
 def test_http_mode_points_every_command_at_the_request_url() -> None:
     manifest = build_manifest(build_registry(), mode="http", url="https://bot.example.com/")
     assert manifest["settings"]["socket_mode_enabled"] is False
     urls = {c["url"] for c in manifest["features"]["slash_commands"]}
     assert urls == {"https://bot.example.com/slack/events"}
+    target = "https://bot.example.com/slack/events"
+    assert manifest["settings"]["event_subscriptions"]["request_url"] == target
+    interactivity = manifest["settings"]["interactivity"]
+    assert interactivity["request_url"] == interactivity["message_menu_options_url"] == target
     again = build_manifest(
         build_registry(), mode="http", url="https://bot.example.com/slack/events"
     )

@@ -12,6 +12,10 @@
 - Options autocomplete with the core's suggestions (`Core.complete`: the parameter's source,
   e.g. symbols from aliases, recent quotes and Yahoo's search); at most 25, never an exception.
 - `allowed_mentions` is none on everything the bot sends.
+- Cashtags (`$TSLA` in a message) need the privileged Message Content intent: asked for only
+  with ORBITDESK_DISCORD_MESSAGE_CONTENT=true; then a person's new message in a channel with
+  cashtags on gets one reply with compact quotes (bot.glance.CashtagDesk decides). Edits are
+  never read (no on_message_edit).
 - `post()` sends scheduled answers; missing permission (50013) and lost access (50001) come
   back as distinct, permanent PostErrors.
 """
@@ -44,6 +48,7 @@ from bot.adapters.discord_schema import (
     schema_hash,
 )
 from bot.context import Channel, Invocation, User
+from bot.glance import CashtagDesk
 from bot.response import Response
 from bot.router import ask
 from bot.startup import StartupError, is_connection_error, one_line, unreachable
@@ -125,6 +130,7 @@ class DiscordAdapter:
         self._accepting = False
         self._inflight: set[asyncio.Task[Any]] = set()
         self._max_concurrency = 1  # shards that may identify together (from /gateway/bot)
+        self.cashtags = CashtagDesk(app.services, "discord")
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -211,11 +217,14 @@ class DiscordAdapter:
         # Slash commands need no privileged intents and no message content; `guilds` keeps
         # channel and guild names cached for Invocations. Messages that mention the bot, and
         # DMs, arrive with their content without the privileged message_content intent: those
-        # are questions for the router (on_message).
+        # are questions for the router. Cashtags, when the operator opts in, need every server
+        # message's content (privileged: ticked in the Developer Portal).
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_messages = True
         intents.dm_messages = True
+        if self.settings.discord_message_content:
+            intents.message_content = True
         options: dict[str, Any] = {
             "intents": intents,
             "allowed_mentions": NO_MENTIONS,
@@ -318,16 +327,21 @@ class DiscordAdapter:
     # ------------------------------------------------------------------ questions
 
     async def on_message(self, message: discord.Message) -> None:
-        """A message that mentions the bot, or a DM: a question (or a command) in plain words.
-
-        Replies to the message, pinging no one (the author included).
-        """
+        """A new message: a question when it mentions the bot or is a DM, else maybe cashtags."""
         client = self.client
         if client is None or client.user is None or message.author.bot:
             return
         direct = message.guild is None
-        if not direct and not any(m.id == client.user.id for m in message.mentions):
-            return  # other messages carry no content without the privileged intent anyway
+        if direct or any(m.id == client.user.id for m in message.mentions):
+            await self._on_question(message)
+        elif self.settings.discord_message_content:
+            await self._on_cashtags(message)
+
+    async def _on_question(self, message: discord.Message) -> None:
+        """A message that mentions the bot, or a DM: a question (or a command) in plain words.
+
+        Replies to the message, pinging no one (the author included).
+        """
         task = asyncio.current_task()
         if task is not None:
             self._inflight.add(task)
@@ -464,6 +478,38 @@ class DiscordAdapter:
                     allowed_mentions=NO_MENTIONS,
                 )
                 return
+
+    # ------------------------------------------------------------------ cashtags
+
+    async def _on_cashtags(self, message: discord.Message) -> None:
+        """A person's new server message: one reply with compact quotes for its cashtags."""
+        if message.author.bot or message.webhook_id is not None or message.guild is None:
+            return
+        if not self._accepting or "$" not in message.content:
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            response = await self.cashtags.answer(
+                str(message.channel.id), str(message.id), message.content
+            )
+            if response is None:
+                return
+            first = render(response, file_limit=DEFAULT_FILE_LIMIT)[0]
+            await message.channel.send(
+                **_message_kwargs(first),
+                reference=message.to_reference(fail_if_not_exists=False),
+                mention_author=False,
+                allowed_mentions=NO_MENTIONS,
+            )
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("cashtag answer in %s failed: %s", message.channel.id, exc)
+        except Exception:
+            log.exception("cashtag answer in %s failed", message.channel.id)
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
 
     # ------------------------------------------------------------------ autocomplete
 

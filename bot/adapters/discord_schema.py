@@ -22,8 +22,10 @@ SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN = 1, 2, 3, 4, 5
 NUMBER = 10
 CHAT_INPUT = 1
 MANAGE_CHANNELS = str(1 << 4)  # default_member_permissions is a string bit set
-GUILD, BOT_DM = 0, 1  # interaction contexts
-GUILD_INSTALL = 0
+# Interaction contexts: a server channel, the bot's DM, other DMs and group DMs (user installs).
+GUILD, BOT_DM, PRIVATE_CHANNEL = 0, 1, 2
+# Installation contexts: added to a server, or to a user's account (usable everywhere they are).
+GUILD_INSTALL, USER_INSTALL = 0, 1
 
 MAX_NAME = 32
 MAX_DESCRIPTION = 100
@@ -97,15 +99,31 @@ def _options(params: Sequence[ParamSpec], where: str) -> list[dict[str, Any]]:
     return [option_payload(p) for p in ordered]
 
 
+def reads_only(specs: Sequence[CommandSpec]) -> bool:
+    """True when no command of a top-level name changes a channel's (or anyone's) state.
+
+    Such commands are user-installable: usable in DMs, group DMs and servers the bot is not
+    in. Anything that changes a channel, or decides per call whether it does, needs the bot
+    installed in the server (its schedules and alerts post there).
+    """
+    return not any(s.manage_channel or s.keeps_state for s in specs)
+
+
 def _permissions(specs: Sequence[CommandSpec]) -> dict[str, Any]:
     # Discord sets permissions per top-level command only, so one subcommand that changes a
     # channel hides the whole group from members without Manage Channels; the core still
     # checks every call at run time.
     manage = any(s.manage_channel for s in specs)
+    if manage:
+        contexts, installs = [GUILD], [GUILD_INSTALL]
+    elif reads_only(specs):
+        contexts, installs = [GUILD, BOT_DM, PRIVATE_CHANNEL], [GUILD_INSTALL, USER_INSTALL]
+    else:  # keeps per-user state (a personal watchlist): the server install, and its DM
+        contexts, installs = [GUILD, BOT_DM], [GUILD_INSTALL]
     return {
         "default_member_permissions": MANAGE_CHANNELS if manage else None,
-        "contexts": [GUILD] if manage else [GUILD, BOT_DM],
-        "integration_types": [GUILD_INSTALL],
+        "contexts": contexts,
+        "integration_types": installs,
     }
 
 

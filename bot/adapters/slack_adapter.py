@@ -9,10 +9,12 @@ Only translation lives here: parsing is the core's, layout is slack_render's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -29,10 +31,21 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import PostError, PostKey
+from bot.adapters.slack_home import (
+    MAX_OPTION_VALUE,
+    MAX_OPTIONS,
+    PICK_PREFIX,
+    home_view,
+    picked_value,
+    read_pick_action_id,
+    suggestion_options,
+    unfurls,
+)
 from bot.adapters.slack_manifest import EVENTS_PATH, UMBRELLA
 from bot.adapters.slack_render import render
 from bot.context import Channel, Invocation, User
 from bot.dedup import SeenRecently
+from bot.glance import CashtagDesk, Viewer, quote_link_symbol
 from bot.response import Attachment, Response
 from bot.router import ask
 from bot.startup import StartupError, host_of, unreachable, why_unreachable
@@ -51,6 +64,9 @@ _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 POST_EVENT = "orbitdesk_scheduled_post"  # message metadata naming the slot a post is for
 HISTORY_LOOKBACK = 100  # recent messages searched for a slot that may have been posted
+MAX_UNFURLS = 5  # quote links previewed in one message; Slack sends at most 5 links anyway
+MEMBERSHIP_CACHE_SECONDS = 300.0  # how long a user's channel list is reused for their home
+MAX_HOME_CHANNELS = 1000  # channels looked at for one home (users.conversations pages of 200)
 
 # Errors after which posting to the same channel again cannot succeed without a person acting.
 PERMANENT_ERRORS = {
@@ -154,10 +170,19 @@ class SlackAdapter:
         # Questions in plain words (bot.router): @mentions, and messages in the bot's DMs.
         self.bolt.event("app_mention")(self._on_mention)
         self.bolt.event("message", matchers=[_direct_message])(self._on_direct_message)
+        # Bolt runs the first listener that matches: DMs above, every other message here.
+        picks = re.compile("^" + re.escape(PICK_PREFIX))
+        self.bolt.options(picks)(self._on_suggestion)
+        self.bolt.action(picks)(self._on_pick)
+        self.bolt.event("app_home_opened")(self._on_home_opened)
+        self.bolt.event("link_shared")(self._on_link_shared)
+        self.bolt.event("message")(self._on_message)
+        self.cashtags = CashtagDesk(app.services, "slack")
         self._handler: AsyncSocketModeHandler | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ready = False
         self._admin_cache: dict[str, tuple[float, bool]] = {}
+        self._memberships: dict[str, tuple[float, tuple[str, ...]]] = {}
         self._seen = SeenRecently()  # trigger ids of commands already run
         self._in_flight = 0
         self._idle = asyncio.Event()
@@ -445,6 +470,204 @@ class SlackAdapter:
                 }
                 for a in files
             ],
+        )
+
+    @contextlib.asynccontextmanager
+    async def _busy(self) -> AsyncIterator[None]:
+        """Count work under way, so that stop() lets it finish."""
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    # Cashtags ------------------------------------------------------------------------------
+
+    async def _on_message(self, event: dict[str, Any]) -> None:
+        """A person's new message in a channel: a threaded compact quote for its cashtags.
+
+        Edits, deletions, joins and bot posts all carry a subtype or a bot_id: none is answered.
+        """
+        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+            return
+        if event.get("channel_type") not in ("channel", "group") or not self._ready:
+            return
+        channel, ts = str(event.get("channel") or ""), str(event.get("ts") or "")
+        text = str(event.get("text") or "")
+        if "$" not in text or not channel or not ts:
+            return
+        async with self._busy():
+            try:
+                response = await self.cashtags.answer(channel, ts, text)
+                if response is None:
+                    return
+                message = render(response)
+                await self.client.chat_postMessage(
+                    channel=channel,
+                    thread_ts=str(event.get("thread_ts") or ts),
+                    text=message["text"],
+                    blocks=message["blocks"] or None,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("slack: cashtag answer in %s failed: %s", channel, exc)
+            except Exception:
+                log.exception("slack: cashtag answer in %s failed", channel)
+
+    # Link unfurls --------------------------------------------------------------------------
+
+    async def _on_link_shared(self, event: dict[str, Any]) -> None:
+        """Yahoo Finance quote links in a message get a compact quote card as their preview."""
+        symbol_of_url: dict[str, str] = {}
+        for link in (event.get("links") or [])[:MAX_UNFURLS]:
+            url = str(link.get("url") or "")
+            symbol = quote_link_symbol(url)
+            if symbol is not None:
+                symbol_of_url[url] = symbol
+        if not symbol_of_url or not self._ready:
+            return
+        async with self._busy():
+            try:
+                services = self.app.services
+                async with asyncio.timeout(self.settings.command_timeout):
+                    response = await services.glances.brief_quotes(
+                        services, list(dict.fromkeys(symbol_of_url.values()))
+                    )
+                previews = unfurls(response, symbol_of_url) if response is not None else {}
+                if not previews:
+                    return
+                where: dict[str, Any] = (
+                    {"unfurl_id": event.get("unfurl_id"), "source": event.get("source")}
+                    if event.get("source") == "composer"
+                    else {"channel": event.get("channel"), "ts": event.get("message_ts")}
+                )
+                await self.client.chat_unfurl(unfurls=previews, **where)
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("slack: unfurling %s failed: %s", list(symbol_of_url), exc)
+            except Exception:
+                log.exception("slack: unfurling %s failed", list(symbol_of_url))
+
+    # App Home ------------------------------------------------------------------------------
+
+    async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """The Home tab opened: publish the user's home, fresh (prices from one batched call)."""
+        if event.get("tab") != "home" or not event.get("user") or not self._ready:
+            return
+        async with self._busy():
+            await self._publish_home(str(event["user"]), body.get("team_id"))
+
+    async def _publish_home(
+        self, user_id: str, team_id: str | None, notice: Response | None = None
+    ) -> None:
+        try:
+            services = self.app.services
+            viewer = Viewer(
+                platform="slack",
+                user_id=user_id,
+                guild_id=team_id,
+                channel_ids=await self._channels_of(user_id),
+            )
+            async with asyncio.timeout(self.settings.command_timeout + 2):
+                home = await services.glances.home(services, viewer)
+            if notice is not None:
+                home = dataclasses.replace(home, notice=notice)
+            await self.client.views_publish(user_id=user_id, view=home_view(home))
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("slack: publishing %s's home failed: %s", user_id, exc)
+        except Exception:
+            log.exception("slack: publishing %s's home failed", user_id)
+
+    async def _channels_of(self, user_id: str) -> tuple[str, ...]:
+        """The public and private channels a user is in (users.conversations, cached)."""
+        now = time.monotonic()
+        cached = self._memberships.get(user_id)
+        if cached is not None and now - cached[0] < MEMBERSHIP_CACHE_SECONDS:
+            return cached[1]
+        found: list[str] = []
+        cursor: str | None = None
+        while len(found) < MAX_HOME_CHANNELS:
+            answer = await self.client.users_conversations(
+                user=user_id,
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=200,
+                cursor=cursor,
+            )
+            found.extend(str(c.get("id")) for c in answer.get("channels") or [] if c.get("id"))
+            cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        channels = tuple(found[:MAX_HOME_CHANNELS])
+        self._memberships[user_id] = (now, channels)
+        return channels
+
+    async def _on_pick(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """A value picked in a typeahead: run its command with it; on the Home tab, the
+        answer shows at the top of the refreshed home."""
+        await ack()
+        named = read_pick_action_id(str(action.get("action_id") or ""))
+        value = picked_value(action)
+        user = str((body.get("user") or {}).get("id") or "")
+        if named is None or not value or not user:
+            return
+        path, param = named
+        async with self._busy():
+            invocation = self._invocation_of(body, path=path, options={param: value})
+            response = await self.app.core.dispatch(invocation, authorize=self._authorize)
+            if (body.get("container") or {}).get("type") == "view":
+                team = (body.get("team") or {}).get("id")
+                await self._publish_home(user, team, notice=response)
+
+    # Typeahead ---------------------------------------------------------------------------
+
+    async def _on_suggestion(self, ack: Ack, body: dict[str, Any]) -> None:
+        """An external_select asks for suggestions: the core's, for the parameter it names.
+
+        Answered in the ack itself (Slack shows nothing after 3 s; `Core.complete` gives up
+        after 2), never with an error: an odd action_id or a failing source gives no options.
+        """
+        options: list[dict[str, Any]] = []
+        try:
+            named = read_pick_action_id(str(body.get("action_id") or ""))
+            if named is not None:
+                path, param = named
+                choices = await self.app.core.complete(
+                    self._invocation_of(body, path=path),
+                    param,
+                    str(body.get("value") or ""),
+                    limit=MAX_OPTIONS,
+                    max_length=MAX_OPTION_VALUE,
+                )
+                options = suggestion_options(choices)
+        except Exception:
+            log.exception("slack: suggestions for %s failed", body.get("action_id"))
+        await ack(options=options)
+
+    def _invocation_of(
+        self,
+        body: dict[str, Any],
+        *,
+        path: tuple[str, ...] = (),
+        options: dict[str, Any] | None = None,
+    ) -> Invocation:
+        """An Invocation for an interaction payload (block_suggestion, block_actions)."""
+        user = body.get("user") or {}
+        team = body.get("team") or {}
+        channel = body.get("channel") or {}
+        return Invocation(
+            path=path,
+            options=options or {},
+            platform="slack",
+            user=User(id=str(user.get("id") or ""), name=str(user.get("name") or "")),
+            channel=Channel(
+                id=str(channel.get("id") or ""),
+                name=str(channel.get("name") or ""),
+                guild_id=team.get("id") or user.get("team_id"),
+            ),
         )
 
     # Permissions -------------------------------------------------------------------------

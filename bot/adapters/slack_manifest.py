@@ -18,7 +18,10 @@ EVENTS_PATH = "/slack/events"
 # commands: slash commands; chat:write(.public): answers and scheduled posts, also in public
 # channels the bot was not invited to; files:write: charts; users:read: is the user an admin;
 # channels:history, groups:history: a scheduled post taken over after a crash looks for itself
-# in the channel's recent messages before posting again.
+# in the channel's recent messages before posting again; they also deliver the `message` events
+# cashtags answer (only in channels where a channel manager turned them on).
+# channels:read, groups:read: which channels a user is in, for their App Home.
+# links:read, links:write: Yahoo Finance quote links get a compact quote card as their preview.
 BOT_SCOPES = (
     "commands",
     "chat:write",
@@ -30,8 +33,22 @@ BOT_SCOPES = (
     # Questions in plain words (bot.router): @OrbitDesk mentions and direct messages.
     "app_mentions:read",
     "im:history",
+    "channels:read",
+    "groups:read",
+    "links:read",
+    "links:write",
 )
-BOT_EVENTS = ("app_mention", "message.im")
+# app_mention, message.im: questions; app_home_opened: the Home tab; link_shared: quote link
+# previews; message.channels/groups: cashtags.
+BOT_EVENTS = (
+    "app_mention",
+    "message.im",
+    "app_home_opened",
+    "link_shared",
+    "message.channels",
+    "message.groups",
+)
+UNFURL_DOMAINS = ("finance.yahoo.com",)
 MAX_COMMAND = 32  # Slack's limit on a slash command's name, "/" included
 MAX_DESCRIPTION = 100  # what Slack's command picker shows
 MAX_USAGE_HINT = 100
@@ -105,6 +122,13 @@ def build_manifest(
     if mode == "http":
         target = request_url(url or "")
         commands = [{**c, "url": target} for c in commands]
+    events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
+    # Buttons, menus and the typeahead's suggestions (external_select) come in as interactivity.
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    if mode == "http":
+        target = request_url(url or "")
+        events = {"request_url": target, **events}
+        interactivity.update(request_url=target, message_menu_options_url=target)
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
@@ -113,15 +137,19 @@ def build_manifest(
             "background_color": "#1b2a41",
         },
         "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,  # direct messages: questions in plain words
+                "messages_tab_read_only_enabled": False,
+            },
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": commands,
+            "unfurl_domains": list(UNFURL_DOMAINS),
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {
-            "event_subscriptions": {
-                "bot_events": list(BOT_EVENTS),
-                **({"request_url": request_url(url or "")} if mode == "http" else {}),
-            },
+            "event_subscriptions": events,
+            "interactivity": interactivity,
             "org_deploy_enabled": False,
             "socket_mode_enabled": mode == "socket",
             "token_rotation_enabled": False,

@@ -221,3 +221,21 @@ class WatchlistEntry(Base):
         ),
         Index("ix_watchlist_guild", "platform", "guild_id"),
     )
+
+
+class ChannelSetting(Base):
+    """Per-channel switches a channel manager sets (cashtag answers); absent means defaults."""
+
+    __tablename__ = "channel_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    channel_id: Mapped[str] = mapped_column(String(100))
+    guild_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    cashtags: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("platform", "channel_id", name="uq_channel_settings_channel"),
+    )

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.store.channel_settings import ChannelSettingsStore
 from bot.store.db import Database
 from bot.store.models import Alert, Delivery, Schedule
 from bot.store.watchlists import WatchlistStore
@@ -76,6 +77,7 @@ class Store:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.channels = ChannelSettingsStore(db)  # per-channel switches (cashtags)
         self.watchlists = WatchlistStore(db)  # issue 13: personal and channel watchlists
 
     # ---------------------------------------------------------------------- schedules

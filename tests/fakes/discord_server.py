@@ -40,6 +40,8 @@ DM_CHANNEL_ID = 1_666_666_666_666_666_666
 # Permission bits used in member payloads.
 SEND_MESSAGES = 1 << 11
 MANAGE_CHANNELS = 1 << 4
+GUILD_MESSAGES_INTENT = 1 << 9
+MESSAGE_CONTENT_INTENT = 1 << 15
 MEMBER_PERMISSIONS = (1 << 10) | SEND_MESSAGES | (1 << 14) | (1 << 15) | (1 << 31)
 ARRIVED = web.RequestKey("arrived", float)
 
@@ -58,8 +60,8 @@ class Sent:
     files: list[tuple[str, bytes]] = field(default_factory=list)
     choices: list[dict[str, Any]] = field(default_factory=list)
     channel_id: str | None = None
+    reference: dict[str, Any] | None = None  # message_reference: the message replied to
     at: float = field(default_factory=time.perf_counter)
-    reference: dict[str, Any] | None = None  # message_reference: what a reply answers
 
     @property
     def ephemeral(self) -> bool:
@@ -217,12 +219,95 @@ class FakeDiscord:
             "context": 0,
         }
 
+    def user_install_interaction(
+        self,
+        name: str,
+        options: list[dict[str, Any]] | None = None,
+        *,
+        guild_id: int | None = None,
+        channel_id: int = 1_666_666_666_666_666_666,
+    ) -> dict[str, Any]:
+        """`/name` run through a user's own install of the app: in a group DM (no guild), or in
+        a server the bot is not a member of (`guild_id` of a guild it never saw)."""
+        payload = self.interaction(name, options, guild_id=guild_id or GUILD_ID)
+        member = payload.pop("member")
+        if guild_id is None:
+            del payload["guild_id"], payload["guild_locale"]
+            payload["user"] = member["user"]
+            payload["channel"] = {"id": str(channel_id), "type": 3, "name": None, "recipients": []}
+            payload["context"] = 2  # PRIVATE_CHANNEL
+        else:
+            payload["member"] = member
+            payload["channel"] = {**_channel(channel_id, guild_id), "name": "elsewhere"}
+            payload["context"] = 0
+        payload["channel_id"] = str(channel_id)
+        payload["app_permissions"] = str(1 << 14 | 1 << 15)  # what a user install may do
+        payload["authorizing_integration_owners"] = {"1": str(USER_ID)}  # USER_INSTALL
+        return payload
+
+    async def say(
+        self,
+        content: str,
+        *,
+        bot: bool = False,
+        guild_id: int = GUILD_ID,
+        channel_id: int = CHANNEL_ID,
+    ) -> str:
+        """Dispatch MESSAGE_CREATE: someone (or a bot) wrote `content`; returns its message id.
+
+        Discord sends it only to clients that asked for guild messages, and with the content
+        only to those with the Message Content intent; the fake checks the identify's intents
+        the same way (no event, or empty content).
+        """
+        message_id = str(next(self._ids))
+        shard = await self._shard_for(guild_id)
+        intents = int((self.identifies[-1] if self.identifies else {}).get("intents", 0))
+        if not intents & GUILD_MESSAGES_INTENT:
+            return message_id
+        author = {
+            "id": str(USER_ID if not bot else USER_ID + 7),
+            "username": "ada" if not bot else "otherbot",
+            "global_name": None,
+            "discriminator": "0",
+            "avatar": None,
+            **({"bot": True} if bot else {}),
+        }
+        payload = {
+            "id": message_id,
+            "channel_id": str(channel_id),
+            "guild_id": str(guild_id),
+            "author": author,
+            "member": {
+                "roles": [],
+                "joined_at": "2025-01-01T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+                "pending": False,
+            },
+            "content": content if intents & MESSAGE_CONTENT_INTENT else "",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+            "components": [],
+        }
+        await shard.send(0, payload, "MESSAGE_CREATE")
+        return message_id
+
     async def interact(self, payload: Mapping[str, Any], *, session: str | None = None) -> str:
         """Dispatch INTERACTION_CREATE on the shard owning its guild; returns the token.
 
         With two clients logged in (a benchmark), `session` (from `sessions`) picks one.
         """
-        shard = await self._shard_for(int(payload["guild_id"]), session)
+        shard = await self._shard_for(int(payload.get("guild_id") or 0), session)
         await shard.send(0, dict(payload), "INTERACTION_CREATE")
         return str(payload["token"])
 
@@ -493,8 +578,8 @@ class FakeDiscord:
             files=files,
             choices=list(payload.get("choices") or []),
             channel_id=channel_id,
-            at=request[ARRIVED],
             reference=payload.get("message_reference"),
+            at=request[ARRIVED],
         )
         self.sent.append(sent)
         return sent

@@ -1,8 +1,10 @@
 """A fake Slack on 127.0.0.1 that the real slack_sdk / slack-bolt talk to.
 
-- Web API under `/api/`: auth.test, chat.postMessage, conversations.history (what was posted,
-  newest first, with message metadata when asked for it), users.info,
-  files.getUploadURLExternal, files.completeUploadExternal, apps.connections.open. Parameters are read from the query
+- Web API under `/api/`: auth.test, chat.postMessage (replies in threads keep `thread_ts`),
+  conversations.history (what was posted, newest first, with message metadata when asked for
+  it), users.info, users.conversations (the channels in `memberships`), chat.unfurl,
+  views.publish (the last view per user in `home_views`), files.getUploadURLExternal,
+  files.completeUploadExternal, apps.connections.open. Parameters are read from the query
   string, a form body or a JSON body (the async client uses all three).
 - `/upload/{file_id}`: the raw upload URL of files_upload_v2's second step.
 - `/response/{token}`: a response_url receiver (`response_url(token)` builds one).
@@ -58,6 +60,8 @@ class FakeSlack:
     acks: list[dict[str, Any]] = field(default_factory=list)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # newest first
     history_error: str | None = None
+    memberships: dict[str, list[str]] = field(default_factory=dict)  # user -> channel ids
+    home_views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> published view
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -248,6 +252,8 @@ class FakeSlack:
             return {"ok": False, "error": self.channel_errors[channel]}
         ts = f"1700000000.{next(self._ts):06d}"
         message: dict[str, Any] = {"type": "message", "ts": ts, "text": params.get("text", "")}
+        if params.get("thread_ts"):
+            message["thread_ts"] = str(params["thread_ts"])
         metadata = params.get("metadata")
         if metadata:
             message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
@@ -264,6 +270,37 @@ class FakeSlack:
             for m in self.history.get(str(params.get("channel")), [])[:limit]
         ]
         return {"ok": True, "messages": messages, "has_more": False}
+
+    def _m_users_conversations(self, params: dict[str, Any]) -> dict[str, Any]:
+        channels = self.memberships.get(str(params.get("user")), [])
+        return {
+            "ok": True,
+            "channels": [{"id": c, "name": c.lower(), "is_member": True} for c in channels],
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _m_chat_unfurl(self, params: dict[str, Any]) -> dict[str, Any]:
+        unfurls = params.get("unfurls")
+        if isinstance(unfurls, str):
+            unfurls = json.loads(unfurls)
+        if not isinstance(unfurls, dict) or not unfurls:
+            return {"ok": False, "error": "invalid_unfurls"}
+        if not (params.get("channel") and params.get("ts")) and not (
+            params.get("unfurl_id") and params.get("source")
+        ):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True}
+
+    def _m_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = params.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        if not isinstance(view, dict) or view.get("type") != "home" or not params.get("user_id"):
+            return {"ok": False, "error": "invalid_arguments"}
+        if len(view.get("blocks") or []) > 100:
+            return {"ok": False, "error": "invalid_blocks"}
+        self.home_views[str(params["user_id"])] = view
+        return {"ok": True, "view": {"id": "V0HOME", "type": "home", **view}}
 
     def _m_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._file_ids):06d}"
