@@ -603,7 +603,8 @@ async def test_cashtags_get_one_reply_with_the_intent_and_the_channel_switched_o
     chat = DiscordChat(fake_discord, adapter)
     try:
         intents = fake_discord.identifies[-1]["intents"]
-        assert intents == 1 | 1 << 9 | 1 << 15  # guilds, guild messages, message content
+        # guilds, guild messages, DMs (questions), message content (cashtags)
+        assert intents == 1 | 1 << 9 | 1 << 12 | 1 << 15
         await fake_discord.say("$SPCX before anyone turned it on")
         await settled(adapter)
         assert fake_discord.channel_posts() == []  # off by default

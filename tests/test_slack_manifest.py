@@ -62,6 +62,8 @@ def test_manifest_enables_the_home_tab_unfurls_cashtag_events_and_menus() -> Non
     assert features["app_home"]["home_tab_enabled"] is True
     assert features["unfurl_domains"] == ["finance.yahoo.com"]
     assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_mention",
+        "message.im",
         "app_home_opened",
         "link_shared",
         "message.channels",
