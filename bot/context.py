@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bot.http_server import HttpServer
     from bot.market.service import MarketData
     from bot.market.symbols import SymbolResolver
+    from bot.permissions import Authorize
     from bot.registry import CommandSpec, Registry
     from bot.scheduler import Scheduler
     from bot.store.repo import Store
@@ -53,6 +54,7 @@ class Invocation:
     platform: str = "console"
     user: User = field(default_factory=User)
     channel: Channel = field(default_factory=Channel)
+    source: str = "typed"  # "typed", or "action": a button or menu (bot.actions) ran it
 
 
 T = TypeVar("T")
@@ -120,6 +122,24 @@ class Context:
     services: Services
     spec: CommandSpec
     now: datetime
+    # The words given for each parameter, before conversion: what `again` builds on.
+    arguments: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    authorize: Authorize | None = None  # the adapter's callback (Core.dispatch passes it)
+
+    def again(self, **changes: object) -> str:
+        """This command's line with some arguments changed, for a button: `again(page=2)`.
+
+        ValueError when it cannot be written as a line that reads back the same.
+        """
+        from bot.actions import command_line  # bot.actions imports the registry
+
+        return command_line(self.spec, self.arguments, changes)
+
+    async def may_manage(self) -> bool:
+        """Whether the user may change this channel (to offer manage buttons only to them)."""
+        if self.authorize is None:
+            return self.user.can_manage_channel
+        return await self.authorize(self.invocation, self.spec)
 
     @property
     def user(self) -> User:

@@ -16,7 +16,7 @@ from typing import Any
 from bot.completion import Choice, complete_choices
 from bot.context import Context, Invocation, Services
 from bot.errors import Forbidden, NotFound, OrbitDeskError, UpstreamError, UsageError
-from bot.params import bind_options, bind_text, tokenize
+from bot.params import collect_options, collect_text, convert_all, tokenize
 from bot.permissions import Authorize, granted_with_command
 from bot.registry import CommandSpec, Registry
 from bot.response import Response
@@ -88,7 +88,8 @@ class Core:
         spec: CommandSpec | None = None
         try:
             spec, words = self._lookup(invocation)
-            kwargs = self._bind(spec, invocation, words)
+            raw = self._collect(spec, invocation, words)
+            kwargs = self._convert(spec, raw)
             if spec.manage_channel and not await authorize(invocation, spec):
                 raise Forbidden(
                     f"`{spec.name}` changes this channel's settings; it needs the "
@@ -99,6 +100,8 @@ class Core:
                 services=self.services,
                 spec=spec,
                 now=self.services.clock.now(),
+                arguments=raw,
+                authorize=authorize,
             )
             async with asyncio.timeout(spec.deadline or self.deadline):
                 response = await spec.func(ctx, **kwargs)
@@ -230,11 +233,22 @@ class Core:
         return spec, rest[1:]
 
     @staticmethod
-    def _bind(spec: CommandSpec, invocation: Invocation, words: list[str]) -> dict[str, Any]:
+    def _collect(
+        spec: CommandSpec, invocation: Invocation, words: list[str]
+    ) -> dict[str, list[str]]:
+        """The words given per parameter (kept in the Context for `again`)."""
         try:
             if invocation.path:
-                return bind_options(spec, invocation.options)
-            return bind_text(spec, words)
+                return collect_options(spec, invocation.options)
+            return collect_text(spec, words)
+        except UsageError as exc:
+            exc.usage = exc.usage or spec.usage
+            raise
+
+    @staticmethod
+    def _convert(spec: CommandSpec, raw: dict[str, list[str]]) -> dict[str, Any]:
+        try:
+            return convert_all(spec, raw)
         except UsageError as exc:
             exc.usage = exc.usage or spec.usage
             raise
