@@ -30,6 +30,8 @@ from commands.posts import POST_RENDERERS
 
 log = logging.getLogger(__name__)
 
+MIGRATE_RETRY_MAX = 60.0  # seconds between attempts to reach the database, at most
+
 
 def bundled_data(name: str) -> Path:
     """A data file shipped in commands/data/."""
@@ -46,8 +48,11 @@ class App:
     database: Database
     store: Store
     scheduler: Scheduler
+    # Set once the schema is up to date; the scheduler waits for it.
+    database_ready: asyncio.Event = field(default_factory=asyncio.Event)
     _scheduler_stop: asyncio.Event = field(default_factory=asyncio.Event)
     _scheduler_task: asyncio.Task[None] | None = None
+    _migrator: asyncio.Task[None] | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
@@ -116,26 +121,79 @@ class App:
         services.doctor_checks.append(app.database_check)
         return app
 
-    async def start(self, *, migrate: bool = True) -> None:
-        """Start the market service and bring the database schema up to date."""
+    async def start(self, *, migrate: bool = True, require_database: bool = False) -> None:
+        """Start the market service and bring the database schema up to date.
+
+        The database out of reach stops nothing but what needs it: quotes, charts and the deal
+        book still answer, and commands that need it say it is unavailable. Unless
+        `require_database`, the problem is logged and `keep_migrating()` can retry it.
+        """
         await self.market.start()
-        if migrate:
-            try:
-                await self.database.upgrade()
-            except Exception as exc:
-                log.debug("database upgrade failed", exc_info=exc)
-                raise StartupError(
-                    f"database: cannot bring the schema up to date ({database_problem(exc)}): "
-                    "check ORBITDESK_DATABASE_URL and that the database is running"
-                ) from None
+        if not migrate:
+            return
+        try:
+            await self.database.upgrade()
+        except Exception as exc:
+            log.debug("database upgrade failed", exc_info=exc)
+            problem = (
+                f"database: cannot bring the schema up to date ({database_problem(exc)}): "
+                "check ORBITDESK_DATABASE_URL and that the database is running"
+            )
+            if require_database:
+                raise StartupError(problem) from None
+            log.warning("%s; commands that need it will say so", problem)
+            return
+        self.database_ready.set()
+
+    def keep_migrating(self) -> None:
+        """Until the database answers, retry bringing it up to date with backoff (1 s to 60 s)."""
+        if self.database_ready.is_set() or self._migrator is not None:
+            return
+
+        async def retry() -> None:
+            delay = 1.0
+            while True:
+                await asyncio.sleep(delay)
+                try:
+                    await self.database.upgrade()
+                except Exception as exc:
+                    delay = min(delay * 2, MIGRATE_RETRY_MAX)
+                    log.warning(
+                        "database still unreachable (%s); trying again in %.0f s",
+                        database_problem(exc),
+                        delay,
+                    )
+                    continue
+                log.info("database reachable; schema up to date")
+                self.database_ready.set()
+                return
+
+        self._migrator = asyncio.ensure_future(retry())
 
     def start_scheduler(self) -> None:
-        """Run the scheduler loop in the background (after adapters connect)."""
+        """Run the scheduler loop in the background (after adapters connect), once the
+        database is ready."""
         if self._scheduler_task is None:
             self._scheduler_stop.clear()
-            self._scheduler_task = asyncio.ensure_future(self.scheduler.run(self._scheduler_stop))
+            self._scheduler_task = asyncio.ensure_future(self._run_scheduler())
+
+    async def _run_scheduler(self) -> None:
+        ready = asyncio.ensure_future(self.database_ready.wait())
+        stopped = asyncio.ensure_future(self._scheduler_stop.wait())
+        try:
+            await asyncio.wait({ready, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
+            stopped.cancel()
+        if self.database_ready.is_set() and not self._scheduler_stop.is_set():
+            await self.scheduler.run(self._scheduler_stop)
 
     async def close(self) -> None:
+        if self._migrator is not None:
+            self._migrator.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._migrator
+            self._migrator = None
         if self._scheduler_task is not None:
             self._scheduler_stop.set()
             try:

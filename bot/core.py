@@ -15,7 +15,14 @@ from typing import Any
 
 from bot.completion import Choice, complete_choices
 from bot.context import Context, Invocation, Services
-from bot.errors import Forbidden, NotFound, OrbitDeskError, UpstreamError, UsageError
+from bot.errors import (
+    Forbidden,
+    NotFound,
+    OrbitDeskError,
+    Unavailable,
+    UpstreamError,
+    UsageError,
+)
 from bot.params import collect_options, collect_text, convert_all, tokenize
 from bot.permissions import Authorize, granted_with_command
 from bot.registry import CommandSpec, Registry
@@ -116,7 +123,7 @@ class Core:
             response = _error_response(exc, text, {"suggestions": list(exc.suggestions)})
         except UpstreamError as exc:
             response = _error_response(exc, exc.message, {"reason": exc.reason})
-        except Forbidden as exc:
+        except (Forbidden, Unavailable) as exc:
             response = _error_response(exc, exc.message)
         except TimeoutError:
             limit = spec.deadline if spec and spec.deadline else self.deadline

@@ -35,6 +35,13 @@ class NotFound(OrbitDeskError):
         self.suggestions = tuple(suggestions)
 
 
+class Unavailable(OrbitDeskError):
+    """A part of the bot itself is out of reach (the database): commands that need it say so,
+    the others keep answering."""
+
+    kind = "unavailable"
+
+
 class UpstreamError(OrbitDeskError):
     """A data source failed. `reason` is one of REASONS."""
 

@@ -45,6 +45,7 @@ async def run_adapters(settings: Settings, *, discord: bool, slack: bool) -> int
     app.services.http = http
     try:
         await app.start()
+        app.keep_migrating()  # the database away: /healthz says not ready until it is back
         await http.start()
         for adapter in adapters:
             await adapter.start()
@@ -66,7 +67,7 @@ async def run_adapters(settings: Settings, *, discord: bool, slack: bool) -> int
 
 def _database_check(app: App) -> Callable[[], Awaitable[tuple[str, bool]]]:
     async def check() -> tuple[str, bool]:
-        return "database", await app.database.ping()
+        return "database", app.database_ready.is_set() and await app.database.ping()
 
     return check
 

@@ -6,6 +6,7 @@ import ipaddress
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from bot.adapters.console import invocation
 from bot.app import App
+from bot.clock import ManualClock
 from bot.config import Settings
 from bot.response import Response
 from tests.fakes.yahoo_server import FakeYahoo
@@ -58,9 +60,27 @@ socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 
+# The one instant every test runs at unless it says otherwise: Tuesday 24 Nov 2026, 16:30 in
+# New York (EST), half an hour after a regular close, two days before Thanksgiving. The fake
+# Yahoo and the app's clock are both pinned to it, so no answer depends on today's date
+# (`make test-any-date` runs the suite under libfaketime to prove it).
+PINNED_NOW = datetime(2026, 11, 24, 21, 30, tzinfo=UTC)
+
+
+def pinned_clock(now: datetime = PINNED_NOW) -> ManualClock:
+    """A manual clock at the pinned instant, for every App a test builds."""
+    return ManualClock(now)
+
+
 @pytest.fixture
-def fake_yahoo() -> Iterator[FakeYahoo]:
-    with FakeYahoo() as fake:
+def pinned_now() -> datetime:
+    """The instant of `fake_yahoo` and `app`; a test module may override it with its own."""
+    return PINNED_NOW
+
+
+@pytest.fixture
+def fake_yahoo(pinned_now: datetime) -> Iterator[FakeYahoo]:
+    with FakeYahoo(now=pinned_now) as fake:
         yield fake
 
 
@@ -74,8 +94,8 @@ def make_settings(tmp_path: Path, base_url: str | None, **overrides: Any) -> Set
 
 
 @pytest.fixture
-async def app(tmp_path: Path, fake_yahoo: FakeYahoo) -> AsyncIterator[App]:
-    built = App.build(make_settings(tmp_path, fake_yahoo.base_url))
+async def app(tmp_path: Path, fake_yahoo: FakeYahoo, pinned_now: datetime) -> AsyncIterator[App]:
+    built = App.build(make_settings(tmp_path, fake_yahoo.base_url), clock=pinned_clock(pinned_now))
     await built.start()
     yield built
     await built.close()

@@ -17,7 +17,11 @@ from tests.fakes.yahoo_server import FakeYahoo
 
 
 async def clocked_app(tmp_path: Path, fake: FakeYahoo, clock: ManualClock, **settings: Any) -> App:
-    """An app on the fake Yahoo whose every service reads the given manual clock."""
+    """An app on the fake Yahoo whose every service reads the given manual clock.
+
+    The fake follows the same clock, so moving it moves Yahoo's market state too.
+    """
+    fake.now = clock.now
     app = App.build(make_settings(tmp_path, fake.base_url, **settings), clock=clock)
     await app.start()
     return app

@@ -22,7 +22,7 @@ from bot.http_server import HttpServer
 from bot.registry import CommandSpec
 from bot.response import Response
 from tests import probe_commands
-from tests.conftest import make_settings
+from tests.conftest import make_settings, pinned_clock
 from tests.fakes.slack_server import FakeSlack
 from tests.fakes.yahoo_server import FakeYahoo
 
@@ -87,7 +87,7 @@ def slack_app(tmp_path: Path, fake_yahoo: FakeYahoo, slack: FakeSlack, **overrid
         http_port=0,
         **overrides,
     )
-    app = App.build(settings)
+    app = App.build(settings, clock=pinned_clock())
     app.services.registry.add_module(probe_commands)
     return app
 

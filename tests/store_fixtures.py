@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from bot.store.db import Database
 from bot.store.repo import Store
@@ -111,3 +112,23 @@ async def store(databases: DatabaseFactory) -> Store:
 
 
 StoreOpener = Callable[[], Awaitable[Store]]
+
+
+@pytest.fixture
+async def fresh_postgres_url() -> AsyncIterator[str]:
+    """A fresh, migrated PostgreSQL database, dropped afterwards, for bot processes (which
+    connect by URL, so the per-test schema of `databases` cannot isolate them)."""
+    admin_url = await require_postgres()
+    name = f"orbitdesk_fault_{uuid.uuid4().hex[:10]}"
+    admin = Database(admin_url)
+    engine = admin.engine.execution_options(isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    database = Database(url)
+    await database.upgrade()
+    await database.dispose()
+    yield url
+    async with engine.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()

@@ -6,7 +6,7 @@ import asyncio
 import io
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -35,9 +35,10 @@ RANGES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def pinned(fake_yahoo: FakeYahoo) -> None:
-    fake_yahoo.now = NOW
+@pytest.fixture
+def pinned_now() -> datetime:
+    """This module's fake Yahoo and app clock run at NOW (overrides conftest's instant)."""
+    return NOW
 
 
 def image_of(answer: Response) -> Image.Image:
@@ -82,6 +83,46 @@ async def test_one_day_chart_compares_with_the_previous_close(chat: Chat) -> Non
     # 17:00 in New York: after-hours bars follow the close and are reported apart.
     assert fields["After hours"] == "271.49 USD"
     assert answer.cards[0].footer == "Yahoo Finance · as of Nov 18, 2026 17:00 EST"
+
+
+# Wednesday's session in New York: 09:30 to 16:00 EST.
+SESSION_OPEN = datetime(2026, 11, 18, 14, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "market_time",
+    [int(SESSION_OPEN.timestamp()), None],
+    ids=["yahoo-time-is-the-bar-start", "yahoo-time-missing"],
+)
+async def test_a_daily_chart_is_as_of_the_session_close(
+    chat: Chat, fake_yahoo: FakeYahoo, market_time: int | None
+) -> None:
+    # Daily bars start at 09:30 (yfinance stamps them at midnight); their price is the close.
+    # These used to say "as of Nov 18, 2026 09:30 EST" (and "00:00 EST" with no market time).
+    fake_yahoo.meta_overrides["regularMarketTime"] = market_time
+    for text in ("chart AAPL 1mo", "chart AAPL 5y", "chart AAPL 1y AMZN"):
+        answer = await chat(text)
+        assert answer.kind == "ok", answer.text
+        assert answer.cards[0].footer == "Yahoo Finance · as of Nov 18, 2026 16:00 EST", text
+        assert answer.data["as_of"] == "2026-11-18T21:00:00+00:00", text
+
+
+@pytest.mark.parametrize("pinned_now", [SESSION_OPEN + timedelta(hours=1, minutes=32)])
+async def test_a_daily_chart_during_the_session_is_as_of_the_live_price(chat: Chat) -> None:
+    answer = await chat("chart AAPL 1mo")  # 11:02 New York, Wednesday: the session runs
+    assert answer.cards[0].footer == "Yahoo Finance · as of Nov 18, 2026 11:02 EST"
+
+
+async def test_a_daily_chart_on_an_early_close_is_as_of_13_00(
+    chat: Chat, fake_yahoo: FakeYahoo, app: App
+) -> None:
+    # The Friday after Thanksgiving closes at 13:00; Saturday the chart is as of that close.
+    saturday = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
+    fake_yahoo.now = saturday
+    app.services.clock.current = saturday  # type: ignore[attr-defined]
+    fake_yahoo.meta_overrides["regularMarketTime"] = None
+    answer = await chat("chart AAPL 3mo")
+    assert answer.cards[0].footer == "Yahoo Finance · as of Nov 27, 2026 13:00 EST"
 
 
 async def test_compare_tokyo_and_new_york_despite_different_trading_days(chat: Chat) -> None:

@@ -161,16 +161,26 @@ def _bars(days: list[date], closes: list[float]) -> History:
     return History("TEST", "Test", "USD", "America/New_York", "1d", "max", tuple(bars))
 
 
-def test_price_impact_counts_sessions_from_the_last_close_before() -> None:
-    days = [date(2025, 3, d) for d in (13, 14, 17, 18, 19, 20, 21, 24)]
-    history = _bars(days, [100, 101, 102, 110, 111, 112, 113, 120])
+def test_price_impact_counts_sessions_after_the_announcement_day() -> None:
+    days = [date(2025, 3, d) for d in (13, 14, 17, 18, 19, 20, 21, 24, 25)]
+    history = _bars(days, [100, 101, 102, 110, 111, 112, 113, 120, 125])
     impact = price_impact(history, date(2025, 3, 18), days=(1, 5, 30))
     assert impact is not None
     assert (impact.base_day, impact.base_close) == (date(2025, 3, 17), 102)
     one, five, thirty = impact.moves
-    assert (one.day, one.change_pct) == (date(2025, 3, 18), pytest.approx((110 / 102 - 1) * 100))
-    assert (five.day, five.change_pct) == (date(2025, 3, 24), pytest.approx((120 / 102 - 1) * 100))
+    # The announcement day (Mar 18) is day 0; day 1 used to be Mar 18 itself.
+    assert (one.day, one.change_pct) == (date(2025, 3, 19), pytest.approx((111 / 102 - 1) * 100))
+    assert (five.day, five.change_pct) == (date(2025, 3, 25), pytest.approx((125 / 102 - 1) * 100))
     assert thirty.day is None and thirty.close is None  # not 30 sessions yet
+
+
+def test_price_impact_of_a_weekend_announcement_starts_on_monday() -> None:
+    days = [date(2025, 3, d) for d in (13, 14, 17, 18)]
+    history = _bars(days, [100, 101, 102, 110])
+    impact = price_impact(history, date(2025, 3, 15), days=(1, 2))  # a Saturday
+    assert impact is not None
+    assert impact.base_day == date(2025, 3, 14)
+    assert [m.day for m in impact.moves] == [date(2025, 3, 17), date(2025, 3, 18)]
 
 
 def test_price_impact_without_a_close_before_is_none() -> None:

@@ -26,7 +26,7 @@ from bot.context import Context
 from bot.errors import NotFound
 from bot.registry import Param, Registry, command, group
 from bot.response import Attachment, Card, Field, Response, Tone
-from tests.conftest import make_settings
+from tests.conftest import make_settings, pinned_clock
 from tests.fakes.discord_server import (
     CHANNEL_ID,
     GUILD_ID,
@@ -160,7 +160,8 @@ async def start_bot(
             discord_api_base=fake.api_base,
             discord_gateway_url=fake.gateway_url,
             **settings,
-        )
+        ),
+        clock=pinned_clock(),
     )
     add_test_commands(built.services.registry)
     await built.start()
@@ -298,7 +299,7 @@ async def test_global_sync_happens_only_when_the_schema_changed(
     assert (tmp_path / "data" / "discord_commands.sha256").read_text().strip()
     await stop_bot(again)
     # A changed registry is a changed schema: synced again.
-    changed = App.build(again.settings)
+    changed = App.build(again.settings, clock=pinned_clock())
     add_test_commands(changed.services.registry)
     changed.services.registry.commands.pop(("slowfail",))
     adapter = DiscordAdapter(changed, guild_ready_timeout=0.05)

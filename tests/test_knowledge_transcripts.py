@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import App
 from bot.response import Response
-from tests.conftest import Chat, make_settings
+from tests.conftest import Chat, make_settings, pinned_clock
 from tests.fakes.yahoo_server import FakeYahoo
 
 
@@ -121,10 +121,18 @@ async def test_impact_matches_the_closes_yahoo_serves(chat: Chat, app: App) -> N
     closes = [(b.time.astimezone(zone).date(), b.close) for b in history.bars]
     base = max(i for i, (day, _) in enumerate(closes) if day < date(2025, 3, 18))
     assert answer.data["base"] == {"date": closes[base][0].isoformat(), "close": closes[base][1]}
+    assert closes[base][0] == date(2025, 3, 17)  # the last close before the announcement
+    # Wiz was announced on Tuesday 2025-03-18, a session: that day is day 0, so "1 trading
+    # day after" is Wednesday (it used to be the announcement day itself). Day 30 skips Good
+    # Friday (Apr 18).
+    dates = {move["days"]: move["date"] for move in answer.data["moves"]}
+    assert dates == {1: "2025-03-19", 5: "2025-03-25", 30: "2025-04-30"}
     for move in answer.data["moves"]:
-        day, close = closes[base + move["days"]]
+        day, close = closes[base + 1 + move["days"]]
         assert move["date"] == day.isoformat()
         assert move["change_pct"] == pytest.approx((close / closes[base][1] - 1) * 100)
+    assert "  1 trading day after: " in answer.text
+    assert answer.text.split("  1 trading day after: ")[1].split("\n")[0].endswith(" on 2025-03-19")
     assert [f.name for f in answer.cards[0].fields] == [
         "Last close before",
         "1 trading day after",
@@ -307,7 +315,7 @@ async def test_a_broken_user_file_warns_and_the_bundled_data_still_answers(
     (data / "acquisitions_team.yaml").write_text(
         "as_of: 2026-07-01\ndeals:\n  - id: team-deal\n    acquirer: {name: A}\n", encoding="utf-8"
     )
-    app = App.build(make_settings(tmp_path, fake_yahoo.base_url))
+    app = App.build(make_settings(tmp_path, fake_yahoo.base_url), clock=pinned_clock())
     await app.start()
     try:
         answer = await Chat(app)("acquisitions spacex")

@@ -14,14 +14,12 @@ import asyncio
 import os
 import signal
 import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.store.db import Database
@@ -29,7 +27,6 @@ from bot.store.repo import Store
 from tests.fakes.discord_server import CHANNEL_ID, GUILD_ID, FakeDiscord
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.fakes.yahoo_server import FakeYahoo
-from tests.store_fixtures import require_postgres
 
 pytestmark = pytest.mark.postgres
 
@@ -47,25 +44,6 @@ async def discord() -> AsyncIterator[FakeDiscord]:
     fake = await FakeDiscord().start()
     yield fake
     await fake.close()
-
-
-@pytest.fixture
-async def database_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database for this test (the bots connect by URL, no search_path)."""
-    admin_url = await require_postgres()
-    name = f"orbitdesk_fault_{uuid.uuid4().hex[:10]}"
-    admin = Database(admin_url)
-    engine = admin.engine.execution_options(isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    database = Database(url)
-    await database.upgrade()
-    await database.dispose()
-    yield url
-    async with engine.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await admin.dispose()
 
 
 class Bots:
@@ -186,28 +164,28 @@ def soon(seconds: float = 4) -> datetime:
 
 
 async def test_killed_after_discord_received_the_post_it_shows_once(
-    tmp_path: Path, discord: FakeDiscord, yahoo: FakeYahoo, database_url: str
+    tmp_path: Path, discord: FakeDiscord, yahoo: FakeYahoo, fresh_postgres_url: str
 ) -> None:
-    async with bots_on(tmp_path, discord, yahoo, database_url) as bots:
+    async with bots_on(tmp_path, discord, yahoo, fresh_postgres_url) as bots:
         poster = await bots.start(schedule_lease_seconds="6")
-        sid = await add_slot(database_url, soon())
+        sid = await add_slot(fresh_postgres_url, soon())
         discord.hold_posts = True  # Discord takes the message but the bot never hears back
         await discord.wait_for(lambda f: len(f.channel_posts()) == 1, timeout=100)
         await bots.kill(poster)  # kill -9 between sending and recording
-        assert await slot_status(database_url, sid) == ["claimed"]
+        assert await slot_status(fresh_postgres_url, sid) == ["claimed"]
         discord.release_posts()
 
         await bots.start(schedule_lease_seconds="6")  # the survivor (or the restarted bot)
-        await until_posted(database_url, sid, timeout=60)
+        await until_posted(fresh_postgres_url, sid, timeout=60)
 
     assert discord.channel_post_requests == 2  # it did post again ...
     assert len(discord.channel_posts()) == 1  # ... and Discord showed it once (same nonce)
 
 
 async def test_database_lost_right_after_posting_shows_once(
-    tmp_path: Path, discord: FakeDiscord, yahoo: FakeYahoo, database_url: str
+    tmp_path: Path, discord: FakeDiscord, yahoo: FakeYahoo, fresh_postgres_url: str
 ) -> None:
-    target = make_url(database_url)
+    target = make_url(fresh_postgres_url)
     proxy = await TcpProxy(target.host or "127.0.0.1", target.port or 5432).start()
     through_proxy = target.set(port=proxy.port).render_as_string(hide_password=False)
     outage: list[asyncio.Task[None]] = []
@@ -225,10 +203,10 @@ async def test_database_lost_right_after_posting_shows_once(
     try:
         async with bots_on(tmp_path, discord, yahoo, through_proxy) as bots:
             await bots.start(schedule_lease_seconds="6")
-            sid = await add_slot(database_url, soon())
+            sid = await add_slot(fresh_postgres_url, soon())
             discord.on_channel_post = lose_the_database
             await discord.wait_for(lambda f: len(f.channel_posts()) == 1, timeout=100)
-            await until_posted(database_url, sid, timeout=60)
+            await until_posted(fresh_postgres_url, sid, timeout=60)
     finally:
         for task in outage:
             task.cancel()
@@ -239,15 +217,15 @@ async def test_database_lost_right_after_posting_shows_once(
 
 
 async def test_claimer_killed_mid_fetch_is_covered_within_90_seconds(
-    tmp_path: Path, discord: FakeDiscord, yahoo: FakeYahoo, database_url: str
+    tmp_path: Path, discord: FakeDiscord, yahoo: FakeYahoo, fresh_postgres_url: str
 ) -> None:
     yahoo.fail("all", "hang")
-    async with bots_on(tmp_path, discord, yahoo, database_url) as bots:
+    async with bots_on(tmp_path, discord, yahoo, fresh_postgres_url) as bots:
         claimer = await bots.start()  # the default lease
         due = soon()
-        sid = await add_slot(database_url, due)
+        sid = await add_slot(fresh_postgres_url, due)
         async with asyncio.timeout(100):
-            while await slot_status(database_url, sid) != ["claimed"]:
+            while await slot_status(fresh_postgres_url, sid) != ["claimed"]:
                 await asyncio.sleep(0.2)
         await asyncio.sleep(1)  # it is waiting on Yahoo now
         await bots.kill(claimer)
@@ -256,21 +234,21 @@ async def test_claimer_killed_mid_fetch_is_covered_within_90_seconds(
         await bots.start()
         await discord.wait_for(lambda f: len(f.channel_posts()) == 1, timeout=100)
         took = datetime.now(UTC) - due
-        await until_posted(database_url, sid, timeout=20)
+        await until_posted(fresh_postgres_url, sid, timeout=20)
 
     assert took <= timedelta(seconds=90), took
     assert len(discord.channel_posts()) == 1
 
 
 async def test_an_empty_yahoo_answer_at_the_due_time_still_posts(
-    tmp_path: Path, discord: FakeDiscord, yahoo: FakeYahoo, database_url: str
+    tmp_path: Path, discord: FakeDiscord, yahoo: FakeYahoo, fresh_postgres_url: str
 ) -> None:
     yahoo.fail("quote", "empty")
-    async with bots_on(tmp_path, discord, yahoo, database_url) as bots:
+    async with bots_on(tmp_path, discord, yahoo, fresh_postgres_url) as bots:
         await bots.start()
-        sid = await add_slot(database_url, soon())
+        sid = await add_slot(fresh_postgres_url, soon())
         await discord.wait_for(lambda f: len(f.channel_posts()) == 1, timeout=100)
-        await until_posted(database_url, sid, timeout=20)
+        await until_posted(fresh_postgres_url, sid, timeout=20)
 
     [post] = discord.channel_posts()
     [embed] = post.embeds

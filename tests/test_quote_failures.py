@@ -13,7 +13,7 @@ from bot.adapters.console import invocation
 from bot.app import App
 from bot.clock import ManualClock
 from bot.response import Response
-from tests.conftest import make_settings
+from tests.conftest import make_settings, pinned_clock
 from tests.fakes.yahoo_server import FakeYahoo, unused_port
 
 
@@ -31,11 +31,12 @@ class Timed:
 
 @pytest.fixture
 async def clock() -> ManualClock:
-    return ManualClock(datetime.now(UTC))
+    return pinned_clock()
 
 
 @pytest.fixture
 async def timed(tmp_path: Path, fake_yahoo: FakeYahoo, clock: ManualClock) -> AsyncIterator[Timed]:
+    fake_yahoo.now = clock.now  # the fake's market moves with the app's clock
     app = App.build(make_settings(tmp_path, fake_yahoo.base_url), clock=clock)
     await app.start()
     yield Timed(app)
@@ -87,7 +88,9 @@ async def test_hanging_yahoo_answers_within_three_seconds(
 
 
 async def test_unreachable_yahoo_says_so_quickly(tmp_path: Path) -> None:
-    app = App.build(make_settings(tmp_path, f"http://127.0.0.1:{unused_port()}"))
+    app = App.build(
+        make_settings(tmp_path, f"http://127.0.0.1:{unused_port()}"), clock=pinned_clock()
+    )
     await app.start()
     try:
         started = time.perf_counter()

@@ -20,8 +20,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
+from sqlalchemy.engine import make_url
 
 from tests.fakes.slack_server import FakeSlack
+from tests.fakes.tcp_proxy import TcpProxy
 from tests.fakes.yahoo_server import FakeYahoo, unused_port
 from tests.slack_support import (
     BOT_TOKEN,
@@ -218,24 +220,99 @@ async def test_start_up_with_the_http_port_taken_ends_with_one_clear_line(
     ]
 
 
-async def test_start_up_with_an_unreachable_database_is_one_clear_line(
+async def health(port: int) -> tuple[int, dict]:
+    """One /healthz answer: (status, body); (0, {}) while nothing listens."""
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/healthz") as resp,
+        ):
+            return resp.status, await resp.json()
+    except aiohttp.ClientError:
+        return 0, {}
+
+
+@pytest.mark.postgres
+async def test_run_without_its_database_answers_quotes_and_waits_for_it(
+    tmp_path: Path, fake_yahoo: FakeYahoo, fresh_postgres_url: str
+) -> None:
+    target = make_url(fresh_postgres_url)
+    proxy = await TcpProxy(target.host or "127.0.0.1", target.port or 5432).start()
+    await proxy.cut()  # the database is down when the bot starts
+    port = unused_port()
+    async with FakeSlack() as slack:
+        env = base_env(
+            tmp_path,
+            fake_yahoo.base_url,
+            slack_mode="http",
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_base=slack.api_base,
+            http_host="127.0.0.1",
+            http_port=str(port),
+            database_url=target.set(port=proxy.port).render_as_string(hide_password=False),
+            log_format="json",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "slack", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+
+        async def ask(text: str) -> str:
+            command, _, rest = text.partition(" ")
+            payload = slash_payload(slack, f"/{command}", rest)
+            assert await post_form(port, payload) == 200
+            return (await slack.wait_for_answer(response_token(payload), timeout=15))["text"]
+
+        try:
+            async with asyncio.timeout(60):
+                while (status := await health(port))[0] == 0:
+                    assert process.returncode is None, "orbitdesk run died without its database"
+                    await asyncio.sleep(0.1)
+            assert status == (
+                503,
+                {"status": "starting", "checks": {"slack": True, "database": False}},
+            ) or (status[0] == 503 and status[1]["checks"]["database"] is False)
+            assert (await ask("quote SPCX")).startswith("SPCX  153.20 USD")
+            assert (await ask("schedule list")).startswith("The database cannot be reached")
+
+            await proxy.restore()  # back: the bot migrates and becomes ready by itself
+            async with asyncio.timeout(60):
+                while (await health(port))[0] != 200:
+                    await asyncio.sleep(0.2)
+            assert "No schedules" in await ask("schedule list")
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+            await proxy.close()
+    assert process.returncode == 0
+    lines = [line for line in stderr.decode().splitlines() if line.strip()]
+    assert all(line.startswith("{") for line in lines), lines[:3]  # JSON logs, no traceback
+    messages = [json.loads(line)["message"] for line in lines]
+    assert any("database: cannot bring the schema up to date" in m for m in messages)
+
+
+async def test_ask_without_its_database_answers_what_needs_none(
     tmp_path: Path, fake_yahoo: FakeYahoo
 ) -> None:
-    port = unused_port()
     env = base_env(
         tmp_path,
         fake_yahoo.base_url,
-        discord_token="fake-token",
-        database_url=f"postgresql+asyncpg://orbit:pw@127.0.0.1:{port}/orbit",
-        log_level="WARNING",
+        database_url=f"postgresql+asyncpg://orbit:pw@127.0.0.1:{unused_port()}/orbit",
     )
-    code, _, err = await run_until_exit(["run", "discord"], env, tmp_path)
+    code, out, err = await run_until_exit(["ask", "--json", "quote SPCX"], env, tmp_path)
+    assert code == 0, err
+    assert json.loads(out)["data"]["quotes"][0]["price"] == 153.2
+    assert "Traceback" not in err
+    code, out, err = await run_until_exit(["ask", "--json", "schedule list"], env, tmp_path)
     assert code == 1
-    assert one_clear_line(err) == (
-        "orbitdesk run: database: cannot bring the schema up to date (connection refused): "
-        "check ORBITDESK_DATABASE_URL and that the database is running"
-    )
-    assert "pw@" not in err
+    answer = json.loads(out)
+    assert answer["kind"] == "unavailable"
+    assert answer["text"].startswith("The database cannot be reached right now")
+    assert "Traceback" not in err and "pw@" not in err
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from bot.adapters.console import invocation
 from bot.app import App
 from bot.context import Channel, Invocation, User
 from bot.response import Response
-from tests.conftest import Chat, make_settings
+from tests.conftest import Chat, make_settings, pinned_clock
 from tests.fakes.chat_platform import RecordingPlatform, missing_permission
 from tests.fakes.yahoo_server import FakeYahoo
 
@@ -161,7 +161,7 @@ async def test_per_channel_limits_give_a_clear_message(
     settings = make_settings(
         tmp_path, fake_yahoo.base_url, max_schedules_per_channel=2, max_alerts_per_channel=1
     )
-    app = App.build(settings)
+    app = App.build(settings, clock=pinned_clock())
     await app.start()
     try:
         chat = Chat(app)

@@ -52,6 +52,7 @@ async def discord_bot(
         discord_api_base=fake.api_base,
         discord_gateway_url=fake.gateway_url,
     )
+    fake_yahoo.now = clock.now
     app = App.build(settings, clock=clock)
     await app.start()
     adapter = DiscordAdapter(app, guild_ready_timeout=0.05)
@@ -139,6 +140,7 @@ async def test_slack_schedule_from_an_admin_posts_with_chat_post_message(
             http_host="127.0.0.1",
             http_port=0,
         )
+        fake_yahoo.now = clock.now
         app = App.build(settings, clock=clock)
         await app.start()
         adapter = SlackAdapter(app)

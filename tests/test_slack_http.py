@@ -170,7 +170,37 @@ def _no_timestamp(body: bytes) -> dict[str, str]:
     return headers
 
 
-@pytest.mark.parametrize("headers", [_forged, _old, _missing, _no_timestamp])
+def _timestamp(value: str):
+    def headers(body: bytes) -> dict[str, str]:
+        return {**sign(body), "X-Slack-Request-Timestamp": value}
+
+    return headers
+
+
+def _signature(value: str):
+    def headers(body: bytes) -> dict[str, str]:
+        return {**sign(body), "X-Slack-Signature": value}
+
+    return headers
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        _forged,
+        _old,
+        _missing,
+        _no_timestamp,
+        _timestamp("abc"),  # answered 500 before: Bolt did int() on it
+        _timestamp(""),
+        _timestamp("1e9"),
+        _timestamp("١٧٠٠٠٠٠٠٠٠"),  # digits, but not ASCII ones
+        _timestamp("99999999999999999999"),
+        _signature("v1=abc"),
+        _signature("v0=" + "g" * 64),
+        _signature(""),
+    ],
+)
 async def test_bad_signatures_get_401_and_nothing_runs(
     adapter: SlackAdapter, slack: FakeSlack, headers
 ) -> None:
@@ -192,6 +222,24 @@ async def test_body_changed_after_signing_gets_401(adapter: SlackAdapter, slack:
     assert status == 401
     await asyncio.sleep(0.1)
     assert dispatched == [] and slack.answers() == []
+
+
+async def test_a_replayed_signed_request_runs_once(
+    tmp_path: Path, fake_yahoo: FakeYahoo, slack: FakeSlack
+) -> None:
+    app = slack_app(tmp_path, fake_yahoo, slack, slack_mode="http", slack_admins="U0ADA")
+    async with running(app) as adapter:
+        payload = slash_payload(slack, "/schedule", "add SPCX at:close")
+        body = urlencode(payload).encode()
+        signed = sign(body)  # captured once, sent three times within the 5-minute window
+        for _ in range(3):
+            assert await post_form(port_of(adapter), payload, headers=lambda _b: signed) == 200
+        await slack.wait_for_answer(response_token(payload))
+        await asyncio.sleep(0.3)  # a second run would have answered by now
+        assert len(slack.answers(response_token(payload))) == 1
+        assert [
+            s.id for s in await adapter.app.store.list_schedules("slack", "C0MARKETS", "T0TEST")
+        ] == [1]
 
 
 # --- Permission: commands that change a channel ---------------------------------------------

@@ -12,7 +12,7 @@ from bot.__main__ import main
 from bot.app import App
 from bot.store.db import head_revision
 from bot.store.repo import Store
-from tests.conftest import make_settings
+from tests.conftest import make_settings, pinned_clock
 from tests.fakes.yahoo_server import FakeYahoo
 from tests.store_fixtures import DatabaseFactory
 
@@ -134,7 +134,7 @@ def test_cli_db_upgrade_and_current(
 
 
 async def test_doctor_reports_the_database(tmp_path: Path, fake_yahoo: FakeYahoo) -> None:
-    fresh = App.build(make_settings(tmp_path / "a", fake_yahoo.base_url))
+    fresh = App.build(make_settings(tmp_path / "a", fake_yahoo.base_url), clock=pinned_clock())
     await fresh.start(migrate=False)
     try:
         line, ok = await fresh.database_check()
@@ -150,7 +150,8 @@ async def test_doctor_reports_the_database(tmp_path: Path, fake_yahoo: FakeYahoo
             tmp_path / "b",
             fake_yahoo.base_url,
             database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none",
-        )
+        ),
+        clock=pinned_clock(),
     )
     try:
         line, ok = await broken.database_check()

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -31,6 +32,7 @@ from bot.adapters.base import PostError, PostKey
 from bot.adapters.slack_manifest import EVENTS_PATH, UMBRELLA
 from bot.adapters.slack_render import render
 from bot.context import Channel, Invocation, User
+from bot.dedup import SeenRecently
 from bot.response import Attachment, Response
 from bot.startup import StartupError, host_of, unreachable, why_unreachable
 
@@ -44,6 +46,8 @@ log = logging.getLogger(__name__)
 ADMIN_CACHE_SECONDS = 300.0
 DRAIN_SECONDS = 5.0  # how long stop() waits for answers already being worked on
 RATE_LIMIT_RETRIES = 2
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 POST_EVENT = "orbitdesk_scheduled_post"  # message metadata naming the slot a post is for
 HISTORY_LOOKBACK = 100  # recent messages searched for a slot that may have been posted
 
@@ -137,6 +141,7 @@ class SlackAdapter:
         self._session: aiohttp.ClientSession | None = None
         self._ready = False
         self._admin_cache: dict[str, tuple[float, bool]] = {}
+        self._seen = SeenRecently()  # trigger ids of commands already run
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -246,6 +251,8 @@ class SlackAdapter:
 
     async def _on_request(self, request: web.Request) -> web.Response:
         """One signed request from Slack, handed to Bolt (which checks the signature)."""
+        if not _well_formed(request.headers):
+            return web.Response(status=401, text="missing or malformed Slack signature headers")
         if not self._ready:
             # Not signed in yet, or stopping: Slack tells the user the app did not respond.
             return web.Response(status=503, text="OrbitDesk is not taking commands right now")
@@ -303,6 +310,12 @@ class SlackAdapter:
     async def _on_command(self, ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         """Ack first (Slack drops commands not acked in 3 s), then run and answer."""
         await ack()
+        trigger = str(command.get("trigger_id") or "")
+        if trigger and not self._seen.first_time(trigger):
+            # The same signed request again (replayed within Slack's 5-minute window, or
+            # delivered twice): it ran once already, so it must not change anything again.
+            log.warning("slack: request %s arrived again; not run twice", trigger)
+            return
         self._in_flight += 1
         self._idle.clear()
         try:
@@ -391,3 +404,11 @@ class SlackAdapter:
         allowed = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         self._admin_cache[user_id] = (now, allowed)
         return allowed
+
+
+def _well_formed(headers: Mapping[str, str]) -> bool:
+    """Slack's signature headers are present and shaped as Slack makes them (a Unix time in
+    ASCII digits, `v0=` and 64 hex digits), before Bolt does arithmetic on them."""
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    return bool(_TIMESTAMP.fullmatch(timestamp) and _SIGNATURE.fullmatch(signature))

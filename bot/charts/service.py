@@ -15,9 +15,10 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from bot.charts.render import ChartKind, ChartOptions, render_chart
 from bot.charts.timeline import is_intraday
@@ -44,6 +45,7 @@ RANGE_BARS: dict[str, tuple[str, bool]] = {
     "5y": ("1wk", False),
     "max": ("1mo", False),
 }
+_BAR_DAYS = {"1d": 1, "5d": 5, "1wk": 7, "1mo": 31, "3mo": 92}  # calendar days a bar spans
 FETCH_BUDGET = 6.0  # seconds one history may take; the command's deadline is 8 s
 MIN_TTL = 15.0
 
@@ -147,7 +149,9 @@ class ChartService:
         try:
             histories = await self._histories(request)
             loop = asyncio.get_running_loop()
-            png, ttl = await loop.run_in_executor(self._executor, self._render, request, histories)
+            histories, png, ttl = await loop.run_in_executor(
+                self._executor, self._render, request, histories
+            )
             chart = Chart(request, png, histories, self.clock.now())
             self._store(request, chart, ttl)
             future.set_result(chart)
@@ -180,12 +184,49 @@ class ChartService:
                 )
         return histories
 
-    def _render(self, request: ChartRequest, histories: tuple[History, ...]) -> tuple[bytes, float]:
-        """Runs in a worker thread: the PNG, and how long it stays fresh."""
+    def _render(
+        self, request: ChartRequest, histories: tuple[History, ...]
+    ) -> tuple[tuple[History, ...], bytes, float]:
+        """Runs in a worker thread: the histories as drawn, the PNG, how long it stays fresh."""
+        # Here, not on the event loop: the first look at an exchange loads its calendar.
+        histories = tuple(self._settle_as_of(h) for h in histories)
         options = ChartOptions(range=request.range, kind=request.kind, theme=request.theme)
         png = self.renderer(histories, options)
         self.stats.renders += 1
-        return png, self._ttl(histories)
+        return histories, png, self._ttl(histories)
+
+    def _settle_as_of(self, history: History) -> History:
+        """Daily and longer bars: date the last price by its session, not by a bar's start.
+
+        A finished session's last daily bar holds that session's close, so the chart is "as of"
+        the close (16:00, or 13:00 on an early close), whatever Yahoo's market time says (it
+        may be the bar's own 09:30 start, or missing, which left a bar's midnight). While the
+        session still runs at fetch time, Yahoo's market time is the live price's time.
+        """
+        if is_intraday(history.interval) or not history.bars or history.fetched_at is None:
+            return history
+        schedule = self.calendar.schedule_for(history.symbol, history.exchange_tz)
+        if schedule is None:  # crypto and FX: no sessions, Yahoo's time is the price's time
+            return history
+        if history.as_of is not None:
+            session = schedule.session_at(history.as_of) or schedule.previous_session(history.as_of)
+        else:
+            # The latest session by fetch time, if it falls in the last bar (yfinance stamps
+            # bars at midnight of their first day); else the last bar's own day (no trades since).
+            fetched = history.fetched_at
+            session = schedule.session_at(fetched) or schedule.previous_session(fetched)
+            zone = ZoneInfo(schedule.tz)
+            first_day = history.bars[-1].time.astimezone(zone).date()
+            span = timedelta(days=_BAR_DAYS.get(history.interval, 1))
+            if session is None or not (
+                first_day <= session.open.astimezone(zone).date() < first_day + span
+            ):
+                session = schedule.session_on(first_day)
+        if session is None:
+            return history
+        if session.close <= history.fetched_at:
+            return replace(history, as_of=session.close)
+        return replace(history, as_of=history.as_of or history.fetched_at)
 
     def _ttl(self, histories: Sequence[History]) -> float:
         # The bars behind a chart are cached by the market service with these same lifetimes

@@ -16,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -23,8 +24,17 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.errors import Unavailable
+from bot.startup import database_problem
+
 log = logging.getLogger(__name__)
 
+UNAVAILABLE = (
+    "The database cannot be reached right now, so schedules, alerts and lists are unavailable "
+    "until it is back. Quotes, charts and the deal book still work."
+)
+
+CONNECT_TIMEOUT = 5.0  # seconds, PostgreSQL
 HERE = Path(__file__).resolve().parent
 # Any constant works; it only has to be the same for every OrbitDesk process.
 _MIGRATION_LOCK = 7_246_001
@@ -61,8 +71,11 @@ class Database:
                 self._sqlite_file = Path(database)
                 self._sqlite_file.parent.mkdir(parents=True, exist_ok=True)
             connect_args["timeout"] = 30  # wait for another writer rather than fail
-        elif self.dialect == "postgresql" and schema:
-            connect_args["server_settings"] = {"search_path": schema}
+        elif self.dialect == "postgresql":
+            # A server that does not answer fails in seconds, not asyncpg's default minute.
+            connect_args["timeout"] = CONNECT_TIMEOUT
+            if schema:
+                connect_args["server_settings"] = {"search_path": schema}
         self.engine: AsyncEngine = create_async_engine(
             url, echo=echo, connect_args=connect_args, pool_pre_ping=self.dialect != "sqlite"
         )
@@ -72,9 +85,18 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session in a transaction: committed on success, rolled back on error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        """A session in a transaction: committed on success, rolled back on error.
+
+        The database being out of reach (refused, gone, not migrated yet) comes out as
+        `Unavailable`, which commands pass on as a clear answer instead of a traceback.
+        """
+        try:
+            async with self.sessions() as session, session.begin():
+                yield session
+        except (OSError, OperationalError, InterfaceError) as exc:
+            log.debug("database unavailable", exc_info=True)
+            log.warning("database unavailable: %s", database_problem(exc))
+            raise Unavailable(UNAVAILABLE) from exc
 
     async def upgrade(self, revision: str = "head") -> None:
         """Apply Alembic migrations up to `revision` (idempotent, safe for racing processes)."""

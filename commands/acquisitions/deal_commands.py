@@ -311,8 +311,9 @@ class Impact:
 def price_impact(history: History, event: date, days: Sequence[int] = IMPACT_DAYS) -> Impact | None:
     """Closes around an event: the last close before it, then day N = the Nth session after.
 
-    Day 1 is the first session on or after the event date (the market's first reaction when
-    news comes out of hours or during the day). None when no close precedes the event.
+    The event's own date, a session or not, is day 0: news may come out before, during or
+    after its hours, so day 1 is the first session after that date. None when no close
+    precedes the event.
     """
     zone = ZoneInfo(history.exchange_tz or "UTC")
     dated: list[tuple[date, Bar]] = [(b.time.astimezone(zone).date(), b) for b in history.bars]
@@ -322,9 +323,10 @@ def price_impact(history: History, event: date, days: Sequence[int] = IMPACT_DAY
         return None
     base = before[-1]
     base_day, base_bar = dated[base]
+    first_after = next((i for i, (day, _) in enumerate(dated) if day > event), len(dated))
     moves = []
     for n in days:
-        index = base + n
+        index = first_after + n - 1
         if index < len(dated):
             day, bar = dated[index]
             change = (bar.close / base_bar.close - 1) * 100
@@ -431,8 +433,8 @@ def _impact_response(deal: Deal, impact: Impact, note: str = "") -> Response:
         description=note,
         fields=tuple(fields),
         tone=Tone.of_change(last.change_pct if last else None),
-        footer="Yahoo Finance daily closes · day 1 = first session on or after the date · "
-        "not adjusted for the market's own move",
+        footer="Yahoo Finance daily closes · day 1 = first session after the announcement day "
+        "· not adjusted for the market's own move",
     )
     data = {
         "deal": deal.id,

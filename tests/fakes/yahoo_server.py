@@ -22,6 +22,7 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -275,12 +276,17 @@ def synthetic_symbols(count: int, prefix: str = "TST") -> dict[str, FakeSymbol]:
 
 
 class FakeYahoo:
-    """The server. `with FakeYahoo() as fake:` starts it; `fake.base_url` is what the bot uses."""
+    """The server. `with FakeYahoo() as fake:` starts it; `fake.base_url` is what the bot uses.
+
+    `now` is the fake's "current time" (market state, last session, chart ends, time-zone
+    abbreviations): a fixed instant, a callable such as a test's `ManualClock.now` to follow
+    it, or None for the wall clock (only for a fake serving a bot on the real clock).
+    """
 
     def __init__(
         self,
         *,
-        now: datetime | None = None,
+        now: datetime | Callable[[], datetime] | None = None,
         delay: float = 0.0,
         symbols: dict[str, FakeSymbol] | None = None,
     ) -> None:
@@ -288,6 +294,8 @@ class FakeYahoo:
         self.delay = delay
         self.symbols = symbols if symbols is not None else default_universe()
         self.failures: dict[str, str] = {}
+        # Chart meta keys to answer differently (None leaves the key out), for Yahoo variants.
+        self.meta_overrides: dict[str, Any] = {}
         self.requests: list[tuple[str, str]] = []  # (endpoint, path?query)
         self._lock = threading.Lock()
         self._release = threading.Event()
@@ -361,6 +369,8 @@ class FakeYahoo:
             self.requests.clear()
 
     def current_time(self) -> datetime:
+        if callable(self.now):
+            return self.now()
         return self.now or datetime.now(UTC)
 
     # -------------------------------------------------------------------------- answers
@@ -540,6 +550,7 @@ class FakeYahoo:
 
     def quote_row(self, sym: FakeSymbol) -> dict[str, Any]:
         state = self.state(sym)
+        local = self.current_time().astimezone(ZoneInfo(sym.tz))
         change = sym.price - sym.previous_close
         low, high = sorted((sym.previous_close, sym.price))
         row: dict[str, Any] = {
@@ -576,10 +587,8 @@ class FakeYahoo:
             "marketState": state,
             "exchange": sym.exchange,
             "exchangeTimezoneName": sym.tz,
-            "exchangeTimezoneShortName": datetime.now(ZoneInfo(sym.tz)).strftime("%Z"),
-            "gmtOffSetMilliseconds": int(
-                datetime.now(ZoneInfo(sym.tz)).utcoffset().total_seconds() * 1000
-            ),  # type: ignore[union-attr]
+            "exchangeTimezoneShortName": local.strftime("%Z"),
+            "gmtOffSetMilliseconds": int(local.utcoffset().total_seconds() * 1000),  # type: ignore[union-attr]
             "market": "us_market" if sym.currency == "USD" else "jp_market",
             "esgPopulated": False,
             "displayName": sym.name.split(",")[0],
@@ -865,6 +874,11 @@ class FakeYahoo:
                 }
             else:
                 meta["tradingPeriods"] = regular
+        for key, value in self.meta_overrides.items():
+            if value is None:
+                meta.pop(key, None)
+            else:
+                meta[key] = value
         return meta
 
 
