@@ -61,6 +61,10 @@ def test_http_mode_points_every_command_at_the_request_url() -> None:
     assert manifest["settings"]["socket_mode_enabled"] is False
     urls = {c["url"] for c in manifest["features"]["slash_commands"]}
     assert urls == {"https://bot.example.com/slack/events"}
+    assert manifest["settings"]["interactivity"] == {  # buttons arrive at the same URL
+        "is_enabled": True,
+        "request_url": "https://bot.example.com/slack/events",
+    }
     again = build_manifest(
         build_registry(), mode="http", url="https://bot.example.com/slack/events"
     )

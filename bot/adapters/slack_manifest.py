@@ -98,9 +98,12 @@ def build_manifest(
     if mode == "http" and not (url or "").startswith("https://"):
         raise ValueError("HTTP mode needs the public https:// URL Slack sends commands to")
     commands = slash_commands(registry)
+    # Buttons and menus (bot.actions) arrive as interactivity payloads.
+    interactivity: dict[str, Any] = {"is_enabled": True}
     if mode == "http":
         target = request_url(url or "")
         commands = [{**c, "url": target} for c in commands]
+        interactivity["request_url"] = target
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
@@ -114,6 +117,7 @@ def build_manifest(
         },
         "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": {
+            "interactivity": interactivity,
             "org_deploy_enabled": False,
             "socket_mode_enabled": mode == "socket",
             "token_rotation_enabled": False,
