@@ -56,7 +56,7 @@ from tests.slack_support import (  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # a pinned Tuesday, market open
 TARGET = 1.2
-BLOCK = 50
+BLOCK = 1  # strictly alternating: both sides see the same machine state
 WARMUP = 30
 REFRESH = "od1|quote SPCX"
 
