@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -57,6 +57,7 @@ class Invocation:
     platform: str = "console"
     user: User = field(default_factory=User)
     channel: Channel = field(default_factory=Channel)
+    source: str = "typed"  # "typed", or "action": a button or menu (bot.actions) ran it
 
 
 T = TypeVar("T")
@@ -132,9 +133,20 @@ class Context:
     services: Services
     spec: CommandSpec
     now: datetime
+    # The words given for each parameter, before conversion: what `again` builds on.
+    arguments: Mapping[str, Sequence[str]] = field(default_factory=dict)
     # The platform's answer to "may this user change this channel?" (bot.permissions), for
-    # commands that decide per call (`watchlist add ... list:channel`).
+    # commands that decide per call (`watchlist add ... list:channel`, manage buttons).
     authorize: Authorize = _with_command
+
+    def again(self, **changes: object) -> str:
+        """This command's line with some arguments changed, for a button: `again(page=2)`.
+
+        ValueError when it cannot be written as a line that reads back the same.
+        """
+        from bot.actions import command_line  # bot.actions imports the registry
+
+        return command_line(self.spec, self.arguments, changes)
 
     async def may_manage_channel(self) -> bool:
         """Whether the user may change this channel, asked of the platform only when called."""

@@ -23,7 +23,7 @@ from bot.errors import (
     UpstreamError,
     UsageError,
 )
-from bot.params import bind_options, bind_text, tokenize
+from bot.params import collect_options, collect_text, convert_all, tokenize
 from bot.permissions import Authorize, granted_with_command
 from bot.registry import CommandSpec, Registry
 from bot.response import Response
@@ -95,7 +95,8 @@ class Core:
         spec: CommandSpec | None = None
         try:
             spec, words = self._lookup(invocation)
-            kwargs = self._bind(spec, invocation, words)
+            raw = self._collect(spec, invocation, words)
+            kwargs = self._convert(spec, raw)
             if spec.manage_channel and not await authorize(invocation, spec):
                 raise Forbidden(
                     f"`{spec.name}` changes this channel's settings; it needs the "
@@ -106,6 +107,7 @@ class Core:
                 services=self.services,
                 spec=spec,
                 now=self.services.clock.now(),
+                arguments=raw,
                 authorize=authorize,
             )
             async with asyncio.timeout(spec.deadline or self.deadline):
@@ -247,11 +249,22 @@ class Core:
         return spec, rest[1:]
 
     @staticmethod
-    def _bind(spec: CommandSpec, invocation: Invocation, words: list[str]) -> dict[str, Any]:
+    def _collect(
+        spec: CommandSpec, invocation: Invocation, words: list[str]
+    ) -> dict[str, list[str]]:
+        """The words given per parameter (kept in the Context for `again`)."""
         try:
             if invocation.path:
-                return bind_options(spec, invocation.options)
-            return bind_text(spec, words)
+                return collect_options(spec, invocation.options)
+            return collect_text(spec, words)
+        except UsageError as exc:
+            exc.usage = exc.usage or spec.usage
+            raise
+
+    @staticmethod
+    def _convert(spec: CommandSpec, raw: dict[str, list[str]]) -> dict[str, Any]:
+        try:
+            return convert_all(spec, raw)
         except UsageError as exc:
             exc.usage = exc.usage or spec.usage
             raise

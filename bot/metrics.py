@@ -86,8 +86,8 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.commands = Counter(
             "orbitdesk_commands",
-            "Commands answered, by command, platform and outcome",
-            ["command", "platform", "outcome"],
+            "Commands answered, by command, platform, outcome and source (typed or action)",
+            ["command", "platform", "outcome", "source"],
             registry=self.registry,
         )
         self.latency = Histogram(
@@ -111,7 +111,7 @@ class Metrics:
         self, invocation: Invocation, spec: CommandSpec | None, response: Response, seconds: float
     ) -> None:
         name = spec.name if spec else "unknown"
-        self.commands.labels(name, invocation.platform, response.kind).inc()
+        self.commands.labels(name, invocation.platform, response.kind, invocation.source).inc()
         self.latency.labels(name).observe(seconds)
 
     def post_result(self, platform: str, result: str) -> None:

@@ -54,6 +54,11 @@ def tokenize(text: str) -> list[str]:
 
 def bind_text(spec: CommandSpec, words: Sequence[str]) -> dict[str, Any]:
     """Typed keyword arguments for `spec` from the words after the command name."""
+    return convert_all(spec, collect_text(spec, words))
+
+
+def collect_text(spec: CommandSpec, words: Sequence[str]) -> dict[str, list[str]]:
+    """The words given for each parameter, by name, before conversion (see `bind_text`)."""
     raw: dict[str, list[str]] = {}
     positional: list[str] = []
     named_list: str | None = None  # a list set by name goes on taking words
@@ -88,7 +93,7 @@ def bind_text(spec: CommandSpec, words: Sequence[str]) -> dict[str, Any]:
             raw[param.name] = [positional.pop(0)]
     if positional:
         raise _unexpected(spec, positional[0])
-    return _convert_all(spec, raw)
+    return raw
 
 
 def _skippable(param: ParamSpec, word: str, later: Sequence[ParamSpec]) -> bool:
@@ -158,6 +163,11 @@ def _unexpected(spec: CommandSpec, word: str) -> UsageError:
 
 def bind_options(spec: CommandSpec, options: Mapping[str, Any]) -> dict[str, Any]:
     """Typed keyword arguments from options a platform already split by name (Discord)."""
+    return convert_all(spec, collect_options(spec, options))
+
+
+def collect_options(spec: CommandSpec, options: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The text given for each parameter from options split by name, before conversion."""
     raw: dict[str, list[str]] = {}
     for name, value in options.items():
         param = spec.param(name)
@@ -173,10 +183,10 @@ def bind_options(spec: CommandSpec, options: Mapping[str, Any]) -> dict[str, Any
             raw[name] = [str(v) for v in value]
         else:
             raw[name] = [str(value).lower() if isinstance(value, bool) else str(value)]
-    return _convert_all(spec, raw)
+    return raw
 
 
-def _convert_all(spec: CommandSpec, raw: Mapping[str, list[str]]) -> dict[str, Any]:
+def convert_all(spec: CommandSpec, raw: Mapping[str, list[str]]) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     for param in spec.params:
         values = raw.get(param.name)

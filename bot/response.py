@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bot.actions import ActionIdError, encode, menu_id
+
 
 class Tone(StrEnum):
     """What a card's colour means; each adapter picks its own palette."""
@@ -79,6 +81,111 @@ class Card:
         }
 
 
+class ButtonStyle(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    DANGER = "danger"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """Runs `command` (a command line, as typed) when pressed; its answer replaces the message.
+
+    `current` marks the state the answer already shows (the chart's range): drawn pressed or
+    disabled where the platform can.
+    """
+
+    label: str
+    command: str
+    style: ButtonStyle = ButtonStyle.SECONDARY
+    current: bool = False
+
+    @property
+    def id(self) -> str:
+        return encode(self.command)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "button",
+            "label": self.label,
+            "style": self.style.value,
+            "command": self.command,
+            "id": self.id,
+            "current": self.current,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MenuOption:
+    label: str
+    command: str
+    current: bool = False
+
+    @property
+    def id(self) -> str:
+        return encode(self.command)
+
+
+@dataclass(frozen=True, slots=True)
+class Menu:
+    """A select menu: picking an option runs its command, like pressing a button."""
+
+    placeholder: str
+    options: Sequence[MenuOption]
+
+    @property
+    def id(self) -> str:
+        return menu_id(o.command for o in self.options)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "menu",
+            "placeholder": self.placeholder,
+            "id": self.id,
+            "options": [
+                {"label": o.label, "command": o.command, "id": o.id, "current": o.current}
+                for o in self.options
+            ],
+        }
+
+
+Action = Button | Menu
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """Actions shown side by side under an answer; `note` says what they act on ("#3")."""
+
+    items: Sequence[Action]
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"note": self.note, "items": [i.to_dict() for i in self.items]}
+
+
+def fits(action: Action) -> bool:
+    """True when every id the action carries is within the platforms' limits."""
+    try:
+        if isinstance(action, Button):
+            action.id  # noqa: B018  (encoding is the check)
+        else:
+            for option in action.options:
+                option.id  # noqa: B018
+    except ActionIdError:
+        return False
+    return True
+
+
+def action_rows(*rows: ActionRow) -> tuple[ActionRow, ...]:
+    """Rows with every action that does not fit left out, and empty rows dropped."""
+    kept = []
+    for row in rows:
+        items = tuple(i for i in row.items if fits(i))
+        if items:
+            kept.append(ActionRow(items, row.note))
+    return tuple(kept)
+
+
 @dataclass(frozen=True, slots=True)
 class Response:
     """What a command answers.
@@ -97,6 +204,8 @@ class Response:
     # False: links stay plain links, never previews. Slack answers never unfurl anyway
     # (unfurl_links/unfurl_media false on every message); Discord wraps them in <...>.
     unfurl: bool = True
+    # Buttons and menus under the answer (see bot.actions); each platform draws its own.
+    actions: Sequence[ActionRow] = ()
 
     @property
     def ok(self) -> bool:
@@ -114,4 +223,5 @@ class Response:
             "attachments": [a.to_dict() for a in self.attachments],
             "ephemeral": self.ephemeral,
             "data": dict(self.data),
+            "actions": [r.to_dict() for r in self.actions],
         }

@@ -12,9 +12,10 @@ from bot.context import Context
 from bot.errors import Forbidden, NotFound, UsageError
 from bot.market.symbols import check_symbol_text
 from bot.registry import Param, command, group
-from bot.response import Card, Field, Response
+from bot.response import ActionRow, Card, Field, Response
 from bot.store.models import MAX_ROW_ID, Alert
 from bot.text import plural, safe_echo
+from commands._shared.buttons import Confirm, back_to_list, confirm_remove, manage_rows
 from commands._shared.channel_rows import belongs_here, store_of
 from commands.quote_cards import fmt_as_of, fmt_price
 
@@ -210,20 +211,30 @@ async def alert_list(ctx: Context) -> Response:
         fields.append(Field(title, state, inline=False))
         lines.append(f"{title}: {state}")
     card = Card(title="Price alerts", fields=tuple(fields))
+    actions: tuple[ActionRow, ...] = ()
+    if await ctx.may_manage_channel():  # Remove per row (it asks first), for those who may
+        actions = manage_rows("alert", [(r.id, False) for r in rows], pausable=False)
     return Response(
-        text="\n".join(lines), cards=(card,), data={"alerts": [_alert_data(r) for r in rows]}
+        text="\n".join(lines),
+        cards=(card,),
+        data={"alerts": [_alert_data(r) for r in rows]},
+        actions=actions,
     )
 
 
 @command("alert remove", manage_channel=True, examples=("alert remove 4",))
-async def alert_remove(ctx: Context, id: AlertId) -> Response:
+async def alert_remove(ctx: Context, id: AlertId, *, confirm: Confirm = True) -> Response:
     """Delete a price alert."""
     store = store_of(ctx)
     row = await store.get_alert(id)
     if row is None or not belongs_here(ctx, row):
         raise NotFound(f"No alert #{id} here; `alert list` shows them.")
+    what = f"{row.symbol} {describe_alert(row.kind, row.threshold)}"
+    if not confirm:
+        return confirm_remove(ctx, "alert", row.id, what)
     await store.delete_alert(row.id)
     return Response(
-        text=f"Removed alert #{row.id} ({row.symbol} {describe_alert(row.kind, row.threshold)}).",
+        text=f"Removed alert #{row.id} ({what}).",
         data={"removed": row.id},
+        actions=back_to_list("alert"),
     )

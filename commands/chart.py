@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Annotated, Any, Literal, get_args
 
 from bot.charts.service import Chart, ChartDataError, ChartRange, ChartRequest
@@ -17,7 +18,17 @@ from bot.market.symbols import check_symbol_text, normalize_ticker
 from bot.market.types import History
 from bot.market.yahoo import NoBarsError
 from bot.registry import Param, command
-from bot.response import Attachment, Card, Field, Response, Tone
+from bot.response import (
+    ActionRow,
+    Attachment,
+    Button,
+    ButtonStyle,
+    Card,
+    Field,
+    Response,
+    Tone,
+    action_rows,
+)
 from bot.text import safe_echo
 
 MAX_COMPARE = 4
@@ -110,7 +121,30 @@ async def chart(
             await _not_found(ctx, shown, compare)
         raise exc.error from None
     ctx.symbols.remember(symbols)
-    return _single_response(built) if len(symbols) == 1 else _compare_response(built)
+    answer = _single_response(built) if len(symbols) == 1 else _compare_response(built)
+    return replace(answer, actions=_chart_actions(ctx, range, type))
+
+
+BUTTON_RANGES: tuple[ChartRange, ...] = ("1d", "5d", "1mo", "1y", "5y")
+
+
+def _chart_actions(ctx: Context, shown_range: str, shown_type: str) -> tuple[ActionRow, ...]:
+    """Range buttons (1d 5d 1mo 1y 5y) and line/candle, each the same chart with one change."""
+
+    def button(label: str, current: bool, **change: str) -> Button | None:
+        try:
+            line = ctx.again(**change)
+        except ValueError:
+            return None
+        style = ButtonStyle.PRIMARY if current else ButtonStyle.SECONDARY
+        return Button(label, line, style, current=current)
+
+    ranges = [button(r, r == shown_range, range=r) for r in BUTTON_RANGES]
+    kinds = [button(k, k == shown_type, type=k) for k in _KINDS]
+    return action_rows(
+        ActionRow(tuple(b for b in ranges if b is not None)),
+        ActionRow(tuple(b for b in kinds if b is not None)),
+    )
 
 
 def _check_compare_words(compare: Sequence[str], range: str, type: str) -> None:

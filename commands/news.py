@@ -11,8 +11,10 @@ from bot.errors import UpstreamError
 from bot.market.news import MARKET_NEWS_SYMBOL, merge_feeds
 from bot.market.symbols import check_symbol_text
 from bot.registry import Param, command
-from bot.response import Card, Field, Response, Tone
+from bot.response import ActionRow, Card, Field, Response, Tone
 from bot.text import safe_echo
+from commands._shared.buttons import page_buttons
+from commands._shared.paging import Page, page_of
 from commands.market_words import NEW_YORK, age, failure_message, not_found, stale_warning
 from commands.quote_cards import fmt_as_of
 
@@ -33,7 +35,7 @@ NewsSymbols = Annotated[
 
 
 @command("news", examples=("news SPCX", "news spacex amazon", "news"))
-async def news(ctx: Context, symbols: NewsSymbols = ()) -> Response:
+async def news(ctx: Context, symbols: NewsSymbols = (), *, page: Page = 1) -> Response:
     """Latest headlines for 1 to 3 symbols or company names; market news with none.
 
     Newest first, each story once even when it concerns several of the symbols, with its
@@ -65,7 +67,9 @@ async def news(ctx: Context, symbols: NewsSymbols = ()) -> Response:
     if not feeds:
         reason = next(iter(result.failed.values()), "bad_answer")
         raise UpstreamError(reason, failure_message(reason))
-    headlines = merge_feeds(feeds, MAX_HEADLINES)
+    merged = merge_feeds(feeds, MAX_HEADLINES * 10)
+    paged = page_of(merged, page, MAX_HEADLINES) if merged else None
+    headlines = list(paged.items) if paged else []
     subject = ", ".join(wanted) if wanted else "the market"
     title = f"News · {', '.join(wanted)}" if wanted else "Market news"
     oldest = min(f.fetched_at for f in feeds)
@@ -114,4 +118,8 @@ async def news(ctx: Context, symbols: NewsSymbols = ()) -> Response:
     if notes:
         cards.append(Card(title="Not shown", description=" ".join(notes), tone=Tone.WARNING))
     text = "\n".join([f"{title} (newest first)", *lines, *notes, footer])
-    return Response(text=text, cards=tuple(cards), data=data, unfurl=False)
+    actions: tuple[ActionRow, ...] = ()
+    if paged is not None and paged.pages > 1:
+        data |= paged.data()
+        actions = page_buttons(ctx, paged)
+    return Response(text=text, cards=tuple(cards), data=data, unfurl=False, actions=actions)

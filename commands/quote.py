@@ -10,7 +10,7 @@ from bot.context import Context
 from bot.errors import NotFound, UpstreamError
 from bot.market.symbols import check_symbol_text
 from bot.registry import Param, command
-from bot.response import Card, Response, Tone
+from bot.response import ActionRow, Button, ButtonStyle, Card, Response, Tone, action_rows
 from bot.text import safe_echo
 from commands.quote_cards import quote_card, quote_line
 
@@ -80,7 +80,18 @@ async def quote(ctx: Context, symbols: Symbols) -> Response:
         "failed": dict(failed),
         "resolved": {r.text: r.symbol for r in resolutions if r.symbol and r.via != "ticker"},
     }
-    return Response(text="\n".join([*lines, *notes]), cards=tuple(cards), data=data)
+    return Response(
+        text="\n".join([*lines, *notes]), cards=tuple(cards), data=data, actions=refresh(ctx)
+    )
+
+
+def refresh(ctx: Context) -> tuple[ActionRow, ...]:
+    """A Refresh button: the same command again (its answer replaces this one)."""
+    try:
+        line = ctx.again()
+    except ValueError:
+        return ()
+    return action_rows(ActionRow((Button("Refresh", line, ButtonStyle.PRIMARY),)))
 
 
 def _failure_message(reason: str) -> str:

@@ -11,7 +11,7 @@ from bot.errors import Forbidden, NotFound, UpstreamError, UsageError
 from bot.market.calendar import ExchangeSchedule, calendar_code
 from bot.market.types import QuoteBatch
 from bot.registry import Param, command, group
-from bot.response import Card, Field, Response, Tone
+from bot.response import ActionRow, Card, Field, Response, Tone
 from bot.schedule_times import (
     WEEKDAYS,
     Days,
@@ -24,6 +24,7 @@ from bot.schedule_times import (
 from bot.store.models import MAX_ROW_ID, Schedule
 from bot.store.watchlists import ListKey
 from bot.text import plural, safe_echo
+from commands._shared.buttons import Confirm, back_to_list, confirm_remove, manage_rows
 from commands._shared.channel_rows import belongs_here, store_of
 from commands.posts import schedule_post, watchlist_post
 from commands.quote import Symbols
@@ -360,17 +361,28 @@ async def schedule_list(ctx: Context) -> Response:
         data.append(_row_data(row, next_text))
     tone = Tone.WARNING if any(r.disabled_reason for r in rows) else Tone.NEUTRAL
     card = Card(title="Schedules", fields=tuple(fields), tone=tone)
-    return Response(text="\n".join(lines), cards=(card,), data={"schedules": data})
+    # Pause/resume/remove per row, offered only to those who may use them (and checked again
+    # when pressed: the buttons run `schedule pause 3` etc. like typed commands).
+    actions: tuple[ActionRow, ...] = ()
+    if await ctx.may_manage_channel():
+        actions = manage_rows(
+            "schedule", [(r.id, r.paused or bool(r.disabled_reason)) for r in rows], pausable=True
+        )
+    return Response(text="\n".join(lines), cards=(card,), data={"schedules": data}, actions=actions)
 
 
 @command("schedule remove", manage_channel=True, examples=("schedule remove 3",))
-async def schedule_remove(ctx: Context, id: ScheduleId) -> Response:
+async def schedule_remove(ctx: Context, id: ScheduleId, *, confirm: Confirm = True) -> Response:
     """Delete a schedule."""
     row = await owned_schedule(ctx, id)
+    what = f"{row.what} at {row.at}"
+    if not confirm:
+        return confirm_remove(ctx, "schedule", row.id, what)
     await store_of(ctx).delete_schedule(row.id)
     return Response(
-        text=f"Removed schedule #{row.id} ({row.what} at {row.at}).",
+        text=f"Removed schedule #{row.id} ({what}).",
         data={"removed": row.id},
+        actions=back_to_list("schedule"),
     )
 
 
@@ -383,6 +395,7 @@ async def schedule_pause(ctx: Context, id: ScheduleId) -> Response:
     return Response(
         text=f"{done}; `schedule resume {row.id}` starts it again.",
         data={"paused": row.id},
+        actions=back_to_list("schedule"),
     )
 
 
@@ -396,6 +409,7 @@ async def schedule_resume(ctx: Context, id: ScheduleId) -> Response:
         return Response(
             text=f"Schedule #{row.id} is already active. Next post: {next_text}.",
             data={"resumed": row.id, "next": next_text, "already": True},
+            actions=back_to_list("schedule"),
         )
     next_due = times_of(ctx, row).next_after(ctx.now)
     await store_of(ctx).update_schedule(
@@ -406,6 +420,7 @@ async def schedule_resume(ctx: Context, id: ScheduleId) -> Response:
     return Response(
         text=f"Resumed schedule #{row.id}. Next post: {next_text}.",
         data={"resumed": row.id, "next": next_text},
+        actions=back_to_list("schedule"),
     )
 
 

@@ -212,3 +212,39 @@ def suggestion_payload(action_id: str, value: str, *, user_id: str = "U0ADA") ->
         "is_enterprise_install": False,
         "view": {"id": "V0HOME", "type": "home", "team_id": "T0TEST", "blocks": []},
     }
+
+
+def action_payload(
+    slack: FakeSlack,
+    action_id: str,
+    *,
+    value: str | None = None,
+    selected: str | None = None,
+    user_id: str = "U0ADA",
+    channel_id: str = "C0MARKETS",
+) -> dict[str, Any]:
+    """What Slack sends (`block_actions`) when a button is pressed or a select option picked."""
+    token = f"a{next(_tokens)}"
+    action: dict[str, Any] = {"action_id": action_id, "block_id": "b1", "action_ts": "1.2"}
+    if selected is not None:
+        action |= {"type": "static_select", "selected_option": {"value": selected}}
+    else:
+        action |= {"type": "button", "value": action_id if value is None else value}
+    return {
+        "type": "block_actions",
+        "team": {"id": "T0TEST", "domain": "orbit-test"},
+        "user": {"id": user_id, "username": "ada", "name": "ada", "team_id": "T0TEST"},
+        "api_app_id": "A0ORBIT",
+        "token": "legacy-verification-token",
+        "container": {"type": "message", "message_ts": "1.1", "channel_id": channel_id},
+        "trigger_id": f"1337.42.{token}",
+        "channel": {"id": channel_id, "name": "markets"},
+        "message": {"type": "message", "ts": "1.1", "text": "", "blocks": []},
+        "response_url": slack.response_url(token),
+        "actions": [action],
+    }
+
+
+async def post_action(port: int, payload: dict[str, Any]) -> int:
+    """POST a signed block_actions payload (form field `payload`, JSON) to /slack/events."""
+    return await post_form(port, {"payload": json.dumps(payload)})

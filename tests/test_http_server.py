@@ -22,9 +22,13 @@ async def test_metrics_count_commands_yahoo_and_cache(app: App, chat: Chat) -> N
             text = await resp.text()
     finally:
         await server.stop()
-    assert 'orbitdesk_commands_total{command="quote",outcome="ok",platform="console"} 2.0' in text
     assert (
-        'orbitdesk_commands_total{command="quote",outcome="usage",platform="console"} 1.0' in text
+        'orbitdesk_commands_total{command="quote",outcome="ok",platform="console",source="typed"} 2.0'
+        in text
+    )
+    assert (
+        'orbitdesk_commands_total{command="quote",outcome="usage",platform="console",source="typed"} 1.0'
+        in text
     )
     assert 'orbitdesk_yahoo_requests_total{endpoint="v7/quote"} 1.0' in text
     assert 'orbitdesk_cache_lookups_total{result="hit"} 1.0' in text

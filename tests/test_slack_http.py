@@ -459,7 +459,10 @@ async def test_http_mode_shares_the_listener_with_health_and_metrics(
                 assert await resp.json() == {"status": "ok", "checks": {"slack": True}}
             async with session.get(f"{base}/metrics") as resp:
                 text = await resp.text()
-        assert 'orbitdesk_commands_total{command="quote",outcome="ok",platform="slack"} 1.0' in text
+        assert (
+            'orbitdesk_commands_total{command="quote",outcome="ok",platform="slack",source="typed"} 1.0'
+            in text
+        )
     finally:
         await adapter.stop()
         await http.stop()

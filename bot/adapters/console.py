@@ -8,13 +8,13 @@ import re
 import shutil
 import sys
 import textwrap
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from bot.context import Channel, Invocation, User
 from bot.core import Core
-from bot.response import Card, Response, Tone
+from bot.response import ActionRow, Button, Card, Response, Tone
 from bot.router import ask
 
 CONSOLE_USER = User(id="console", name="console", can_manage_channel=True)
@@ -86,7 +86,32 @@ def render(response: Response, *, color: bool = False, width: int | None = None)
     for attachment in response.attachments:
         where = attachment.path or "(not saved)"
         body += f"\n[{attachment.content_type}: {attachment.filename}, {len(attachment.content):,} bytes -> {where}]"
+    if response.actions:
+        body += "\n" + render_actions(response.actions)
     return body
+
+
+def render_actions(rows: Sequence[ActionRow]) -> str:
+    """Buttons and menus as the commands that do the same, one per line:
+
+    Actions (type the command):
+      [Refresh]  quote SPCX AMZN
+      #3 [Pause]  schedule pause 3
+    """
+    lines = ["Actions (type the command):"]
+    for row in rows:
+        lead = f"{row.note} " if row.note else ""
+        for item in row.items:
+            if isinstance(item, Button):
+                mark = " (shown)" if item.current else ""
+                lines.append(f"  {lead}[{item.label}]  {item.command}{mark}")
+                continue
+            for option in item.options:
+                mark = " (shown)" if option.current else ""
+                lines.append(
+                    f"  {lead}[{item.placeholder}: {option.label}]  {option.command}{mark}"
+                )
+    return "\n".join(lines)
 
 
 def to_json(response: Response) -> str:

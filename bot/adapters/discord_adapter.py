@@ -28,6 +28,7 @@ import io
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,8 +40,15 @@ import yarl
 from aiohttp import web
 from discord import app_commands
 
+from bot.actions import ID_PATTERN, ActionIdError, decode, refusal
 from bot.adapters.base import PostError, PostKey
-from bot.adapters.discord_render import DEFAULT_FILE_LIMIT, DiscordMessage, render
+from bot.adapters.discord_render import (
+    BUTTON,
+    DEFAULT_FILE_LIMIT,
+    SELECT,
+    DiscordMessage,
+    render,
+)
 from bot.adapters.discord_schema import (
     Call,
     command_payloads,
@@ -245,6 +253,7 @@ class DiscordAdapter:
         client.event(self.on_ready)
         client.event(self.on_interaction)
         client.event(self.on_message)
+        client.add_dynamic_items(action_item(self))
         return client
 
     async def _setup_hook(self) -> None:
@@ -318,6 +327,9 @@ class DiscordAdapter:
                 await self._autocomplete(interaction)
             elif interaction.type is discord.InteractionType.application_command:
                 await self._command(interaction)
+            elif interaction.type is discord.InteractionType.component and not _ours(interaction):
+                # OrbitDesk's own ids go to ActionItem; anything else is not a button we made.
+                await self._refuse_action(interaction, "not an OrbitDesk id")
         except Exception:
             log.exception("Discord interaction %s failed", interaction.id)
         finally:
@@ -373,12 +385,14 @@ class DiscordAdapter:
         return read_call(self.app.services.registry, data)
 
     def _invocation(self, interaction: discord.Interaction, call: Call) -> Invocation:
+        return replace(self._who(interaction), path=call.spec.path, options=call.options)
+
+    def _who(self, interaction: discord.Interaction) -> Invocation:
+        """Who pressed or typed, and where: an Invocation without a command yet."""
         user = interaction.user
         channel = interaction.channel
         channel_id = str(interaction.channel_id or "")
         return Invocation(
-            path=call.spec.path,
-            options=call.options,
             platform="discord",
             user=User(
                 id=str(user.id),
@@ -511,6 +525,84 @@ class DiscordAdapter:
             if task is not None:
                 self._inflight.discard(task)
 
+    # ------------------------------------------------------------------ actions (buttons, selects)
+    # A press runs the command line its custom_id holds (bot.actions) through Core.dispatch,
+    # like a typed command; the answer replaces the message the button is on.
+
+    async def on_action(self, interaction: discord.Interaction) -> None:
+        """A button or select of ours was used (called by ActionItem)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            await self._action(interaction)
+        except Exception:
+            log.exception("Discord action %s failed", interaction.id)
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+
+    async def _refuse_action(self, interaction: discord.Interaction, why: str) -> None:
+        data: Any = interaction.data or {}
+        log.info("refused action id %r: %s", str(data.get("custom_id", ""))[:120], why)
+        await interaction.response.send_message(
+            refusal(), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    async def _action(self, interaction: discord.Interaction) -> None:
+        if not self._accepting:
+            await interaction.response.send_message(
+                "OrbitDesk is restarting; try again in a moment.",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+            return
+        data: Any = interaction.data or {}
+        try:
+            parsed = decode(str(data.get("custom_id", "")))
+            if parsed.menu:  # a select: the picked option's value is the action
+                values = data.get("values") or [""]
+                parsed = decode(str(values[0]))
+                if parsed.menu:
+                    raise ActionIdError("a menu inside a menu")
+        except ActionIdError as exc:
+            await self._refuse_action(interaction, str(exc))
+            return
+        invocation = replace(self._who(interaction), text=parsed.command, source="action")
+        # As for commands: answer at once when ready within ack_grace (UPDATE_MESSAGE),
+        # otherwise acknowledge (DEFERRED_UPDATE_MESSAGE) and edit the message afterwards.
+        loop = asyncio.get_running_loop()
+        deferral: list[asyncio.Task[Any]] = []
+
+        def defer() -> None:
+            deferral.append(loop.create_task(interaction.response.defer()))
+
+        timer = loop.call_later(self.ack_grace, defer) if self.ack_grace > 0 else None
+        if timer is None:
+            defer()
+        response = await self.app.core.dispatch(invocation)
+        if timer is not None:
+            timer.cancel()
+        if deferral:
+            try:
+                await deferral[0]
+            except discord.HTTPException as exc:
+                log.warning("could not defer action %s: %s", interaction.id, exc)
+                return
+        messages = render(response, file_limit=interaction.filesize_limit)
+        if response.ephemeral:  # an error or a private answer: the message stays as it was
+            if deferral:
+                await self._send_followups(interaction, messages, response)
+            else:
+                await self._reply(interaction, response)
+            return
+        first = _replacement_kwargs(messages[0])
+        if deferral:
+            await interaction.edit_original_response(**first, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.edit_message(**first, allowed_mentions=NO_MENTIONS)
+        await self._send_followups(interaction, messages[1:], response)
+
     # ------------------------------------------------------------------ autocomplete
 
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
@@ -594,8 +686,93 @@ class DiscordAdapter:
             ) from exc
 
 
+def action_item(adapter: DiscordAdapter) -> type[discord.ui.DynamicItem[Any]]:
+    """The persistent component for every OrbitDesk action id, bound to one adapter.
+
+    discord.py builds one from the pressed component (any message, any time: the id holds
+    all the state) and calls its callback; the adapter does the rest.
+    """
+
+    class ActionItem(discord.ui.DynamicItem[Any], template=ID_PATTERN):
+        @classmethod
+        async def from_custom_id(
+            cls,
+            interaction: discord.Interaction,
+            item: discord.ui.Item[Any],
+            match: re.Match[str],
+            /,
+        ) -> ActionItem:
+            return cls(item)
+
+        async def callback(self, interaction: discord.Interaction) -> None:
+            await adapter.on_action(interaction)
+
+    return ActionItem
+
+
+def _ours(interaction: discord.Interaction) -> bool:
+    data: Any = interaction.data or {}
+    return ID_PATTERN.fullmatch(str(data.get("custom_id", ""))) is not None
+
+
+def _view(rows: Sequence[dict[str, Any]]) -> discord.ui.View | None:
+    """Component JSON (discord_render) as the View discord.py sends; never kept in memory."""
+    if not rows:
+        return None
+    view = discord.ui.View(timeout=None)
+    for index, row in enumerate(rows):
+        for item in row["components"]:
+            if item["type"] == BUTTON:
+                view.add_item(
+                    discord.ui.Button(
+                        style=discord.ButtonStyle(item["style"]),
+                        label=item["label"],
+                        custom_id=item["custom_id"],
+                        disabled=bool(item.get("disabled")),
+                        row=index,
+                    )
+                )
+            elif item["type"] == SELECT:
+                view.add_item(
+                    discord.ui.Select(
+                        custom_id=item["custom_id"],
+                        placeholder=item["placeholder"],
+                        options=[
+                            discord.SelectOption(
+                                label=o["label"], value=o["value"], default=bool(o.get("default"))
+                            )
+                            for o in item["options"]
+                        ],
+                        row=index,
+                    )
+                )
+    # A finished view is sent but not stored: presses are routed by ActionItem's template,
+    # so nothing per message stays in memory.
+    view.stop()
+    return view
+
+
+def _replacement_kwargs(message: DiscordMessage) -> dict[str, Any]:
+    """Everything of a message replaced: content, embeds, files and components."""
+    kwargs = _message_kwargs(message)
+    return {
+        "content": kwargs.get("content"),
+        "embeds": kwargs.get("embeds", []),
+        "attachments": kwargs.get("files", []),
+        "view": kwargs.get("view") or _stopped(discord.ui.View(timeout=None)),  # no buttons
+    }
+
+
+def _stopped(view: discord.ui.View) -> discord.ui.View:
+    view.stop()
+    return view
+
+
 def _message_kwargs(message: DiscordMessage) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
+    view = _view(message.components)
+    if view is not None:
+        kwargs["view"] = view
     if message.content:
         kwargs["content"] = message.content
     if message.embeds:

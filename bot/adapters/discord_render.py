@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.response import Attachment, Card, Response, Tone
+from bot.actions import unique
+from bot.response import ActionRow, Attachment, Button, ButtonStyle, Card, Menu, Response, Tone
 
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
@@ -55,6 +56,7 @@ class DiscordMessage:
     content: str = ""
     embeds: tuple[dict[str, Any], ...] = ()
     files: tuple[DiscordFile, ...] = field(default=())
+    components: tuple[dict[str, Any], ...] = ()  # action rows (buttons, selects) as JSON
 
 
 def trim(text: str, limit: int) -> str:
@@ -203,6 +205,85 @@ def render(response: Response, *, file_limit: int = DEFAULT_FILE_LIMIT) -> list[
                 content=content,
                 embeds=tuple(batches[index]) if index < len(batches) else (),
                 files=tuple(files[index * MAX_FILES : (index + 1) * MAX_FILES]),
+                # On the first message: the one a pressed button replaces.
+                components=tuple(components(response.actions)) if index == 0 else (),
             )
         )
     return messages
+
+
+# ---------------------------------------------------------------------- actions -> components
+# Kept apart from the message layout above: buttons and selects (bot.actions ids).
+
+MAX_ROWS = 5  # action rows per message
+MAX_BUTTONS = 5  # buttons per row (a select fills a row alone)
+MAX_LABEL = 80
+MAX_OPTIONS = 25
+MAX_OPTION_LABEL = 100
+MAX_PLACEHOLDER = 150
+BUTTON_STYLES = {ButtonStyle.PRIMARY: 1, ButtonStyle.SECONDARY: 2, ButtonStyle.DANGER: 4}
+BUTTON, SELECT, ROW = 2, 3, 1
+
+
+def components(rows: Sequence[ActionRow]) -> list[dict[str, Any]]:
+    """Action rows as Discord component JSON: at most 5 rows of 5 buttons, or one select each.
+
+    A neutral row with more buttons wraps onto the next row; rows past the fifth are left out.
+    The button showing the current state is disabled. custom_ids are unique in the message.
+    """
+    laid: list[list[dict[str, Any]]] = []
+    for row in rows:
+        buttons: list[dict[str, Any]] = []
+        for item in row.items:
+            if isinstance(item, Menu):
+                if buttons:
+                    laid.append(buttons)
+                    buttons = []
+                laid.append([_select(item)])
+            else:
+                buttons.append(_button(item))
+                if len(buttons) == MAX_BUTTONS:
+                    laid.append(buttons)
+                    buttons = []
+        if buttons:
+            laid.append(buttons)
+    laid = laid[:MAX_ROWS]
+    ids = unique(c["custom_id"] for row in laid for c in row)
+    out = []
+    position = 0
+    for row_items in laid:
+        for component in row_items:
+            component["custom_id"] = ids[position]
+            position += 1
+        out.append({"type": ROW, "components": row_items})
+    return out
+
+
+def _button(button: Button) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "type": BUTTON,
+        "style": BUTTON_STYLES[button.style],
+        "label": trim(button.label, MAX_LABEL),
+        "custom_id": button.id,
+    }
+    if button.current:
+        found["disabled"] = True
+    return found
+
+
+def _select(menu: Menu) -> dict[str, Any]:
+    return {
+        "type": SELECT,
+        "custom_id": menu.id,
+        "placeholder": trim(menu.placeholder, MAX_PLACEHOLDER),
+        "options": [
+            {
+                "label": trim(o.label, MAX_OPTION_LABEL),
+                "value": o.id,
+                **({"default": True} if o.current else {}),
+            }
+            for o in menu.options[:MAX_OPTIONS]
+        ],
+        "min_values": 1,
+        "max_values": 1,
+    }

@@ -30,6 +30,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.actions import ActionIdError, decode, refusal
 from bot.adapters.base import PostError, PostKey
 from bot.adapters.slack_home import (
     MAX_OPTION_VALUE,
@@ -81,6 +82,7 @@ PERMANENT_ERRORS = {
     "not_authed": "no bot token was sent",
 }
 
+ACTION_IDS = re.compile(r"(?s)^od.*$")  # buttons and selects OrbitDesk made (bot.actions)
 Ack = Callable[..., Awaitable[None]]
 Respond = Callable[..., Awaitable[Any]]
 
@@ -178,6 +180,7 @@ class SlackAdapter:
         self.bolt.event("link_shared")(self._on_link_shared)
         self.bolt.event("message")(self._on_message)
         self.cashtags = CashtagDesk(app.services, "slack")
+        self.bolt.action(ACTION_IDS)(self._on_action)  # buttons and selects (bot.actions)
         self._handler: AsyncSocketModeHandler | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ready = False
@@ -430,7 +433,10 @@ class SlackAdapter:
             if self._in_flight == 0:
                 self._idle.set()
 
-    async def _answer(self, channel_id: str, response: Response, respond: Respond) -> None:
+    async def _answer(
+        self, channel_id: str, response: Response, respond: Respond, *, replace: bool = False
+    ) -> None:
+        """Answer through response_url; `replace`: in place of the message a button is on."""
         ephemeral = response.ephemeral or self.settings.slack_answer_visibility == "ephemeral"
         # Files are always visible to the whole channel, so private answers carry none.
         files = [] if ephemeral else list(response.attachments)
@@ -441,6 +447,7 @@ class SlackAdapter:
             response_type="ephemeral" if ephemeral else "in_channel",
             unfurl_links=False,
             unfurl_media=False,
+            **({"replace_original": True} if replace else {}),
         )
         status = getattr(result, "status_code", 200)
         if status != 200:
@@ -483,6 +490,68 @@ class SlackAdapter:
             self._in_flight -= 1
             if self._in_flight == 0:
                 self._idle.set()
+
+    # Actions (buttons, selects) ------------------------------------------------------------
+    # A press runs the command line its id holds (bot.actions) through Core.dispatch, like a
+    # typed command; the answer replaces the message through response_url.
+
+    async def _on_action(
+        self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
+        """Ack at once, then run the action and replace the message it came from."""
+        await ack()
+        trigger = str(body.get("trigger_id") or "")
+        if trigger and not self._seen.first_time(trigger):
+            log.warning("slack: action %s arrived again; not run twice", trigger)
+            return
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            await self._action(body, action, respond)
+        except Exception:
+            log.exception("slack: action %r failed", str(action.get("action_id"))[:120])
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def _action(self, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        try:
+            parsed = decode(str(action.get("action_id") or ""))
+            if parsed.menu:  # a select: the picked option's value is the action
+                picked = action.get("selected_option") or {}
+                parsed = decode(str(picked.get("value") or ""))
+                if parsed.menu:
+                    raise ActionIdError("a menu inside a menu")
+        except ActionIdError as exc:
+            log.info("slack: refused action id %r: %s", str(action.get("action_id"))[:120], exc)
+            await respond(text=refusal(), response_type="ephemeral", replace_original=False)
+            return
+        user = body.get("user") or {}
+        channel = body.get("channel") or {}
+        team = body.get("team") or {}
+        invocation = Invocation(
+            text=parsed.command,
+            platform="slack",
+            user=User(id=str(user.get("id", "")), name=str(user.get("username") or "")),
+            channel=Channel(
+                id=str(channel.get("id", "")),
+                name=str(channel.get("name") or ""),
+                guild_id=team.get("id"),
+            ),
+            source="action",
+        )
+        response = await self.app.core.dispatch(invocation, authorize=self._authorize)
+        if response.ephemeral:  # an error or a private answer: the message stays as it was
+            message = render(response)
+            await respond(
+                text=message["text"],
+                blocks=message["blocks"] or None,
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        await self._answer(invocation.channel.id, response, respond, replace=True)
 
     # Cashtags ------------------------------------------------------------------------------
 

@@ -120,10 +120,10 @@ def build_manifest(
         raise ValueError("HTTP mode needs the public https:// URL Slack sends commands to")
     commands = slash_commands(registry)
     if mode == "http":
-        target = request_url(url or "")
-        commands = [{**c, "url": target} for c in commands]
+        commands = [{**c, "url": request_url(url or "")} for c in commands]
     events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
-    # Buttons, menus and the typeahead's suggestions (external_select) come in as interactivity.
+    # Buttons and menus (bot.actions) and the typeahead's suggestions (external_select) come in
+    # as interactivity.
     interactivity: dict[str, Any] = {"is_enabled": True}
     if mode == "http":
         target = request_url(url or "")

@@ -12,7 +12,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.response import Card, Field, Response, Tone
+from bot.actions import unique
+from bot.response import ActionRow, Button, ButtonStyle, Card, Field, Menu, Response, Tone
 
 MAX_TEXT = 3000  # section text, and the fallback `text` we send
 MAX_FIELD = 2000  # one section field
@@ -121,6 +122,8 @@ def render(response: Response, *, uploaded: Sequence[str] = ()) -> Message:
     `uploaded` names the attachments that go up as files beside the message (Slack shows
     private uploads in image blocks to nobody but the uploader, so charts are shared files).
     """
+    actions = action_blocks(response.actions)
+    limit = MAX_BLOCKS - len(actions)  # the buttons always fit; content gives way
     blocks: list[Block] = []
     if response.cards:
         for index, card in enumerate(response.cards):
@@ -129,8 +132,8 @@ def render(response: Response, *, uploaded: Sequence[str] = ()) -> Message:
             blocks.extend(card_blocks(card, uploaded))
     else:
         blocks.extend(_text_sections(response.text))
-    if len(blocks) > MAX_BLOCKS:
-        shown = blocks[: MAX_BLOCKS - 1]
+    if len(blocks) > limit:
+        shown = blocks[: limit - 1]
         if shown[-1]["type"] == "divider":
             shown.pop()
         left = len(response.cards) - sum(1 for b in shown if b["type"] == "header")
@@ -138,4 +141,69 @@ def render(response: Response, *, uploaded: Sequence[str] = ()) -> Message:
         note += f": {left} more card(s) not shown." if left > 0 else "; the rest is cut."
         shown.append({"type": "context", "elements": [_mrkdwn(note)]})
         blocks = shown
-    return {"text": _safe_clip(response.text, MAX_TEXT) or " ", "blocks": blocks}
+    return {"text": _safe_clip(response.text, MAX_TEXT) or " ", "blocks": [*blocks, *actions]}
+
+
+# Actions -> Block Kit ------------------------------------------------------------------------
+# Kept apart from the card layout above: buttons and static selects carrying bot.actions ids.
+
+MAX_ACTION_BLOCKS = 5  # a message of buttons is not a menu system
+MAX_ELEMENTS = 25  # per actions block
+MAX_BUTTON_TEXT = 75
+MAX_OPTIONS = 100
+MAX_OPTION_TEXT = 75
+MAX_PLACEHOLDER = 150
+_STYLES = {ButtonStyle.PRIMARY: "primary", ButtonStyle.DANGER: "danger"}  # secondary: none
+
+
+def _plain(text: str, limit: int) -> Block:
+    clipped = text if len(text) <= limit else text[: limit - 1] + "…"
+    return {"type": "plain_text", "text": clipped or "-", "emoji": True}
+
+
+def action_blocks(rows: Sequence[ActionRow]) -> list[Block]:
+    """Each row as an `actions` block of buttons and static selects (ids unique per message).
+
+    Slack has no disabled button: the one showing the current state is drawn primary, and
+    pressing it runs the same answer again (a refresh).
+    """
+    blocks: list[Block] = []
+    for row in rows[:MAX_ACTION_BLOCKS]:
+        elements = [_element(item) for item in row.items[:MAX_ELEMENTS]]
+        if elements:
+            blocks.append({"type": "actions", "elements": elements})
+    ids = unique(e["action_id"] for b in blocks for e in b["elements"])
+    position = 0
+    for block in blocks:
+        for element in block["elements"]:
+            element["action_id"] = ids[position]
+            position += 1
+    return blocks
+
+
+def _element(item: Button | Menu) -> Block:
+    if isinstance(item, Button):
+        element: Block = {
+            "type": "button",
+            "text": _plain(item.label, MAX_BUTTON_TEXT),
+            "action_id": item.id,
+            "value": item.id,
+        }
+        style = ButtonStyle.PRIMARY if item.current else item.style
+        if style in _STYLES:
+            element["style"] = _STYLES[style]
+        return element
+    options = [
+        {"text": _plain(o.label, MAX_OPTION_TEXT), "value": o.id}
+        for o in item.options[:MAX_OPTIONS]
+    ]
+    element = {
+        "type": "static_select",
+        "action_id": item.id,
+        "placeholder": _plain(item.placeholder, MAX_PLACEHOLDER),
+        "options": options,
+    }
+    current = [o for o, src in zip(options, item.options, strict=False) if src.current]
+    if current:
+        element["initial_option"] = current[0]
+    return element

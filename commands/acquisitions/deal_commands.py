@@ -18,6 +18,7 @@ from bot.response import Card, Field, Response, Tone
 from bot.store.models import DealEvent
 from bot.text import safe_echo
 from commands._shared import units as u
+from commands._shared.buttons import page_buttons
 from commands._shared.paging import Page, page_of
 from commands._shared.units import Measure
 from commands._shared.yaml_entries import normalise, skipped_warning
@@ -145,7 +146,9 @@ async def acquisitions(
             "min_value": min_value.si if min_value else None,
         },
     }
-    return Response(text="\n".join(lines), cards=tuple(cards), data=data)
+    return Response(
+        text="\n".join(lines), cards=tuple(cards), data=data, actions=page_buttons(ctx, paged)
+    )
 
 
 Target = Annotated[

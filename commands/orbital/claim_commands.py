@@ -10,6 +10,7 @@ from bot.errors import NotFound
 from bot.registry import Param, command
 from bot.response import Card, Field, Response, Tone
 from bot.text import safe_echo
+from commands._shared.buttons import page_buttons
 from commands._shared.paging import Page, page_of
 from commands._shared.yaml_entries import skipped_warning
 from commands.orbital.claims import VERIFICATION, CheckedClaim, ClaimStatus, claim_book
@@ -66,7 +67,9 @@ async def claims(ctx: Context, query: Query = None, *, page: Page = 1) -> Respon
         **paged.data(),
         "query": text or None,
     }
-    return Response(text="\n".join(lines), cards=tuple(cards), data=data)
+    return Response(
+        text="\n".join(lines), cards=tuple(cards), data=data, actions=page_buttons(ctx, paged)
+    )
 
 
 ClaimId = Annotated[str, Param("a claim id from /orbital claims", max_length=64, metavar="id")]

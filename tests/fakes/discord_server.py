@@ -52,7 +52,8 @@ class Sent:
 
     route: str  # callback | followup | edit | delete | channel
     token: str | None  # interaction token (None for channel posts)
-    callback_type: int | None = None  # 4 message, 5 defer, 8 autocomplete choices
+    # 4 message, 5 defer, 6 deferred update, 7 update message, 8 autocomplete choices
+    callback_type: int | None = None
     content: str = ""
     embeds: list[dict[str, Any]] = field(default_factory=list)
     flags: int = 0
@@ -61,7 +62,15 @@ class Sent:
     choices: list[dict[str, Any]] = field(default_factory=list)
     channel_id: str | None = None
     reference: dict[str, Any] | None = None  # message_reference: the message replied to
+    components: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[dict[str, Any]] | None = None  # kept attachments, when the payload says
+    message_id: str | None = None  # the message it created or changed, once answered
     at: float = field(default_factory=time.perf_counter)
+
+    @property
+    def custom_ids(self) -> list[str]:
+        """Every button's and select's custom_id, in order."""
+        return [c["custom_id"] for row in self.components for c in row["components"]]
 
     @property
     def ephemeral(self) -> bool:
@@ -70,7 +79,7 @@ class Sent:
     @property
     def final(self) -> bool:
         """True for what a user finally sees (not a defer or a delete)."""
-        return self.route in ("followup", "edit", "channel") or self.callback_type in (4, 8)
+        return self.route in ("followup", "edit", "channel") or self.callback_type in (4, 7, 8)
 
 
 @dataclass(frozen=True)
@@ -301,6 +310,47 @@ class FakeDiscord:
         }
         await shard.send(0, payload, "MESSAGE_CREATE")
         return message_id
+
+    def press(
+        self,
+        message: Sent,
+        custom_id: str,
+        *,
+        values: list[str] | None = None,
+        component_type: int | None = None,
+        permissions: int = MEMBER_PERMISSIONS,
+    ) -> dict[str, Any]:
+        """An INTERACTION_CREATE of type MESSAGE_COMPONENT (3): `custom_id` pressed on `message`.
+
+        The message carries the components the bot sent (Discord sends the message the
+        component is on); `custom_id` need not be among them (a forged or stale id).
+        """
+        payload = self.interaction("", permissions=permissions, kind=3)
+        components = [
+            {**row, "components": [dict(c) for c in row["components"]]}
+            for row in message.components
+        ]
+        known = [c for row in components for c in row["components"]]
+        kind = component_type or next(
+            (c["type"] for c in known if c.get("custom_id") == custom_id), 2
+        )
+        if not any(c.get("custom_id") == custom_id for c in known):
+            # Discord only sends ids that are on the message: put the odd one there.
+            components.append(
+                {
+                    "type": 1,
+                    "components": [{"type": 2, "style": 2, "label": "?", "custom_id": custom_id}],
+                }
+            )
+        payload["data"] = {"custom_id": custom_id, "component_type": kind}
+        if values is not None:
+            payload["data"]["values"] = values
+        payload["message"] = {
+            **self._message({}, message, CHANNEL_ID),
+            "id": message.message_id or str(next(self._ids)),
+            "components": components,
+        }
+        return payload
 
     async def interact(self, payload: Mapping[str, Any], *, session: str | None = None) -> str:
         """Dispatch INTERACTION_CREATE on the shard owning its guild; returns the token.
@@ -537,7 +587,7 @@ class FakeDiscord:
             "response_message_ephemeral": sent.ephemeral,
         }
         resource: dict[str, Any] = {"type": kind}
-        if kind == 4:
+        if kind in (4, 7):
             message = self._message(data, sent, CHANNEL_ID)
             interaction["response_message_id"] = message["id"]
             resource["message"] = message
@@ -579,6 +629,8 @@ class FakeDiscord:
             choices=list(payload.get("choices") or []),
             channel_id=channel_id,
             reference=payload.get("message_reference"),
+            components=list(payload.get("components") or []),
+            attachments=payload.get("attachments"),
             at=request[ARRIVED],
         )
         self.sent.append(sent)
@@ -586,6 +638,7 @@ class FakeDiscord:
 
     def _message(self, payload: Mapping[str, Any], sent: Sent, channel_id: int) -> dict[str, Any]:
         message_id = next(self._ids)
+        sent.message_id = sent.message_id or str(message_id)
         return {
             "id": str(message_id),
             "channel_id": str(channel_id),
@@ -611,7 +664,7 @@ class FakeDiscord:
             "pinned": False,
             "type": 0,
             "flags": sent.flags,
-            "components": [],
+            "components": sent.components,
             "webhook_id": str(APP_ID) if sent.token else None,
             "application_id": str(APP_ID),
         }

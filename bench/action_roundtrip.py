@@ -1,0 +1,213 @@
+"""Button press vs typed command: round trips on Discord and Slack, in the same run.
+
+The real discord.py client and the real slack-bolt app (HTTP mode) talk to the loopback fakes
+in tests/fakes; a fake Yahoo and a clock that stands still keep the quote cache warm. Per
+platform, requests alternate in blocks between:
+
+- typed: `/quote SPCX` (Discord INTERACTION_CREATE type 2; Slack a signed slash command),
+- action: pressing the Refresh button of that answer, `od1|quote SPCX` (Discord
+  MESSAGE_COMPONENT -> UPDATE_MESSAGE; Slack signed block_actions -> response_url with
+  replace_original).
+
+Measured: from sending until the fake receives the final answer. Target: the action's p50
+within 1.2x of the typed command's on each platform.
+
+    .venv/bin/python bench/action_roundtrip.py [--n 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+
+from bot.adapters.discord_adapter import DiscordAdapter  # noqa: E402
+from bot.adapters.slack_adapter import SlackAdapter  # noqa: E402
+from bot.app import App  # noqa: E402
+from bot.clock import ManualClock  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.http_server import HttpServer  # noqa: E402
+from tests.fakes.discord_server import FakeDiscord  # noqa: E402
+from tests.fakes.slack_server import FakeSlack  # noqa: E402
+from tests.fakes.yahoo_server import FakeYahoo  # noqa: E402
+from tests.slack_support import (  # noqa: E402
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    action_payload,
+    post_action,
+    post_form,
+    slash_payload,
+)
+
+NOW = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # a pinned Tuesday, market open
+TARGET = 1.2
+BLOCK = 1  # strictly alternating: both sides see the same machine state
+WARMUP = 30
+REFRESH = "od1|quote SPCX"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(statistics.median(values) * 1000, 3),
+        "p99_ms": round(percentile(values, 0.99) * 1000, 3),
+        "mean_ms": round(statistics.fmean(values) * 1000, 3),
+    }
+
+
+async def alternate(
+    n: int, typed: Callable[[], Awaitable[float]], action: Callable[[], Awaitable[float]]
+) -> tuple[list[float], list[float]]:
+    for _ in range(WARMUP):
+        await typed()
+        await action()
+    a: list[float] = []
+    b: list[float] = []
+    while len(a) < n:
+        for _ in range(min(BLOCK, n - len(a))):
+            a.append(await typed())
+        for _ in range(min(BLOCK, n - len(b))):
+            b.append(await action())
+    return a, b
+
+
+async def discord_side(n: int, yahoo: FakeYahoo, tmp: Path) -> tuple[list[float], list[float]]:
+    fake = await FakeDiscord().start()
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp / "discord",
+        yahoo_base_url=yahoo.base_url,
+        discord_token="bench-token",  # type: ignore[arg-type]
+        discord_api_base=fake.api_base,
+        discord_gateway_url=fake.gateway_url,
+    )
+    app = App.build(settings, clock=ManualClock(NOW))
+    await app.start()
+    adapter = DiscordAdapter(app, guild_ready_timeout=0.05)
+    await adapter.start()
+    options = [{"name": "symbols", "type": 3, "value": "SPCX"}]
+
+    async def until_final(payload: dict[str, Any]) -> float:
+        started = time.perf_counter()
+        token = await fake.interact(payload)
+        replies = await fake.replies(token)
+        await adapter.drain()
+        return next(s for s in replies if s.final).at - started
+
+    first_token = await fake.interact(fake.interaction("quote", options))
+    answer = next(s for s in await fake.replies(first_token) if s.final)
+    assert REFRESH in answer.custom_ids, answer.custom_ids
+
+    async def typed() -> float:
+        return await until_final(fake.interaction("quote", options))
+
+    async def action() -> float:
+        took = await until_final(fake.press(answer, REFRESH))
+        fake.sent.clear()
+        return took
+
+    try:
+        return await alternate(n, typed, action)
+    finally:
+        await adapter.stop()
+        await app.close()
+        await fake.close()
+
+
+async def slack_side(n: int, yahoo: FakeYahoo, tmp: Path) -> tuple[list[float], list[float]]:
+    async with FakeSlack() as slack:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            data_dir=tmp / "slack",
+            yahoo_base_url=yahoo.base_url,
+            slack_mode="http",
+            slack_bot_token=BOT_TOKEN,  # type: ignore[arg-type]
+            slack_signing_secret=SIGNING_SECRET,  # type: ignore[arg-type]
+            slack_api_base=slack.api_base,
+        )
+        app = App.build(settings, clock=ManualClock(NOW))
+        await app.start()
+        adapter = SlackAdapter(app)
+        http = HttpServer("127.0.0.1", 0, app.metrics)
+        http.app.add_routes(adapter.routes())
+        await http.start()
+        await adapter.start()
+        port = http.bound_port
+        assert port is not None
+
+        async def until_answer(send: Awaitable[int], url: str) -> float:
+            started = time.perf_counter()
+            assert await send == 200
+            token = url.rsplit("/", 1)[1]
+            await slack.wait_for_answer(token)
+            call = next(c for c in slack.calls if c.method == "response" and c.path.endswith(token))
+            return call.at - started
+
+        async def typed() -> float:
+            payload = slash_payload(slack, "/quote", "SPCX")
+            return await until_answer(post_form(port, payload), payload["response_url"])
+
+        async def action() -> float:
+            payload = action_payload(slack, REFRESH)
+            took = await until_answer(post_action(port, payload), str(payload["response_url"]))
+            slack.calls.clear()
+            return took
+
+        try:
+            return await alternate(n, typed, action)
+        finally:
+            await adapter.stop()
+            await http.stop()
+            await app.close()
+
+
+async def main(n: int) -> dict[str, Any]:
+    logging.basicConfig(level=logging.ERROR)
+    result: dict[str, Any] = {"benchmark": "action_roundtrip", "n": n, "target_ratio_p50": TARGET}
+    with FakeYahoo(now=NOW) as yahoo, tempfile.TemporaryDirectory() as tmp:
+        for platform, side in (("discord", discord_side), ("slack", slack_side)):
+            typed, action = await side(n, yahoo, Path(tmp))
+            result[platform] = {"typed": summary(typed), "action": summary(action)}
+            ratio = result[platform]["action"]["p50_ms"] / result[platform]["typed"]["p50_ms"]
+            result[platform]["ratio_p50"] = round(ratio, 3)
+    result["meets_target"] = all(result[p]["ratio_p50"] <= TARGET for p in ("discord", "slack"))
+    print(f"Button press vs typed /quote SPCX, {n} each per platform (warm cache, loopback fakes)")
+    print(f"{'platform':<10}{'side':<22}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}")
+    for platform in ("discord", "slack"):
+        for side, label in (("typed", "typed /quote SPCX"), ("action", "Refresh pressed")):
+            r = result[platform][side]
+            print(
+                f"{platform:<10}{label:<22}{r['p50_ms']:>9.3f}{r['p99_ms']:>9.3f}{r['mean_ms']:>9.3f}"
+            )
+        print(f"{platform:<10}{'action / typed p50':<22}{result[platform]['ratio_p50']:>8.2f}x")
+    verdict = "meets" if result["meets_target"] else "MISSES"
+    print(f"{verdict} the target (action p50 <= {TARGET}x typed on both platforms)")
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--n", type=int, default=500, help="requests per side and platform")
+    args = parser.parse_args()
+    outcome = asyncio.run(main(args.n))
+    sys.exit(0 if outcome["meets_target"] else 1)

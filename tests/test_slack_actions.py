@@ -1,0 +1,128 @@
+"""Buttons on Slack: signed block_actions to the real slack-bolt app (HTTP mode); answers
+replace the message through response_url (replace_original), errors come privately."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.adapters.slack_adapter import SlackAdapter
+from tests.fakes.slack_server import FakeSlack, FakeUser
+from tests.fakes.yahoo_server import FakeYahoo
+from tests.slack_support import (
+    action_payload,
+    port_of,
+    post_action,
+    post_form,
+    record_dispatches,
+    response_token,
+    running,
+    slack_app,
+    slash_payload,
+)
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def adapter(
+    tmp_path: Path, fake_yahoo: FakeYahoo, slack: FakeSlack
+) -> AsyncIterator[SlackAdapter]:
+    async with running(slack_app(tmp_path, fake_yahoo, slack, slack_mode="http")) as started:
+        yield started
+
+
+async def ask(adapter: SlackAdapter, slack: FakeSlack, command: str, text: str) -> dict[str, Any]:
+    payload = slash_payload(slack, command, text)
+    assert await post_form(port_of(adapter), payload) == 200
+    return await slack.wait_for_answer(response_token(payload))
+
+
+async def press(
+    adapter: SlackAdapter, slack: FakeSlack, action_id: str, **kw: Any
+) -> dict[str, Any]:
+    payload = action_payload(slack, action_id, **kw)
+    assert await post_action(port_of(adapter), payload) == 200
+    return await slack.wait_for_answer(payload["response_url"].rsplit("/", 1)[1])
+
+
+def elements(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+async def test_quote_answer_ends_with_a_refresh_button(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    answer = await ask(adapter, slack, "/quote", "SPCX")
+    assert answer["blocks"][-1] == {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Refresh", "emoji": True},
+                "action_id": "od1|quote SPCX",
+                "value": "od1|quote SPCX",
+                "style": "primary",
+            }
+        ],
+    }
+
+
+async def test_pressing_replaces_the_original_through_response_url(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    dispatched = record_dispatches(adapter.app.core)
+    answer = await ask(adapter, slack, "/chart", "SPCX")
+    five_days = next(e for e in elements(answer) if e["text"]["text"] == "5d")
+    replaced = await press(adapter, slack, five_days["action_id"])
+    assert replaced["replace_original"] is True
+    assert replaced["response_type"] == "in_channel"
+    assert any("· 5d ·" in b["text"]["text"] for b in replaced["blocks"] if b["type"] == "header")
+    shown = {e["text"]["text"]: e for e in elements(replaced)}
+    assert shown["5d"]["style"] == "primary" and "style" not in shown["1d"]
+    assert dispatched == ["chart SPCX", "chart SPCX 5d"]
+    uploads = await slack.wait_for("files.completeUploadExternal", 2)  # the new chart image
+    assert len(uploads) == 2
+
+
+@pytest.mark.parametrize("action_id", ["od1|", "od9|quote SPCX", "od1|" + "quote SPCX " * 12])
+async def test_forged_or_oversized_ids_get_a_private_answer(
+    adapter: SlackAdapter, slack: FakeSlack, action_id: str
+) -> None:
+    dispatched = record_dispatches(adapter.app.core)
+    answer = await press(adapter, slack, action_id)
+    assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
+    assert "not one this OrbitDesk can run" in answer["text"]
+    assert dispatched == []
+
+
+async def test_errors_from_the_command_are_private_and_leave_the_message(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    answer = await press(adapter, slack, "od1|quote ZZZZQ")
+    assert answer["response_type"] == "ephemeral" and answer["replace_original"] is False
+    assert answer["text"].startswith("No such symbol: ZZZZQ.")
+
+
+async def test_manage_actions_ask_slack_who_pressed(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    slack.users["U0BOB"] = FakeUser("U0BOB", "bob")
+    answer = await press(adapter, slack, "od1|schedule pause 1", user_id="U0BOB")
+    assert answer["response_type"] == "ephemeral" and "workspace admin" in answer["text"]
+
+
+async def test_a_select_runs_the_picked_option(adapter: SlackAdapter, slack: FakeSlack) -> None:
+    dispatched = record_dispatches(adapter.app.core)
+    answer = await press(adapter, slack, "od1|?0123abcd", selected="od1|quote AMZN")
+    assert answer["replace_original"] is True
+    assert dispatched == ["quote AMZN"]
+    json.dumps(answer)  # plain JSON all the way
