@@ -17,10 +17,12 @@ from bot.context import Services
 from bot.core import Core
 from bot.market.calendar import MarketCalendar
 from bot.market.service import MarketData
+from bot.market.shared import NoSharing, RedisSharedCache, SharedCache
 from bot.market.symbols import SymbolResolver, load_aliases
 from bot.market.transport import UpstreamStats
 from bot.market.yahoo import YahooClient
 from bot.metrics import Metrics
+from bot.redis_engine import RedisEngine, redact
 from bot.scheduler import Scheduler, SchedulerConfig
 from bot.startup import StartupError, database_problem
 from bot.store.db import Database, head_revision
@@ -48,6 +50,7 @@ class App:
     database: Database
     store: Store
     scheduler: Scheduler
+    redis: RedisEngine | None  # ORBITDESK_REDIS_URL set: what replicas share
     # Set once the schema is up to date; the scheduler waits for it.
     database_ready: asyncio.Event = field(default_factory=asyncio.Event)
     _scheduler_stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -58,6 +61,14 @@ class App:
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
         clock = clock or SystemClock()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        redis: RedisEngine | None = None
+        shared: SharedCache = NoSharing()
+        if settings.redis_url is not None:
+            redis = RedisEngine(settings.redis_url.get_secret_value(), settings.redis_key_prefix)
+            shared = RedisSharedCache(redis)
+            log.info(
+                "market data shared with other replicas through Redis at %s", redact(redis.url)
+            )
         client = YahooClient(
             base_url=settings.yahoo_base_url,
             timeout_cap=settings.yahoo_timeout,
@@ -70,13 +81,14 @@ class App:
             clock=clock,
             workers=settings.yahoo_workers,
             budget=settings.quote_budget,
+            shared=shared,
         )
         aliases = load_aliases(
             [bundled_data("symbol_aliases.yaml"), settings.data_dir / "symbol_aliases.yaml"]
         )
         database = Database(settings.resolved_database_url)
         store = Store(database)
-        metrics = Metrics(market)
+        metrics = Metrics(market, redis)
         scheduler = Scheduler(
             store=store,
             market=market,
@@ -117,6 +129,7 @@ class App:
             store=store,
             scheduler=scheduler,
             metrics=metrics,
+            redis=redis,
         )
         services.doctor_checks.append(app.database_check)
         return app
@@ -205,6 +218,8 @@ class App:
             self._scheduler_task = None
         await self.services.charts.close()
         await self.market.close()
+        if self.redis is not None:
+            await self.redis.close()
         await self.database.dispose()
 
     async def database_check(self) -> tuple[str, bool]:
