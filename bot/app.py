@@ -15,6 +15,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Services
 from bot.core import Core
+from bot.dedup import DatabaseSeen, Deduplicator, Layered, RedisSeen, SeenRecently
 from bot.market.calendar import MarketCalendar
 from bot.market.service import MarketData
 from bot.market.shared import NoSharing, RedisSharedCache, SharedCache
@@ -51,6 +52,8 @@ class App:
     store: Store
     scheduler: Scheduler
     redis: RedisEngine | None  # ORBITDESK_REDIS_URL set: what replicas share
+    # Slack deliveries already taken by some replica (Redis, else the database)
+    deliveries: Deduplicator
     # Set once the schema is up to date; the scheduler waits for it.
     database_ready: asyncio.Event = field(default_factory=asyncio.Event)
     _scheduler_stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -130,6 +133,10 @@ class App:
             scheduler=scheduler,
             metrics=metrics,
             redis=redis,
+            deliveries=Layered(
+                SeenRecently(),
+                RedisSeen(redis) if redis is not None else DatabaseSeen(store, clock),
+            ),
         )
         services.doctor_checks.append(app.database_check)
         return app

@@ -21,6 +21,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -32,7 +33,6 @@ from bot.adapters.base import PostError, PostKey
 from bot.adapters.slack_manifest import EVENTS_PATH, UMBRELLA
 from bot.adapters.slack_render import render
 from bot.context import Channel, Invocation, User
-from bot.dedup import SeenRecently
 from bot.response import Attachment, Response
 from bot.startup import StartupError, host_of, unreachable, why_unreachable
 
@@ -141,7 +141,9 @@ class SlackAdapter:
         self._session: aiohttp.ClientSession | None = None
         self._ready = False
         self._admin_cache: dict[str, tuple[float, bool]] = {}
-        self._seen = SeenRecently()  # trigger ids of commands already run
+        # Commands and events already taken by this or another replica (trigger_id, event_id)
+        self._seen = app.deliveries
+        self.bolt.middleware(self._skip_repeated_events)
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -311,7 +313,7 @@ class SlackAdapter:
         """Ack first (Slack drops commands not acked in 3 s), then run and answer."""
         await ack()
         trigger = str(command.get("trigger_id") or "")
-        if trigger and not self._seen.first_time(trigger):
+        if trigger and not await self._seen.claim("slack:trigger:" + trigger):
             # The same signed request again (replayed within Slack's 5-minute window, or
             # delivered twice): it ran once already, so it must not change anything again.
             log.warning("slack: request %s arrived again; not run twice", trigger)
@@ -338,6 +340,18 @@ class SlackAdapter:
             self._in_flight -= 1
             if self._in_flight == 0:
                 self._idle.set()
+
+    async def _skip_repeated_events(
+        self, body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """An Events API delivery some replica already took (Slack retries one that was not
+        acknowledged within 3 s, with X-Slack-Retry-Num) is acknowledged and not run again."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not await self._seen.claim(f"slack:event:{event_id}"):
+            log.info("slack: event %s delivered again; acknowledged, not run twice", event_id)
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
 
     async def _answer(self, channel_id: str, response: Response, respond: Respond) -> None:
         ephemeral = response.ephemeral or self.settings.slack_answer_visibility == "ephemeral"

@@ -95,3 +95,12 @@ class Alert(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_alerts_channel", "platform", "channel_id"),)
+
+
+class SeenRequest(Base):
+    """A delivery (Slack trigger_id or event_id) some replica already took; pruned when expired."""
+
+    __tablename__ = "seen_requests"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
