@@ -92,6 +92,11 @@ class App:
         database = Database(settings.resolved_database_url)
         store = Store(database)
         metrics = Metrics(market, redis)
+        # Slack deliveries and alert poll periods already taken by some replica
+        deliveries = Layered(
+            SeenRecently(),
+            RedisSeen(redis) if redis is not None else DatabaseSeen(store, clock),
+        )
         scheduler = Scheduler(
             store=store,
             market=market,
@@ -109,6 +114,7 @@ class App:
                 alert_rearm_percent=settings.alert_rearm_percent,
             ),
             on_post=metrics.post_result,
+            claim_poll=deliveries.claim,
         )
         services = Services(
             settings=settings,
@@ -133,10 +139,7 @@ class App:
             scheduler=scheduler,
             metrics=metrics,
             redis=redis,
-            deliveries=Layered(
-                SeenRecently(),
-                RedisSeen(redis) if redis is not None else DatabaseSeen(store, clock),
-            ),
+            deliveries=deliveries,
         )
         services.doctor_checks.append(app.database_check)
         return app
