@@ -15,15 +15,18 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import FeatureData, Invocation, Services
 from bot.core import Core
+from bot.dedup import DatabaseSeen, Deduplicator, Layered, RedisSeen, SeenRecently
 from bot.edgar.client import EdgarClient
 from bot.edgar.store import WatchStore
 from bot.edgar.watch import DealWatch, WatchConfig
 from bot.market.calendar import MarketCalendar
 from bot.market.service import MarketData
+from bot.market.shared import NoSharing, RedisSharedCache, SharedCache
 from bot.market.symbols import SymbolResolver, load_aliases
 from bot.market.transport import UpstreamStats
 from bot.market.yahoo import YahooClient
 from bot.metrics import Metrics
+from bot.redis_engine import RedisEngine, redact
 from bot.response import Response
 from bot.router.ask import Asker
 from bot.scheduler import Scheduler, SchedulerConfig
@@ -55,6 +58,9 @@ class App:
     database: Database
     store: Store
     scheduler: Scheduler
+    redis: RedisEngine | None  # ORBITDESK_REDIS_URL set: what replicas share
+    # Slack deliveries already taken by some replica (Redis, else the database)
+    deliveries: Deduplicator
     # Set once the schema is up to date; the scheduler waits for it.
     database_ready: asyncio.Event = field(default_factory=asyncio.Event)
     _scheduler_stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -66,6 +72,14 @@ class App:
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
         clock = clock or SystemClock()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        redis: RedisEngine | None = None
+        shared: SharedCache = NoSharing()
+        if settings.redis_url is not None:
+            redis = RedisEngine(settings.redis_url.get_secret_value(), settings.redis_key_prefix)
+            shared = RedisSharedCache(redis)
+            log.info(
+                "market data shared with other replicas through Redis at %s", redact(redis.url)
+            )
         client = YahooClient(
             base_url=settings.yahoo_base_url,
             timeout_cap=settings.yahoo_timeout,
@@ -78,6 +92,7 @@ class App:
             clock=clock,
             workers=settings.yahoo_workers,
             budget=settings.quote_budget,
+            shared=shared,
         )
         aliases = load_aliases(
             [bundled_data("symbol_aliases.yaml"), settings.data_dir / "symbol_aliases.yaml"]
@@ -101,7 +116,12 @@ class App:
             deals=dealwatch.watched_deals(data),
             config=WatchConfig(interval=timedelta(minutes=settings.edgar_poll_minutes)),
         )
-        metrics = Metrics(market, watch)
+        metrics = Metrics(market, watch, redis)
+        # Slack deliveries and alert poll periods already taken by some replica
+        deliveries = Layered(
+            SeenRecently(),
+            RedisSeen(redis) if redis is not None else DatabaseSeen(store, clock),
+        )
         scheduler = Scheduler(
             store=store,
             market=market,
@@ -120,6 +140,7 @@ class App:
             ),
             on_post=metrics.post_result,
             jobs=[watch.deliver],  # deal status changes, posted from the same tick
+            claim_poll=deliveries.claim,
         )
         watch.on_status_change = scheduler.wake  # a change found is posted now, not next sleep
         registry = build_registry()
@@ -155,6 +176,8 @@ class App:
             store=store,
             scheduler=scheduler,
             metrics=metrics,
+            redis=redis,
+            deliveries=deliveries,
         )
         services.doctor_checks.append(app.database_check)
         services.doctor_checks.append(app.dealwatch_check)
@@ -257,6 +280,8 @@ class App:
         await self.services.dealwatch.close()
         await self.services.charts.close()
         await self.market.close()
+        if self.redis is not None:
+            await self.redis.close()
         await self.database.dispose()
 
     async def dealwatch_check(self) -> tuple[str, bool]:

@@ -35,6 +35,16 @@ class Settings(BaseSettings):
         10.0, ge=0, le=300, description="On SIGTERM, how long commands under way may finish, s."
     )
 
+    # Scaling out: what replicas share (optional; one process needs none of it)
+    redis_url: SecretStr | None = Field(
+        None,
+        description="Redis for replicas: shared market cache, fetch locks, Yahoo cool-down, "
+        "Slack de-duplication. Unset: each process keeps its own.",
+    )
+    redis_key_prefix: str = Field(
+        "orbitdesk:", max_length=100, description="Starts every key OrbitDesk writes to Redis."
+    )
+
     # Schedules and alerts
     max_schedules_per_channel: int = Field(
         25, ge=1, le=1000, description="Most schedules one channel may hold."

@@ -11,6 +11,7 @@ from prometheus_client.registry import Collector
 from bot.context import Invocation
 from bot.edgar.watch import DealWatch
 from bot.market.service import MarketData
+from bot.redis_engine import RedisEngine
 from bot.registry import CommandSpec
 from bot.response import Response
 
@@ -48,6 +49,41 @@ class _MarketCollector(Collector):
         lookups.add_metric(["miss"], cache.misses)
         lookups.add_metric(["stale_served"], cache.stale_served)
         yield lookups
+        shared = self.market.shared
+        if shared.active:
+            lookups = CounterMetricFamily(
+                "orbitdesk_shared_cache_lookups",
+                "Lookups in the cache replicas share (Redis), after a miss in this process",
+                labels=["result"],
+            )
+            lookups.add_metric(["hit"], shared.stats.hits)
+            lookups.add_metric(["miss"], shared.stats.misses)
+            yield lookups
+            yield CounterMetricFamily(
+                "orbitdesk_shared_fetch_waits",
+                "Times this process waited for another replica's Yahoo fetch",
+                value=shared.stats.waits,
+            )
+
+
+class _RedisCollector(Collector):
+    """Whether Redis answers, and how often this process went on without it."""
+
+    def __init__(self, redis: RedisEngine) -> None:
+        self.redis = redis
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        yield GaugeMetricFamily(
+            "orbitdesk_redis_up", "1 while Redis answers, 0 during an outage", value=self.redis.up
+        )
+        yield CounterMetricFamily(
+            "orbitdesk_redis_fallbacks",
+            "Calls answered in-process because Redis was out of reach",
+            value=self.redis.fallbacks,
+        )
+        yield CounterMetricFamily(
+            "orbitdesk_redis_outages", "Times Redis went out of reach", value=self.redis.outages
+        )
 
 
 class _DealWatchCollector(Collector):
@@ -82,7 +118,12 @@ class _DealWatchCollector(Collector):
 class Metrics:
     """One registry per app (no process globals), fed by Core's dispatch listener."""
 
-    def __init__(self, market: MarketData, watch: DealWatch | None = None) -> None:
+    def __init__(
+        self,
+        market: MarketData,
+        watch: DealWatch | None = None,
+        redis: RedisEngine | None = None,
+    ) -> None:
         self.registry = CollectorRegistry()
         self.commands = Counter(
             "orbitdesk_commands",
@@ -106,6 +147,8 @@ class Metrics:
         self.registry.register(_MarketCollector(market))
         if watch is not None:
             self.registry.register(_DealWatchCollector(watch))
+        if redis is not None:
+            self.registry.register(_RedisCollector(redis))
 
     def on_dispatch(
         self, invocation: Invocation, spec: CommandSpec | None, response: Response, seconds: float

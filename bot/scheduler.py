@@ -28,7 +28,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from bot.adapters.base import ChatAdapter, PostError, PostKey
@@ -109,8 +109,12 @@ class Scheduler:
         config: SchedulerConfig | None = None,
         instance: str | None = None,
         on_post: Callable[[str, str], None] | None = None,
+        claim_poll: Callable[[str], Awaitable[bool]] | None = None,
         jobs: Sequence[PostJob] = (),
     ) -> None:
+        # Replicas: an alert poll period is taken by one of them (Redis or the database), so
+        # N replicas ask Yahoo for alerts as often as one. None: this process polls every period.
+        self.claim_poll = claim_poll
         self.store = store
         self.market = market
         self.calendar = calendar
@@ -403,6 +407,13 @@ class Scheduler:
         if self._next_alert_check is not None and now < self._next_alert_check:
             return []
         self._next_alert_check = now + self.config.alert_poll
+        if self.claim_poll is not None:
+            # Periods on the clock's grid, so that every replica names the same one
+            poll = self.config.alert_poll.total_seconds()
+            period = int(now.timestamp() // poll)
+            self._next_alert_check = datetime.fromtimestamp((period + 1) * poll, UTC)
+            if not await self.claim_poll(f"alert-poll:{','.join(platforms)}:{period}"):
+                return []  # another replica polls this period
         alerts = await self.store.active_alerts(platforms)
         return [a for a in alerts if self.market_open(a.symbol, now)]
 

@@ -20,11 +20,14 @@ from bot.response import Response
 from tests.fakes.yahoo_server import FakeYahoo
 
 # Database fixtures (SQLite and PostgreSQL) for the store, scheduler and alert tests.
-pytest_plugins = ("tests.store_fixtures",)
+pytest_plugins = ("tests.store_fixtures", "tests.redis_fixtures")
 
 # Settings must come from the test, never from a developer's .env or shell.
 for _key in list(os.environ):
-    if _key.startswith("ORBITDESK_") and _key != "ORBITDESK_TEST_DATABASE_URL":
+    if _key.startswith("ORBITDESK_") and _key not in (
+        "ORBITDESK_TEST_DATABASE_URL",
+        "ORBITDESK_TEST_REDIS_URL",
+    ):
         del os.environ[_key]
 os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")

@@ -23,6 +23,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -45,7 +46,6 @@ from bot.adapters.slack_home import (
 from bot.adapters.slack_manifest import EVENTS_PATH, UMBRELLA
 from bot.adapters.slack_render import render
 from bot.context import Channel, Invocation, User
-from bot.dedup import SeenRecently
 from bot.glance import CashtagDesk, Viewer, quote_link_symbol
 from bot.response import Attachment, Response
 from bot.router import ask
@@ -186,7 +186,9 @@ class SlackAdapter:
         self._ready = False
         self._admin_cache: dict[str, tuple[float, bool]] = {}
         self._memberships: dict[str, tuple[float, tuple[str, ...]]] = {}
-        self._seen = SeenRecently()  # trigger ids of commands already run
+        # Commands and events already taken by this or another replica (trigger_id, event_id)
+        self._seen = app.deliveries
+        self.bolt.middleware(self._skip_repeated_events)
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -356,7 +358,7 @@ class SlackAdapter:
         """Ack first (Slack drops commands not acked in 3 s), then run and answer."""
         await ack()
         trigger = str(command.get("trigger_id") or "")
-        if trigger and not self._seen.first_time(trigger):
+        if trigger and not await self._seen.claim("slack:trigger:" + trigger):
             # The same signed request again (replayed within Slack's 5-minute window, or
             # delivered twice): it ran once already, so it must not change anything again.
             log.warning("slack: request %s arrived again; not run twice", trigger)
@@ -400,9 +402,7 @@ class SlackAdapter:
     ) -> None:
         if event.get("bot_id") or event.get("subtype"):
             return  # our own answers, edits and joins are no questions
-        event_id = str(body.get("event_id") or "")
-        if event_id and not self._seen.first_time(event_id):
-            return  # Slack retried an event we already answered
+        # (a retried delivery never gets here: _skip_repeated_events takes event ids)
         self._in_flight += 1
         self._idle.clear()
         try:
@@ -432,6 +432,18 @@ class SlackAdapter:
             self._in_flight -= 1
             if self._in_flight == 0:
                 self._idle.set()
+
+    async def _skip_repeated_events(
+        self, body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """An Events API delivery some replica already took (Slack retries one that was not
+        acknowledged within 3 s, with X-Slack-Retry-Num) is acknowledged and not run again."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not await self._seen.claim(f"slack:event:{event_id}"):
+            log.info("slack: event %s delivered again; acknowledged, not run twice", event_id)
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
 
     async def _answer(
         self, channel_id: str, response: Response, respond: Respond, *, replace: bool = False
@@ -501,7 +513,7 @@ class SlackAdapter:
         """Ack at once, then run the action and replace the message it came from."""
         await ack()
         trigger = str(body.get("trigger_id") or "")
-        if trigger and not self._seen.first_time(trigger):
+        if trigger and not await self._seen.claim(f"slack:trigger:{trigger}"):
             log.warning("slack: action %s arrived again; not run twice", trigger)
             return
         self._in_flight += 1

@@ -11,6 +11,10 @@
   a partial answer is "missing" only if we never had a price for it: for a known symbol that is
   a failed fetch, and the cached price is served marked stale.
 - A 429 starts a cool-down during which Yahoo is not asked at all.
+- With a shared cache (Redis, bot.market.shared), what one replica fetched serves them all: a
+  miss here looks there first, and a key nobody has is fetched by the replica that takes its
+  lock while the others wait for the answer (at most the budget, then they ask themselves).
+  A cool-down started by one replica's 429 holds for every replica.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_check
 from bot.clock import Clock
 from bot.errors import UpstreamError
 from bot.market.calendar import MarketCalendar
+from bot.market.codec import QUOTE_ENTRY, SHARED_KINDS, CodecError, dump_kept, load_kept
 from bot.market.earnings import EarningsDate, EarningsDates, EarningsDetail
 from bot.market.news import (
     MARKET_NEWS_SYMBOL,
@@ -38,6 +43,7 @@ from bot.market.news import (
 )
 from bot.market.profile import PROFILE_TTL, CompanyProfile
 from bot.market.screeners import SCREEN_TTL_SHUT, SCREEN_TTL_TRADING, Screen, ScreenResult
+from bot.market.shared import NoSharing, SharedCache
 from bot.market.transport import UpstreamStats
 from bot.market.types import History, Quote, QuoteBatch, SearchHit
 from bot.market.yahoo import QUOTE_CHUNK, classify
@@ -57,6 +63,7 @@ COOLDOWN_MAX = 600.0
 # The batch route is broken (not Yahoo as a whole): unknown symbols come back as a 200 with
 # fewer results, so a 404, a 5xx or an unreadable answer means the endpoint itself failed.
 FALLBACK_REASONS = ("bad_answer", "not_found", "server_error")
+SHARED_POLL = 0.02  # seconds between looks at the shared cache while another replica fetches
 
 
 class QuoteSource(Protocol):
@@ -138,6 +145,7 @@ class MarketData:
     workers: int = 4
     budget: float = 2.5
     cache_stats: CacheStats = field(default_factory=CacheStats)
+    shared: SharedCache = field(default_factory=NoSharing)
 
     def __post_init__(self) -> None:
         self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="yahoo")
@@ -226,10 +234,21 @@ class MarketData:
             self._spawn(self._fetch_chunk(batch[i : i + QUOTE_CHUNK]))
 
     async def _fetch_chunk(self, chunk: list[str]) -> None:
-        try:
-            results = await self._fetch_quotes(chunk)
-        except Exception as exc:  # every symbol of the chunk fails the same way
-            results = {s: exc for s in chunk}
+        results: dict[str, Quote | BaseException | None] = {}
+
+        async def fetch(symbols: list[str]) -> None:
+            try:
+                got = await self._fetch_quotes(symbols)
+            except Exception as exc:  # every symbol of the chunk fails the same way
+                got = {s: exc for s in symbols}
+            results.update(got)
+            if self.shared.active:
+                await self._publish_quotes(s for s, v in got.items() if not _failure(v))
+
+        if self.shared.active:
+            await self._shared_quotes(chunk, results, fetch)
+        else:
+            await fetch(chunk)
         for symbol in chunk:
             future = self._inflight.pop(symbol, None)
             if future is None or future.done():
@@ -240,8 +259,80 @@ class MarketData:
             else:
                 future.set_result(outcome)
 
+    async def _shared_quotes(
+        self,
+        chunk: list[str],
+        results: dict[str, Quote | BaseException | None],
+        fetch: Callable[[list[str]], Awaitable[None]],
+    ) -> None:
+        """Take what other replicas fetched; fetch the rest once across all of them."""
+        keys = {f"quote:{s}": s for s in chunk}
+
+        def adopt(key: str, payload: bytes) -> bool:
+            try:
+                quote, fresh_until = QUOTE_ENTRY.loads(payload)
+            except CodecError:
+                return False
+            if fresh_until <= self.clock.now().timestamp():
+                return False
+            symbol = keys[key]
+            self._quotes[symbol] = _Entry(quote, fresh_until)
+            results[symbol] = quote
+            return True
+
+        async def fetch_keys(won: list[str]) -> None:
+            await fetch([keys[k] for k in won])
+
+        await self._coordinate(list(keys), adopt, fetch_keys)
+
+    async def _publish_quotes(self, symbols: Iterable[str]) -> None:
+        now = self.clock.now().timestamp()
+        items: dict[str, tuple[bytes, float]] = {}
+        for symbol in symbols:
+            entry = self._quotes.get(symbol)
+            if entry is not None and entry.fresh_until > now:
+                payload = QUOTE_ENTRY.dumps((entry.value, entry.fresh_until))
+                items[f"quote:{symbol}"] = (payload, entry.fresh_until - now)
+        await self.shared.put_many(items)
+
+    async def _coordinate(
+        self,
+        keys: list[str],
+        adopt: Callable[[str, bytes], bool],
+        fetch: Callable[[list[str]], Awaitable[None]],
+    ) -> None:
+        """Single flight across replicas: `adopt` each key some replica has cached; `fetch`
+        (which publishes) the keys whose lock this process takes; wait for the others' locks
+        to yield an answer, at most the budget, then fetch what is still missing ourselves."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self.budget
+        todo = keys
+        waited = False
+        while todo:
+            found = await self.shared.get_many(todo)
+            todo = [k for k in todo if not (k in found and adopt(k, found[k]))]
+            if not todo:
+                return
+            if loop.time() >= give_up:
+                await fetch(todo)  # the replica holding the lock is slow or gone
+                return
+            won, token = await self.shared.claim(todo)
+            if won:
+                mine = [k for k in todo if k in won]
+                try:
+                    await fetch(mine)
+                finally:
+                    await self.shared.release(mine, token)
+                todo = [k for k in todo if k not in won]
+                if not todo:
+                    return
+            if not waited:
+                waited = True
+                self.shared.stats.waits += 1
+            await asyncio.sleep(SHARED_POLL)
+
     async def _fetch_quotes(self, chunk: list[str]) -> dict[str, Quote | BaseException | None]:
-        self._check_cooldown()
+        await self._check_cooldown()
         now = self.clock.now()
         try:
             found, missing, ttls = await self._run(self._batch_job, chunk, now)
@@ -556,15 +647,58 @@ class MarketData:
         future: asyncio.Future[Any],
     ) -> None:
         try:
-            self._check_cooldown()
-            value = await fetch()
-            lifetime = await self._run(ttl, value)
-            self._other[key] = _Kept(value, self.clock.now().timestamp() + lifetime)
+            codec = SHARED_KINDS.get(key[0]) if self.shared.active else None
+            if codec is None:
+                value = await self._fetch_kept(key, fetch, ttl)
+            else:
+                name = ":".join(str(part) for part in key)
+                box: list[T] = []
+
+                def adopt(_: str, payload: bytes) -> bool:
+                    try:
+                        shared, fresh_until = load_kept(codec, payload)
+                    except CodecError:
+                        return False
+                    if fresh_until <= self.clock.now().timestamp():
+                        return False
+                    self._other[key] = _Kept(shared, fresh_until)
+                    box.append(shared)
+                    return True
+
+                async def fetch_and_publish(_: list[str]) -> None:
+                    fetched = await self._fetch_kept(key, fetch, ttl)
+                    box.append(fetched)
+                    kept = self._other[key]
+                    left = kept.fresh_until - self.clock.now().timestamp()
+                    if left > 0:
+                        payload = dump_kept(codec, fetched, kept.fresh_until)
+                        await self.shared.put_many({name: (payload, left)})
+
+                await self._coordinate([name], adopt, fetch_and_publish)
+                value = box[-1]
             future.set_result(value)
+        except UpstreamError as exc:
+            future.set_exception(exc)
         except Exception as exc:
             future.set_exception(self._failed(exc))
         finally:
             self._other_inflight.pop(key, None)
+
+    async def _fetch_kept(
+        self,
+        key: tuple[Any, ...],
+        fetch: Callable[[], Awaitable[T]],
+        ttl: Callable[[T], float],
+    ) -> T:
+        """Ask Yahoo (unless cooling down) and keep the answer in this process's cache."""
+        await self._check_cooldown()
+        try:
+            value = await fetch()
+        except Exception as exc:
+            raise self._failed(exc) from None
+        lifetime = await self._run(ttl, value)
+        self._other[key] = _Kept(value, self.clock.now().timestamp() + lifetime)
+        return value
 
     # ----------------------------------------------------------------------------- plumbing
 
@@ -577,7 +711,11 @@ class MarketData:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _check_cooldown(self) -> None:
+    async def _check_cooldown(self) -> None:
+        if time.monotonic() >= self._cooldown_until and self.shared.active:
+            left = await self.shared.cooldown()  # another replica's 429 counts here too
+            if left > 0:
+                self._cooldown_until = time.monotonic() + left
         if time.monotonic() < self._cooldown_until:
             raise UpstreamError(
                 "rate_limited", "Yahoo is rate-limiting us; pausing requests for a moment."
@@ -591,8 +729,14 @@ class MarketData:
         self.client.reset_after_failure()
         if error.reason == "rate_limited":
             self._cooldown_until = time.monotonic() + self._cooldown
+            if self.shared.active:
+                self._spawn(self.shared.start_cooldown(self._cooldown))
             self._cooldown = min(self._cooldown * 2, COOLDOWN_MAX)
         return error
+
+
+def _failure(outcome: Quote | BaseException | None) -> bool:
+    return isinstance(outcome, BaseException)
 
 
 def _consume(future: asyncio.Future[Any]) -> None:

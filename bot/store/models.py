@@ -106,6 +106,15 @@ class Alert(Base):
     __table_args__ = (Index("ix_alerts_channel", "platform", "channel_id"),)
 
 
+class SeenRequest(Base):
+    """A delivery (Slack trigger_id or event_id) some replica already took; pruned when expired."""
+
+    __tablename__ = "seen_requests"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class DealEvent(Base):
     """A deal event the EDGAR watch found in a filing: a status change or a weaker signal.
 

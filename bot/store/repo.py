@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.channel_settings import ChannelSettingsStore
 from bot.store.db import Database
-from bot.store.models import Alert, Delivery, Schedule
+from bot.store.models import Alert, Delivery, Schedule, SeenRequest
 from bot.store.watchlists import WatchlistStore
 
 CHUNK = 500  # rows per multi-row statement (well under SQLite's bound-parameter limit)
@@ -397,6 +397,24 @@ class Store:
                     Delivery.due_at < before, Delivery.status.not_in(("claimed", "retry"))
                 )
             )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def first_delivery(self, key: str, expires_at: datetime) -> bool:
+        """Record `key` as taken; False when some process recorded it first."""
+        async with self.db.session() as session:
+            make_insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
+            stmt = (
+                make_insert(SeenRequest)
+                .values(key=key[:200], expires_at=expires_at)
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(SeenRequest.key)
+            )
+            return (await session.scalars(stmt)).first() is not None
+
+    async def prune_deliveries_seen(self, now: datetime) -> int:
+        """Forget delivery keys whose window has passed."""
+        async with self.db.session() as session:
+            result = await session.execute(delete(SeenRequest).where(SeenRequest.expires_at < now))
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def _set_status(self, delivery_ids: Sequence[int], status: str, error: str) -> None:
