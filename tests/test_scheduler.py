@@ -305,9 +305,14 @@ async def test_the_real_loop_posts_due_work_and_stops_when_asked(
 
     class StopAfterPost(RecordingPlatform):
         async def post(
-            self, channel_id: str, response: Response, key: PostKey | None = None
+            self,
+            channel_id: str,
+            response: Response,
+            key: PostKey | None = None,
+            *,
+            guild_id: str | None = None,
         ) -> None:
-            await super().post(channel_id, response, key)
+            await super().post(channel_id, response, key, guild_id=guild_id)
             stop.set()
 
     platform = StopAfterPost()
