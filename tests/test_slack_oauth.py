@@ -8,7 +8,10 @@ and on PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
+import sys
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -259,8 +262,6 @@ async def _gone(app: App, schedule_id: int) -> bool:
 
 
 async def _until(check: Any, timeout: float = 5.0) -> None:
-    import asyncio
-
     async with asyncio.timeout(timeout):
         while not await check():
             await asyncio.sleep(0.02)
@@ -352,3 +353,56 @@ async def test_the_migrations_make_the_tables_slack_sdk_stores_use(
         )
     for name, table in expected.tables.items():
         assert actual[name] == [c.name for c in table.columns], name
+
+
+async def test_orbitdesk_run_slack_installs_a_workspace_and_answers_with_its_token(
+    tmp_path: Path, fake_yahoo: FakeYahoo, slack: FakeSlack
+) -> None:
+    """The real process: install through its listener, then a command from that workspace."""
+    from tests.test_run_process import base_env, run_until_exit, unused_port, wait_for_health
+
+    port = unused_port()
+    env = base_env(
+        tmp_path,
+        fake_yahoo.base_url,
+        slack_mode="http",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_client_id=slack.client_id,
+        slack_client_secret=slack.client_secret,
+        slack_state_secret=STATE_SECRET,
+        slack_api_base=slack.api_base,
+        slack_admins="U0ADA",
+        http_host="127.0.0.1",
+        http_port=str(port),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "slack", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        health = await wait_for_health(port, process)
+        assert await install(port, slack, "code-new", TEAM, TEAM_TOKEN) == 200
+        for _ in range(2):
+            payload = slash_payload(slack, "/quote", "SPCX") | {"team_id": TEAM}
+            assert await post_form(port, payload) == 200
+            answer = await slack.wait_for_answer(payload["response_url"].rsplit("/", 1)[1], 10)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert health == {"status": "ok", "checks": {"slack": True, "database": True}}
+    assert [c.params["code"] for c in slack.calls_to("oauth.v2.access")] == ["code-new"]
+    # auth.test with that workspace's token: once by the install, once for the first command
+    # (then cached: not one Slack call per command).
+    assert [c.token for c in slack.calls_to("auth.test")] == [TEAM_TOKEN, TEAM_TOKEN]
+    assert answer["text"].startswith("SPCX  153.20 USD")
+    assert process.returncode == 0, stderr.decode()
+    assert TEAM_TOKEN not in stderr.decode() and slack.client_secret not in stderr.decode()
+
+    # Socket Mode with the OAuth settings is refused with one clear line.
+    code, _, err = await run_until_exit(
+        ["run", "slack"], env | {"ORBITDESK_SLACK_MODE": "socket"}, tmp_path
+    )
+    assert code == 2 and "ORBITDESK_SLACK_MODE=http" in err and "Traceback" not in err

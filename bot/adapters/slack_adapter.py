@@ -26,6 +26,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -146,6 +147,8 @@ class SlackAdapter:
             if self.installations is None
             else oauth_settings(settings, self.installations, app.database.engine),
             installation_store_bot_only=True if self.oauth else None,
+            # Bolt takes an AsyncAuthorize instance here too, though typed as a callable.
+            authorize=None if self.installations is None else self._workspace_tokens(),  # type: ignore[arg-type]
         )
         if self.oauth:
             self.bolt.event("app_uninstalled")(self._on_uninstalled)
@@ -161,6 +164,21 @@ class SlackAdapter:
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+
+    def _workspace_tokens(self) -> AsyncInstallationStoreAuthorize:
+        """Each request's workspace token from the installations; auth.test asked once per
+        token (cached), not once per command. Looked up afresh each time, so an uninstalled
+        workspace is refused at once."""
+        assert self.installations is not None and self.settings.slack_client_secret is not None
+        return AsyncInstallationStoreAuthorize(
+            logger=logging.getLogger("slack_bolt.orbitdesk.authorize"),
+            installation_store=self.installations,
+            client_id=self.settings.slack_client_id,
+            client_secret=self.settings.slack_client_secret.get_secret_value(),
+            bot_only=True,
+            cache_enabled=True,
+            client=self.client,
+        )
 
     # ChatAdapter -------------------------------------------------------------------------
 
