@@ -13,8 +13,11 @@ from pathlib import Path
 from bot.charts.service import ChartService
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.context import Services
+from bot.context import FeatureData, Services
 from bot.core import Core
+from bot.edgar.client import EdgarClient
+from bot.edgar.store import WatchStore
+from bot.edgar.watch import DealWatch, WatchConfig
 from bot.market.calendar import MarketCalendar
 from bot.market.service import MarketData
 from bot.market.symbols import SymbolResolver, load_aliases
@@ -25,8 +28,8 @@ from bot.scheduler import Scheduler, SchedulerConfig
 from bot.startup import StartupError, database_problem
 from bot.store.db import Database, head_revision
 from bot.store.repo import Store
-from commands import build_registry, knowledge
-from commands.posts import POST_RENDERERS
+from commands import build_registry, dealwatch, knowledge
+from commands.posts import post_renderers
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,7 @@ class App:
     _scheduler_stop: asyncio.Event = field(default_factory=asyncio.Event)
     _scheduler_task: asyncio.Task[None] | None = None
     _migrator: asyncio.Task[None] | None = None
+    _watch_task: asyncio.Task[None] | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
@@ -76,7 +80,24 @@ class App:
         )
         database = Database(settings.resolved_database_url)
         store = Store(database)
-        metrics = Metrics(market)
+        # Feature data (deal book, orbital claims) is loaded by knowledge.install below; the
+        # deal watch and the post renderers read it from here when they need it.
+        data = FeatureData()
+        watch = DealWatch(
+            client=EdgarClient(
+                user_agent=settings.sec_user_agent,
+                base_url=settings.edgar_base_url,
+                rate=settings.edgar_rate,
+            ),
+            store=WatchStore(database),
+            clock=clock,
+            calendar=market.calendar,
+            # What to watch comes from commands/ (bot/ never imports it); what a post says is
+            # the scheduler's deal_event renderer.
+            deals=dealwatch.watched_deals(data),
+            config=WatchConfig(interval=timedelta(minutes=settings.edgar_poll_minutes)),
+        )
+        metrics = Metrics(market, watch)
         scheduler = Scheduler(
             store=store,
             market=market,
@@ -84,7 +105,7 @@ class App:
             clock=clock,
             # Adapters are added by the runner or the console after the app is built.
             adapters=lambda: services.adapters,
-            posts=POST_RENDERERS,
+            posts=post_renderers(data),
             config=SchedulerConfig(
                 grace=timedelta(minutes=settings.schedule_grace_minutes),
                 lease=timedelta(seconds=settings.schedule_lease_seconds),
@@ -94,6 +115,7 @@ class App:
                 alert_rearm_percent=settings.alert_rearm_percent,
             ),
             on_post=metrics.post_result,
+            jobs=[watch.deliver],  # deal status changes, posted from the same tick
         )
         services = Services(
             settings=settings,
@@ -104,6 +126,8 @@ class App:
             store=store,
             charts=ChartService(market=market, calendar=market.calendar, clock=clock),
             scheduler=scheduler,
+            dealwatch=watch,
+            data=data,
         )
         knowledge.install(services)  # deal book and orbital claims: validated once, here
         core = Core(services=services, deadline=settings.command_timeout)
@@ -119,6 +143,7 @@ class App:
             metrics=metrics,
         )
         services.doctor_checks.append(app.database_check)
+        services.doctor_checks.append(app.dealwatch_check)
         return app
 
     async def start(self, *, migrate: bool = True, require_database: bool = False) -> None:
@@ -186,6 +211,9 @@ class App:
             ready.cancel()
             stopped.cancel()
         if self.database_ready.is_set() and not self._scheduler_stop.is_set():
+            watch = self.services.dealwatch
+            if self._watch_task is None and watch.enabled:
+                self._watch_task = asyncio.ensure_future(watch.run(self._scheduler_stop))
             await self.scheduler.run(self._scheduler_stop)
 
     async def close(self) -> None:
@@ -203,9 +231,32 @@ class App:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._scheduler_task
             self._scheduler_task = None
+        if self._watch_task is not None:
+            self._scheduler_stop.set()
+            try:
+                await asyncio.wait_for(self._watch_task, timeout=10)
+            except TimeoutError:
+                self._watch_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._watch_task
+            self._watch_task = None
+        await self.services.dealwatch.close()
         await self.services.charts.close()
         await self.market.close()
         await self.database.dispose()
+
+    async def dealwatch_check(self) -> tuple[str, bool]:
+        """Doctor: is the EDGAR deal watch on, and if not, why."""
+        watch = self.services.dealwatch
+        if not watch.enabled:
+            # Off is a valid setup (no SEC user agent), not a failure.
+            return f"deal watch      OFF: {watch.off_reason}", True
+        minutes = watch.config.interval.total_seconds() / 60
+        return (
+            f"deal watch      OK: {len(watch.watched())} deal(s) not final, EDGAR every "
+            f"{minutes:.0f} min on US business days, at most {self.settings.edgar_rate:g} req/s",
+            True,
+        )
 
     async def database_check(self) -> tuple[str, bool]:
         """Doctor: can we reach the database, and is its schema current?"""

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     max_alerts_per_channel: int = Field(
         50, ge=1, le=5000, description="Most price alerts one channel may hold."
     )
+    max_watchlist_symbols: int = Field(
+        50,
+        ge=1,
+        le=500,
+        description="Most symbols one watchlist (a person's or a channel's) holds.",
+    )
     schedule_grace_minutes: int = Field(
         15, ge=0, le=1440, description="Missed slots younger than this post once after downtime."
     )
@@ -62,6 +68,21 @@ class Settings(BaseSettings):
     )
     alert_rearm_percent: float = Field(
         0.5, ge=0, le=50, description="How far back past its line a price must go to re-arm, %."
+    )
+
+    # EDGAR deal watch
+    sec_user_agent: str | None = Field(
+        None,
+        description="Who polls the SEC: 'Name or company contact@email'; unset = deal watch off.",
+    )
+    edgar_base_url: str | None = Field(
+        None, description="Send every SEC request to {base}/HOST/PATH (mirrors, tests)."
+    )
+    edgar_poll_minutes: int = Field(
+        30, ge=5, le=1440, description="How often the deal watch polls EDGAR on US business days."
+    )
+    edgar_rate: float = Field(
+        2.0, gt=0, le=8, description="Most SEC requests per second, all hosts (SEC limit: 10)."
     )
 
     # Logging
@@ -124,7 +145,16 @@ class Settings(BaseSettings):
         """`NAME=` in a .env file (compose templates) means unset, not an empty secret."""
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("yahoo_base_url", "discord_api_base", "slack_api_base")
+    @field_validator("sec_user_agent")
+    @classmethod
+    def _agent(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if "@" not in value:
+            raise ValueError("the SEC wants a name and a contact email, e.g. 'Acme ops@acme.com'")
+        return value.strip()
+
+    @field_validator("yahoo_base_url", "discord_api_base", "slack_api_base", "edgar_base_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is None or value == "":

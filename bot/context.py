@@ -13,9 +13,11 @@ if TYPE_CHECKING:
     from bot.charts.service import ChartService
     from bot.clock import Clock
     from bot.config import Settings
+    from bot.edgar.watch import DealWatch
     from bot.http_server import HttpServer
     from bot.market.service import MarketData
     from bot.market.symbols import SymbolResolver
+    from bot.permissions import Authorize
     from bot.registry import CommandSpec, Registry
     from bot.scheduler import Scheduler
     from bot.store.repo import Store
@@ -104,12 +106,18 @@ class Services:
     store: Store  # schedules and alerts (bot.store)
     charts: ChartService
     scheduler: Scheduler
+    dealwatch: DealWatch  # EDGAR deal watch (its events stay readable when it is off)
     # Filled in after build by whoever connects platforms: the runner (`orbitdesk run`) or the
     # console. Platform name -> adapter; the scheduler posts through these.
     adapters: dict[str, ChatAdapter] = field(default_factory=dict)
     http: HttpServer | None = None  # the health/metrics listener, under `orbitdesk run`
     doctor_checks: list[DoctorCheck] = field(default_factory=list)
     data: FeatureData = field(default_factory=FeatureData)
+
+
+async def _with_command(invocation: Invocation, spec: CommandSpec) -> bool:
+    """bot.permissions.granted_with_command, kept here: bot.context imports nothing of bot."""
+    return invocation.user.can_manage_channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +128,13 @@ class Context:
     services: Services
     spec: CommandSpec
     now: datetime
+    # The platform's answer to "may this user change this channel?" (bot.permissions), for
+    # commands that decide per call (`watchlist add ... list:channel`).
+    authorize: Authorize = _with_command
+
+    async def may_manage_channel(self) -> bool:
+        """Whether the user may change this channel, asked of the platform only when called."""
+        return await self.authorize(self.invocation, self.spec)
 
     @property
     def user(self) -> User:

@@ -106,6 +106,7 @@ class Core:
                 services=self.services,
                 spec=spec,
                 now=self.services.clock.now(),
+                authorize=authorize,
             )
             async with asyncio.timeout(spec.deadline or self.deadline):
                 response = await spec.func(ctx, **kwargs)
@@ -225,6 +226,9 @@ class Core:
             return spec, rest
         subs = sorted(s.path[1] for s in registry.subcommands(name))
         usage = f"{name} <{'|'.join(subs)}> ..."
+        default = registry.groups[name].default
+        if not rest and default is not None and (spec := registry.get((name, default))):
+            return spec, rest  # a bare group runs its default: `watchlist` = `watchlist quote`
         if not rest:
             raise UsageError(f"`{name}` needs a subcommand: {', '.join(subs)}.", usage=usage)
         sub = rest[0].lower()

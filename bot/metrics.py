@@ -9,6 +9,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from bot.context import Invocation
+from bot.edgar.watch import DealWatch
 from bot.market.service import MarketData
 from bot.registry import CommandSpec
 from bot.response import Response
@@ -19,7 +20,7 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
 class _MarketCollector(Collector):
     """Reads the market service's own counters at scrape time (no double bookkeeping)."""
 
-    def __init__(self, market: MarketData) -> None:
+    def __init__(self, market: MarketData, watch: DealWatch | None = None) -> None:
         self.market = market
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
@@ -49,10 +50,39 @@ class _MarketCollector(Collector):
         yield lookups
 
 
+class _DealWatchCollector(Collector):
+    """The deal watch's counters: EDGAR requests by outcome, events found, posts sent."""
+
+    def __init__(self, watch: DealWatch) -> None:
+        self.watch = watch
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        requests = CounterMetricFamily(
+            "orbitdesk_edgar_requests", "Requests to SEC EDGAR by outcome", labels=["outcome"]
+        )
+        for outcome, count in sorted(self.watch.client.stats.requests.items()):
+            requests.add_metric([outcome], count)
+        yield requests
+        events = CounterMetricFamily(
+            "orbitdesk_dealwatch_events", "Deal events found in filings", labels=["kind"]
+        )
+        for kind, count in sorted(self.watch.events_found.items()):
+            events.add_metric([kind], count)
+        yield events
+        posts = CounterMetricFamily(
+            "orbitdesk_dealwatch_posts",
+            "Deal status changes posted, by platform and result",
+            labels=["platform", "result"],
+        )
+        for (platform, result), count in sorted(self.watch.posts_sent.items()):
+            posts.add_metric([platform, result], count)
+        yield posts
+
+
 class Metrics:
     """One registry per app (no process globals), fed by Core's dispatch listener."""
 
-    def __init__(self, market: MarketData) -> None:
+    def __init__(self, market: MarketData, watch: DealWatch | None = None) -> None:
         self.registry = CollectorRegistry()
         self.commands = Counter(
             "orbitdesk_commands",
@@ -74,6 +104,8 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_MarketCollector(market))
+        if watch is not None:
+            self.registry.register(_DealWatchCollector(watch))
 
     def on_dispatch(
         self, invocation: Invocation, spec: CommandSpec | None, response: Response, seconds: float

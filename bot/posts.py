@@ -14,7 +14,7 @@ from typing import Protocol
 
 from bot.market.types import Quote, QuoteBatch
 from bot.response import Response
-from bot.store.models import Alert
+from bot.store.models import Alert, DealEvent
 
 
 class RenderSchedulePost(Protocol):
@@ -31,9 +31,16 @@ class RenderAlertPost(Protocol):
         ...
 
 
+class RenderDealEventPost(Protocol):
+    def __call__(self, event: DealEvent) -> Response:
+        """The post of a deal status change the deal watch found in an SEC filing."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class PostRenderers:
     """One renderer per kind of post the scheduler sends."""
 
     schedule: RenderSchedulePost
     alert: RenderAlertPost
+    deal_event: RenderDealEventPost

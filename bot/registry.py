@@ -8,6 +8,8 @@
 The signature gives the parameters (type, default, positional or keyword-only), `Param` gives
 help text and limits, the docstring's first line is the command's help. From that one
 declaration come text parsing (bot.params), help, validation, and Discord option schemas.
+A command that fronts a pure function says so with `computes=Computes(func, {param: keyword})`,
+so other code can run that function from the same parameters, kinds and defaults.
 """
 
 from __future__ import annotations
@@ -16,15 +18,26 @@ import enum
 import inspect
 import types
 import typing
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    Generic,
+    Literal,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+)
 
 if TYPE_CHECKING:
     from bot.completion import CompletionSource
 
 SPEC_ATTR = "__orbitdesk_spec__"
+R = TypeVar("R")
 
 
 class ParamKind(StrEnum):
@@ -87,6 +100,28 @@ class ParamSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Computes(Generic[R]):
+    """The pure function a command fronts, and which parameter feeds which of its keywords.
+
+    Given as `@command(..., computes=Computes(calc.radiator, {"temp": "temperature_k"}))`, it
+    lets code other than the command run the same computation from the same parameters (their
+    kinds and defaults come from the ParamSpecs): the orbital claims check their figures so.
+    """
+
+    func: Callable[..., R]
+    keywords: Mapping[str, str]  # parameter name -> keyword of `func`
+    fixed: Mapping[str, Any] = field(default_factory=dict)  # keywords no parameter sets
+
+    def arguments(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """`func`'s keyword arguments from a value for every parameter in `keywords`."""
+        if set(values) != set(self.keywords):
+            missing = sorted(set(self.keywords) - set(values))
+            extra = sorted(set(values) - set(self.keywords))
+            raise TypeError(f"{self.func.__name__}: missing {missing}, not declared {extra}")
+        return {**self.fixed, **{self.keywords[name]: v for name, v in values.items()}}
+
+
+@dataclass(frozen=True, slots=True)
 class CommandSpec:
     path: tuple[str, ...]
     help: str
@@ -97,6 +132,7 @@ class CommandSpec:
     manage_channel: bool = False  # changes a channel's state: needs the platform's permission
     deadline: float | None = None  # seconds; None = the core's default
     hidden: bool = False
+    computes: Computes[Any] | None = None  # the function it fronts, for use outside chat
 
     @property
     def name(self) -> str:
@@ -119,6 +155,8 @@ class GroupSpec:
 
     name: str
     help: str
+    # The subcommand a bare `name` runs on text platforms (`watchlist` = `watchlist quote`).
+    default: str | None = None
 
 
 @dataclass
@@ -167,9 +205,9 @@ class Registry:
         return (s for s in self.commands.values() if not s.hidden)
 
 
-def group(name: str, help: str) -> GroupSpec:
+def group(name: str, help: str, *, default: str | None = None) -> GroupSpec:
     """Declare a command group in a feature module: `orbital = group("orbital", "...")`."""
-    return GroupSpec(name=name, help=help)
+    return GroupSpec(name=name, help=help, default=default)
 
 
 def command(
@@ -179,6 +217,7 @@ def command(
     manage_channel: bool = False,
     deadline: float | None = None,
     hidden: bool = False,
+    computes: Computes[Any] | None = None,
 ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
     """Mark an async function as a command; `name` may hold a subcommand ("orbital radiator")."""
 
@@ -193,6 +232,7 @@ def command(
                 manage_channel=manage_channel,
                 deadline=deadline,
                 hidden=hidden,
+                computes=computes,
             ),
         )
         return func
@@ -216,6 +256,11 @@ def build_spec(
     params = [
         _param_spec(p, hints.get(p.name, str)) for p in list(signature.parameters.values())[1:]
     ]
+    computes = options.get("computes")
+    if computes is not None:
+        unknown = set(computes.keywords) - {p.name for p in params}
+        if unknown:
+            raise TypeError(f"command {' '.join(path)!r}: computes from unknown {sorted(unknown)}")
     return CommandSpec(
         path=path,
         help=first.strip(),

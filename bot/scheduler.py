@@ -14,6 +14,8 @@ One `tick(now)`:
    outcome: posted, retry later, or failed (a permanent failure disables the schedule).
    Each post carries a key naming its slot; a claim that may have been sent before (taken
    over, or retried) is posted so that the platform shows it once (see PostKey).
+7. runs the post jobs handed in at wiring (the deal watch's status changes), which claim and
+   key their own posts the same way and render them with the same renderers.
 Time comes in as `now`, so tests drive ticks by hand and nothing sleeps; `run()` is the real
 loop, sleeping until the next due time.
 """
@@ -25,7 +27,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -44,6 +46,10 @@ from bot.store.repo import Claim, DueSchedule, Outcome, Serves, Store
 log = logging.getLogger(__name__)
 
 AdapterSource = Callable[[], Mapping[str, ChatAdapter]]
+# A pushed-post job run every tick (the deal watch's status changes): it claims its own rows
+# (one per post), renders each with the features' renderers it is handed, posts with a PostKey
+# and returns how many it posted.
+PostJob = Callable[[datetime, Mapping[str, ChatAdapter], PostRenderers], Awaitable[int]]
 
 
 @dataclass
@@ -65,6 +71,7 @@ class TickReport:
     alerts_checked: int = 0
     alerts_fired: int = 0
     alerts_rearmed: int = 0
+    pushed: int = 0  # posts made by the post jobs (deal events)
     symbols_fetched: int = 0
     quote_calls: int = 0
     errors: list[str] = field(default_factory=list)
@@ -102,6 +109,7 @@ class Scheduler:
         config: SchedulerConfig | None = None,
         instance: str | None = None,
         on_post: Callable[[str, str], None] | None = None,
+        jobs: Sequence[PostJob] = (),
     ) -> None:
         self.store = store
         self.market = market
@@ -116,6 +124,7 @@ class Scheduler:
         )
         # (platform, "sent" | "failed") after every post attempt; metrics listen here.
         self.on_post = on_post or (lambda platform, result: None)
+        self.jobs = list(jobs)
         self._next_alert_check: datetime | None = None
         self._next_prune: datetime | None = None
         self._wake = asyncio.Event()
@@ -182,6 +191,11 @@ class Scheduler:
                 heartbeat.cancel()
         if alerts:
             await self._check_alerts(alerts, batch, adapters, now, report)
+        for job in self.jobs:
+            try:
+                report.pushed += await job(now, adapters, self.posts)
+            except Exception:  # one job's failure must not stop the tick
+                log.exception("post job failed")
         if self._next_prune is None or now >= self._next_prune:
             self._next_prune = now + timedelta(hours=6)
             pruned = await self.store.prune(now - self.config.keep_deliveries)
@@ -453,7 +467,7 @@ class Scheduler:
             self._wake.clear()
             try:
                 report = await self.tick(self.clock.now())
-                if report.posted or report.failed or report.alerts_fired:
+                if report.posted or report.failed or report.alerts_fired or report.pushed:
                     log.info(
                         "tick: %d posted, %d retry later, %d failed, %d alerts fired",
                         report.posted,

@@ -9,6 +9,8 @@ from commands import (
     acquisitions,
     alerts,
     chart,
+    dealwatch,
+    earnings,
     movers,
     news,
     options,
@@ -16,6 +18,7 @@ from commands import (
     profile,
     quote,
     schedule,
+    watchlist,
 )
 from commands import help as help_module
 
@@ -31,6 +34,9 @@ FEATURES: tuple[ModuleType, ...] = (
     orbital,
     schedule,
     alerts,
+    dealwatch,
+    watchlist,
+    earnings,
 )
 
 

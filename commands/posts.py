@@ -1,4 +1,5 @@
-"""What scheduled price posts and alert notices say (the scheduler decides when they go out)."""
+"""What scheduled price posts, alert notices and deal-watch posts say (the scheduler decides
+when they go out)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from bot.context import FeatureData
 from bot.market.types import Quote, QuoteBatch
 from bot.posts import PostRenderers
 from bot.response import Response, Tone
 from bot.schedule_times import format_local
 from bot.store.models import Alert
+from commands.dealwatch import render_event
 from commands.quote_cards import fmt_price, quote_line, quotes_table_card
 
 
@@ -61,4 +64,7 @@ def alert_post(alert: Alert, quote: Quote) -> Response:
     return Response(text=f"🔔 {what}\n{quote_line(quote)}", cards=(card,), data=data)
 
 
-POST_RENDERERS = PostRenderers(schedule=schedule_post, alert=alert_post)
+def post_renderers(data: FeatureData) -> PostRenderers:
+    """The renderers of an app; `data` is its feature data (a deal post names the deal book's
+    status and date, read when the post is made)."""
+    return PostRenderers(schedule=schedule_post, alert=alert_post, deal_event=render_event(data))

@@ -95,6 +95,19 @@ def test_doctor_checks_yahoo(fake_yahoo: FakeYahoo, tmp_path: Path) -> None:
     assert "yahoo           FAILED: unreachable" in down.stdout
 
 
+def test_doctor_names_why_the_deal_watch_is_off_without_an_sec_user_agent(
+    fake_yahoo: FakeYahoo, tmp_path: Path
+) -> None:
+    # `run` clears every ORBITDESK_ variable, so ORBITDESK_SEC_USER_AGENT is unset here.
+    done = run(["doctor"], fake_yahoo.base_url, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr  # off is a valid setup
+    [line] = [ln.strip() for ln in done.stdout.splitlines() if ln.strip().startswith("deal watch")]
+    assert line == (
+        "deal watch      OFF: the deal watch is off: set ORBITDESK_SEC_USER_AGENT to your name "
+        "or company and a contact email (the SEC refuses undeclared tools)"
+    )
+
+
 def test_ask_into_a_pipe_that_closes_early_shows_no_traceback(
     fake_yahoo: FakeYahoo, tmp_path: Path
 ) -> None:

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.app import App
+from bot.clock import ManualClock
 from bot.response import Response
 from tests.conftest import Chat, make_settings, pinned_clock
 from tests.fakes.yahoo_server import FakeYahoo
+
+# Statuses are judged against the app's clock: pinned, five months after the deal book's date.
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def app(tmp_path: Path, fake_yahoo: FakeYahoo) -> AsyncIterator[App]:
+    built = App.build(make_settings(tmp_path, fake_yahoo.base_url), clock=ManualClock(NOW))
+    await built.start()
+    yield built
+    await built.close()
 
 
 def assert_fits_chat_limits(answer: Response) -> None:
@@ -88,14 +101,21 @@ async def test_one_deal_in_full_with_sources(chat: Chat) -> None:
     card = answer.cards[0]
     fields = {f.name: f.value for f in card.fields}
     assert card.title == "SpaceX → Cursor"
-    assert fields["Status"] == "pending"
+    # Past its expected close (Q3 2026) with no newer source: it says so, and since when.
+    assert fields["Status"] == (
+        "pending: expected close (Q3 2026) passed; status unconfirmed since 2026-06-26"
+    )
+    assert fields["Expected close"] == "Q3 2026"
     assert "$60B" in fields["Headline value"]
     assert (
         "https://clankandslop.com/editions/2026-06-16/articles/spacex-buys-the-coder.json"
         in fields["Sources"]
     )
     assert "Where reports disagree" in fields
-    assert answer.data["deal"]["verification"] == "confirmed"
+    # The June 16 agreement was filed, but pages disagree on whether it closed since.
+    assert answer.data["deal"]["verification"] == "disputed"
+    assert "DISPUTED whether it closed" in fields["Where reports disagree"]
+    assert "status as of 2026-06-26" in card.footer
     assert_fits_chat_limits(answer)
 
 
@@ -187,7 +207,55 @@ async def test_orbital_claims_list_and_one_claim_with_checks(chat: Chat) -> None
     assert "https://starcloudinc.github.io/wp.pdf" in fields["Sources"]
     by_ref = await chat("orbital claim C14")
     assert by_ref.data["claim"]["id"] == "suncatcher-launched-power-price"
+    # Every claim answer says how fresh it is, and never cites a research file not shipped.
+    assert "claims as of 2026-06-17" in listing.cards[0].footer
+    assert one.cards[0].footer == (
+        "claim starcloud-launch-30-per-kg · claims as of 2026-06-17 · sources listed"
+    )
+    assert "research/" not in one.cards[0].footer and "(claims as of 2026-06-17)" in one.text
     assert_fits_chat_limits(one)
+
+
+async def test_a_claim_without_a_web_address_says_it_is_unsourced(chat: Chat) -> None:
+    answer = await chat("orbital claim bezos-gigawatt-in-space")
+    fields = {f.name: f.value for f in answer.cards[0].fields}
+    assert "UNSOURCED" in fields["Sources"]
+    seed = await chat("orbital claim fool-cursor-60b")
+    assert "https://thebusinessinvestor.co.uk/?p=35510" in seed.text
+    assert "UNSOURCED" not in seed.text
+
+
+async def test_deal_lists_show_each_status_with_its_date_and_value_kind(chat: Chat) -> None:
+    answer = await chat("acquisitions spacex")
+    assert "pending: expected close (Q3 2026) passed; status unconfirmed since 2026-06-26" in (
+        answer.text
+    )
+    assert "completed 2026-02-02 (as of 2026-06-26)" in answer.text
+    assert "combined valuation of the merged company, NOT a price paid" in answer.text
+    manus = await chat("acquisition manus")
+    fields = {f.name: f.value for f in manus.cards[0].fields}
+    assert fields["Status"] == "terminated 2026-04-27 (as of 2026-04-28)"
+    assert fields["Verification"].startswith("status and dates: reported")
+    assert "value: estimated" in fields["Verification"]
+    assert "NDRC ordered it unwound" in fields["Where reports disagree"]
+    assert "published 2026-04-27, read 2026-11-30" in fields["Sources"]
+    assert_fits_chat_limits(manus)
+
+
+async def test_a_rumour_is_shown_as_a_rumour_never_as_a_deal(chat: Chat) -> None:
+    answer = await chat("acquisition tesla-spacex-rumour")
+    card = answer.cards[0]
+    assert card.title == "RUMOUR (not a deal): SpaceX → Tesla"
+    fields = {f.name: f.value for f in card.fields}
+    assert fields["First reported"] == "2026-05-28"
+    assert fields["Status"].startswith("RUMOUR, not a deal")
+    assert answer.text.startswith("RUMOUR (not a deal): SpaceX → Tesla")
+    assert_fits_chat_limits(answer)
+    listing = await chat("acquisitions spacex")
+    assert "tesla-spacex-rumour" not in [d["id"] for d in listing.data["deals"]]
+    assert listing.data["rumours"] == ["tesla-spacex-rumour"]
+    assert listing.cards[-1].title == "Rumours: reported talks, NOT deals"
+    assert "Rumours (reported talks, NOT deals):" in listing.text
 
 
 async def test_radiator_shows_inputs_sources_formula_and_result(chat: Chat) -> None:

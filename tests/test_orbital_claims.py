@@ -139,3 +139,23 @@ def test_search_by_maker_topic_and_status() -> None:
         "starcloud-launch-30-per-kg",
     }
     assert book.search("radiator")
+
+
+def test_every_claim_has_a_web_address_or_is_marked_unsourced() -> None:
+    book = load_claim_book(bundled("orbital_claims.yaml"), None)
+    unsourced = {c.claim.id for c in book.claims if c.claim.unsourced}
+    # The seed article's claims cite its reposted copy; what is left had no address recorded.
+    assert not {i for i in unsourced if i.startswith("fool-")}
+    assert "softbank-son-obstacles" not in unsourced
+    assert unsourced == {
+        "starcloud-all-new-dcs-in-space",
+        "starcloud-3-500-per-kg",
+        "suncatcher-prototypes-2027",
+        "musk-300-gw-per-year",
+        "musk-100-gw-per-year",
+        "bezos-gigawatt-in-space",
+        "blue-origin-project-sunrise",
+        "aetherflux-galactic-brain",
+        "taranis-terrible-idea",
+    }
+    assert all(c.claim.as_of is not None for c in book.claims)

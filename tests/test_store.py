@@ -138,11 +138,12 @@ async def test_doctor_reports_the_database(tmp_path: Path, fake_yahoo: FakeYahoo
     await fresh.start(migrate=False)
     try:
         line, ok = await fresh.database_check()
-        head = head_revision()
-        assert ok and f"schema at none, code wants {head}" in line
+        assert ok and f"schema at none, code wants {head_revision()}" in line
         await fresh.database.upgrade()
         line, ok = await fresh.database_check()
-        assert ok and line.endswith(f"OK: sqlite, revision {head}, 0 schedules, 0 alerts")
+        assert ok and line.endswith(
+            f"OK: sqlite, revision {head_revision()}, 0 schedules, 0 alerts"
+        )
         assert fresh.database_check in fresh.services.doctor_checks
     finally:
         await fresh.close()

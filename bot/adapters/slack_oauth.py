@@ -4,7 +4,7 @@ slack-bolt runs the install flow (`/slack/install` -> Slack's authorize page ->
 `/slack/oauth_redirect`, which calls `oauth.v2.access`) and authorizes every request with the
 token of the workspace it came from. Installations and OAuth states live in the bot's own
 database through slack_sdk's SQLAlchemy stores, over the bot's async engine; the tables are
-made by the project's migrations (0002_slack_oauth), never by the stores themselves.
+made by the project's migrations (0004_slack_oauth), never by the stores themselves.
 
 ORBITDESK_SLACK_STATE_SECRET signs every state handed out, so a forged or altered state is
 turned away before it reaches the database; the state is still single-use and expires there.

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_check
 from bot.clock import Clock
 from bot.errors import UpstreamError
 from bot.market.calendar import MarketCalendar
+from bot.market.earnings import EarningsDate, EarningsDates, EarningsDetail
 from bot.market.news import (
     MARKET_NEWS_SYMBOL,
     NEWS_COUNT,
@@ -50,6 +51,7 @@ T = TypeVar("T")
 
 MISSING_TTL = 300.0  # remember "no such symbol" this long
 SEARCH_TTL = 86400.0
+EARNINGS_TTL = 6 * 3600.0  # report dates and estimates move rarely: hours, not seconds
 COOLDOWN_FIRST = 30.0  # seconds without Yahoo after a 429, doubling up to COOLDOWN_MAX
 COOLDOWN_MAX = 600.0
 # The batch route is broken (not Yahoo as a whole): unknown symbols come back as a 200 with
@@ -76,6 +78,11 @@ class QuoteSource(Protocol):
 
     def reset_after_failure(self) -> None: ...
 
+    def fetch_earnings_dates(
+        self, symbols: Sequence[str], now: datetime
+    ) -> dict[str, EarningsDate]: ...
+
+    def fetch_earnings_detail(self, symbol: str, now: datetime) -> EarningsDetail: ...
     # market breadth (issue 13): one HTTP request each
     def news(self, symbol: str, count: int, now: datetime) -> NewsFeed: ...
 
@@ -142,6 +149,7 @@ class MarketData:
         self._cooldown_until = 0.0
         self._cooldown = COOLDOWN_FIRST
         self._other: dict[tuple[Any, ...], _Kept[Any]] = {}
+        self._earnings_dates: dict[str, _Entry[EarningsDate]] = {}  # issue 13, per symbol
         self._other_inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
 
     @property
@@ -298,6 +306,92 @@ class MarketData:
         ttl = await self._run(self.calendar.ttl, symbol, quote.exchange_tz, quote.quote_type, now)
         self._quotes[symbol] = _Entry(quote, now.timestamp() + ttl)
         return quote
+
+    # ------------------------------------------------------------ earnings (issue 13)
+
+    async def earnings_dates(
+        self, symbols: Sequence[str], *, budget: float | None = None
+    ) -> EarningsDates:
+        """Next report dates for Yahoo symbols: one v7 request per 50 not cached (hours).
+
+        Per symbol: a fresh cached date is used as is; the rest go to Yahoo together, and if
+        Yahoo fails, an expired date is served marked stale.
+        """
+        now = self.clock.now().timestamp()
+        found: dict[str, EarningsDate] = {}
+        missing: list[str] = []
+        expired: dict[str, EarningsDate] = {}
+        need: list[str] = []
+        for symbol in dict.fromkeys(symbols):
+            entry = self._earnings_dates.get(symbol)
+            if entry is not None and entry.fresh_until > now:
+                self.cache_stats.hits += 1
+                if entry.value is None:
+                    missing.append(symbol)
+                else:
+                    found[symbol] = entry.value
+                continue
+            self.cache_stats.misses += 1
+            need.append(symbol)
+            if entry is not None and entry.value is not None:
+                expired[symbol] = entry.value
+        failed: dict[str, str] = {}
+        if need:
+            wanted = tuple(need)
+
+            async def fetch() -> dict[str, EarningsDate]:
+                found = await self._run(self._earnings_dates_job, wanted, self.clock.now())
+                if not found and expired:
+                    # Yahoo's empty-answer glitch: symbols it knew before did not vanish.
+                    raise UpstreamError("bad_answer", "Yahoo sent an empty answer.")
+                return found
+
+            try:
+                fetched: dict[str, EarningsDate] = await self._cached(
+                    ("earnings_dates", wanted), fetch, lambda _: EARNINGS_TTL, budget
+                )
+            except UpstreamError as exc:
+                for symbol in need:
+                    failed[symbol] = exc.reason
+                    if symbol in expired:
+                        self.cache_stats.stale_served += 1
+                        found[symbol] = expired[symbol].as_stale()
+            else:
+                # Per-symbol entries are the cache; the batch entry only served single-flight
+                # (left in place it would come back, unmarked, as a stale answer on failure).
+                self._other.pop(("earnings_dates", wanted), None)
+                stamp = self.clock.now().timestamp()
+                for symbol in need:
+                    value = fetched.get(symbol.upper())
+                    life = EARNINGS_TTL if value is not None else MISSING_TTL
+                    self._earnings_dates[symbol] = _Entry(value, stamp + life)
+                    if value is None:
+                        missing.append(symbol)
+                    else:
+                        found[symbol] = value
+        ordered = {s: found[s] for s in symbols if s in found}
+        return EarningsDates(dates=ordered, missing=tuple(missing), failed=failed)
+
+    def _earnings_dates_job(self, symbols: Sequence[str], now: datetime) -> dict[str, EarningsDate]:
+        out: dict[str, EarningsDate] = {}
+        for i in range(0, len(symbols), QUOTE_CHUNK):
+            out.update(self.client.fetch_earnings_dates(symbols[i : i + QUOTE_CHUNK], now))
+        return out
+
+    async def earnings_detail(self, symbol: str, *, budget: float | None = None) -> EarningsDetail:
+        """Estimates and the last four quarters for one symbol (one request, cached hours).
+
+        Raises UpstreamError; when Yahoo fails after an earlier answer, that answer comes back
+        (its `fetched_at` tells how old it is).
+        """
+
+        async def fetch() -> EarningsDetail:
+            return await self._run(self.client.fetch_earnings_detail, symbol, self.clock.now())
+
+        result: EarningsDetail = await self._cached(
+            ("earnings_detail", symbol), fetch, lambda _: EARNINGS_TTL, budget
+        )
+        return result
 
     # ----------------------------------------------------------------- search and history
 

@@ -28,11 +28,13 @@ from yfinance.exceptions import (
 )
 
 from bot.errors import UpstreamError
+from bot.market.earnings import EarningsDate, EarningsDetail
 from bot.market.news import NewsFeed, fetch_news
 from bot.market.profile import CompanyProfile, fetch_profile
 from bot.market.screeners import Screen, ScreenResult, fetch_screen
 from bot.market.transport import UpstreamStats, YahooSession
 from bot.market.types import Bar, ExtendedPrice, History, MarketState, Quote, SearchHit
+from bot.market.yahoo_earnings import fetch_earnings_dates, fetch_earnings_detail
 
 if TYPE_CHECKING:
     from bot.market.options import OptionChain
@@ -255,6 +257,20 @@ class YahooClient:
         # glitch for a symbol that exists.
         missing = [s for s in symbols if s.upper() not in listed]
         return found, missing
+
+    # ---- earnings (issue 13): one v7 request for many symbols' dates, one quoteSummary each
+
+    @_reports_server_errors
+    def fetch_earnings_dates(
+        self, symbols: Sequence[str], now: datetime
+    ) -> dict[str, EarningsDate]:
+        return fetch_earnings_dates(self._data(), symbols, now, self.timeout_cap)
+
+    @_reports_server_errors
+    def fetch_earnings_detail(self, symbol: str, now: datetime) -> EarningsDetail:
+        return fetch_earnings_detail(self._data(), symbol, now, self.timeout_cap)
+
+    # ---- end earnings
 
     @_reports_server_errors
     def fetch_chart_quote(self, symbol: str, now: datetime) -> Quote:

@@ -1,4 +1,5 @@
-"""The tables: schedules, their deliveries (one row per claimed slot) and price alerts."""
+"""The tables: schedules, their deliveries (one row per claimed slot), price alerts, and the
+EDGAR deal watch (events found in filings, subscriptions, one row per post and poll slot)."""
 
 from __future__ import annotations
 
@@ -95,3 +96,120 @@ class Alert(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_alerts_channel", "platform", "channel_id"),)
+
+
+class DealEvent(Base):
+    """A deal event the EDGAR watch found in a filing: a status change or a weaker signal.
+
+    The curated deal book is never written; answers merge these rows over it. One row per
+    (deal, filing): the unique key makes a filing count once however many replicas see it.
+    """
+
+    __tablename__ = "deal_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deal_id: Mapped[str] = mapped_column(String(80))
+    deal_title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # completed | terminated | announced | signal
+    new_status: Mapped[str | None] = mapped_column(String(16), nullable=True)  # strong only
+    replaced_status: Mapped[str] = mapped_column(String(16))  # the curated status then
+    form: Mapped[str] = mapped_column(String(20))
+    items: Mapped[str] = mapped_column(String(100))
+    accession: Mapped[str] = mapped_column(String(25))
+    filer_cik: Mapped[str] = mapped_column(String(10))
+    role: Mapped[str] = mapped_column(String(10))  # acquirer | target
+    filing_date: Mapped[str] = mapped_column(String(10))  # ISO date, as EDGAR gives it
+    url: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("deal_id", "accession", name="uq_deal_events_filing"),
+        Index("ix_deal_events_deal", "deal_id"),
+    )
+
+
+class EdgarCheck(Base):
+    """When each SEC filer was last polled, and how that went (for `dealwatch status`)."""
+
+    __tablename__ = "edgar_checks"
+
+    cik: Mapped[str] = mapped_column(String(10), primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    outcome: Mapped[str] = mapped_column(String(40))
+
+
+class DealWatchPoll(Base):
+    """One poll slot, claimed by inserting its row: replicas never poll the SEC twice a slot."""
+
+    __tablename__ = "dealwatch_polls"
+
+    slot: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DealWatchSubscription(Base):
+    """A channel that wants deal status changes posted into it."""
+
+    __tablename__ = "dealwatch_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    channel_id: Mapped[str] = mapped_column(String(100))
+    guild_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("platform", "channel_id", name="uq_dealwatch_channel"),)
+
+
+class DealWatchPost(Base):
+    """One (event, channel) post. Inserting the row claims it: each channel gets it once."""
+
+    __tablename__ = "dealwatch_posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("deal_events.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(20))
+    channel_id: Mapped[str] = mapped_column(String(100))
+    # claimed -> posted | retry -> claimed ... | failed
+    status: Mapped[str] = mapped_column(String(16))
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "platform", "channel_id", name="uq_dealwatch_post"),
+        Index("ix_dealwatch_posts_status", "status"),
+    )
+
+
+class WatchlistEntry(Base):
+    """One symbol on a watchlist: a person's (across a server's channels) or a channel's.
+
+    `owner` is the user id for scope "user" and the channel id for scope "channel"; `guild_id`
+    is the Discord guild / Slack team, "" outside one (a DM, the console), so that the unique
+    key below holds on both backends (NULLs never collide).
+    """
+
+    __tablename__ = "watchlist_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    scope: Mapped[str] = mapped_column(String(10))  # user | channel
+    guild_id: Mapped[str] = mapped_column(String(100))
+    owner: Mapped[str] = mapped_column(String(100))
+    symbol: Mapped[str] = mapped_column(String(40))
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint(
+            "platform", "scope", "guild_id", "owner", "symbol", name="uq_watchlist_entry"
+        ),
+        Index("ix_watchlist_guild", "platform", "guild_id"),
+    )

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.db import Database
 from bot.store.models import Alert, Delivery, Schedule
+from bot.store.watchlists import WatchlistStore
 
 CHUNK = 500  # rows per multi-row statement (well under SQLite's bound-parameter limit)
 
@@ -78,6 +79,7 @@ class Store:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.watchlists = WatchlistStore(db)  # issue 13: personal and channel watchlists
 
     # ---------------------------------------------------------------------- schedules
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -141,32 +140,43 @@ def parse(text: str, kind: Kind) -> float:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class UnitParser:
+    """A `Param(parse=...)` for `kind` with range checks in canonical units.
+
+    A value out of range is refused in the words and unit the user typed it in: `150%` is
+    told "at most 100%", a bare `20` for a fraction is told it means 2,000%, and a
+    temperature below 0 K is "below absolute zero" in °C, °F or K as typed.
+
+    It carries its `kind`, so code reading a command's parameters (the orbital claims) can
+    parse text for them by kind, with or without the limits.
+    """
+
+    kind: Kind
+    minimum: float | None = None
+    maximum: float | None = None
+    above: float | None = None
+
+    def __call__(self, text: str) -> Measure:
+        value = parse(text, self.kind)
+        if self.above is not None and value <= self.above:
+            raise ValueError(_range_error(text, self.kind, "more than", self.above))
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(_range_error(text, self.kind, "at least", self.minimum))
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(_range_error(text, self.kind, "at most", self.maximum))
+        return Measure(si=value, kind=self.kind.name, text=format_value(value, self.kind))
+
+
 def parser(
     kind: Kind,
     *,
     minimum: float | None = None,
     maximum: float | None = None,
     above: float | None = None,
-) -> Callable[[str], Measure]:
-    """A `Param(parse=...)` function for `kind` with range checks in canonical units.
-
-    A value out of range is refused in the words and unit the user typed it in: `150%` is
-    told "at most 100%", a bare `20` for a fraction is told it means 2,000%, and a
-    temperature below 0 K is "below absolute zero" in °C, °F or K as typed.
-    """
-
-    def parse_measure(text: str) -> Measure:
-        value = parse(text, kind)
-        if above is not None and value <= above:
-            raise ValueError(_range_error(text, kind, "more than", above))
-        if minimum is not None and value < minimum:
-            raise ValueError(_range_error(text, kind, "at least", minimum))
-        if maximum is not None and value > maximum:
-            raise ValueError(_range_error(text, kind, "at most", maximum))
-        return Measure(si=value, kind=kind.name, text=format_value(value, kind))
-
-    parse_measure.__name__ = f"parse_{kind.name.replace(' ', '_')}"
-    return parse_measure
+) -> UnitParser:
+    """A `Param(parse=...)` for `kind` with range checks in canonical units (`UnitParser`)."""
+    return UnitParser(kind, minimum=minimum, maximum=maximum, above=above)
 
 
 def _range_error(text: str, kind: Kind, relation: str, bound: float) -> str:

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 from bot.context import Context, DataKey
+from commands._shared.dates import Precision, date_data, date_text, span
 from commands._shared.yaml_entries import DataProblem, load_entries, load_merged, normalise
 
 BUNDLED_NAME = "acquisitions.yaml"
@@ -45,9 +46,43 @@ class Status(StrEnum):
     PENDING = "pending"
     COMPLETED = "completed"
     TERMINATED = "terminated"
+    # Reported talks nobody announced: shown as a rumour, never as a deal, never watched.
+    RUMOURED = "rumoured"
 
 
-Precision = Literal["day", "month", "year"]
+class Verification(StrEnum):
+    """How a fact is known: the levels mean what they say."""
+
+    FILED = "filed"  # a regulatory filing or the company's own release
+    REPORTED = "reported"  # press reports
+    ESTIMATED = "estimated"  # press figures the parties never confirmed
+    DISPUTED = "disputed"  # sources disagree, or a later report contradicts the stored ones
+
+    @property
+    def meaning(self) -> str:
+        return VERIFICATION_MEANING[self]
+
+
+VERIFICATION_MEANING = {
+    Verification.FILED: "a regulatory filing or the company's own release",
+    Verification.REPORTED: "press reports",
+    Verification.ESTIMATED: "press figures the parties never confirmed",
+    Verification.DISPUTED: "sources disagree or a later report contradicts them",
+}
+
+# What each value kind is, in words an answer can put next to the number.
+KIND_TEXT = {
+    "cash": "price paid, cash",
+    "stock": "price paid, stock",
+    "cash-and-stock": "price paid, cash and stock",
+    "all-stock-merger": "all-stock merger",
+    "combined-valuation": "combined valuation of the merged company, NOT a price paid",
+    "stake": "price of a minority stake, not a takeover",
+    "licence-acqui-hire": "licence and hires, not an acquisition",
+    "asset-purchase": "asset purchase",
+    "unspecified": "reported figure, form of payment not reported",
+    "undisclosed": "undisclosed",
+}
 
 
 class _Strict(BaseModel):
@@ -63,6 +98,9 @@ class Party(_Strict):
     description: str | None = Field(None, max_length=200)
     # First trading day, for a company listed after some of its deals (SpaceX: 2026-06-12).
     listed_since: date | None = None
+    # SEC Central Index Key, when a stored source gives it (the deal watch otherwise looks the
+    # ticker up in the SEC's ticker file).
+    cik: int | None = Field(None, ge=1, le=9_999_999_999)
 
 
 class Value(_Strict):
@@ -83,11 +121,39 @@ class Event(_Strict):
     """Another dated step of a deal (an option, a definitive agreement, a termination)."""
 
     date: date
+    precision: Precision = "day"
     what: str = Field(min_length=1, max_length=200)
+
+    @property
+    def when(self) -> str:
+        return date_text(self.date, self.precision)
+
+
+class Source(_Strict):
+    """A source page; with the day it was read and, when the page gives one, its own date.
+
+    In the YAML a source is a plain URL, or `{url, read, published?}`.
+    """
+
+    url: HttpUrl
+    read: date | None = None
+    published: date | None = None
+
+    @property
+    def line(self) -> str:
+        dates = [f"published {self.published.isoformat()}"] if self.published else []
+        if self.read:
+            dates.append(f"read {self.read.isoformat()}")
+        return f"{self.url} ({', '.join(dates)})" if dates else str(self.url)
 
 
 class Deal(_Strict):
-    """One deal, every figure with its sources and how well it is verified."""
+    """One deal, every figure with its sources and how well it is verified.
+
+    `verification` says how the status and dates are known, `value_verification` how the
+    headline figure is (default: the same). Dates carry their precision; `expected_close`
+    is the date the parties gave for closing, used to flag a pending deal that went stale.
+    """
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,60}$")
     acquirer: Party
@@ -97,13 +163,24 @@ class Deal(_Strict):
     status: Status
     closed: date | None = None
     closed_precision: Precision = "day"
+    expected_close: date | None = None
+    expected_close_precision: Precision = "day"
     value: Value
-    sources: tuple[HttpUrl, ...] = Field(min_length=1)
-    verification: Literal["confirmed", "unverified"]
-    unverified: tuple[str, ...] = ()  # which fields could not be confirmed
+    sources: tuple[Source, ...] = Field(min_length=1)
+    verification: Verification
+    value_verification: Verification | None = None
+    unverified: tuple[str, ...] = ()  # which fields no stored source confirms
     note: str | None = Field(None, max_length=900)
     events: tuple[Event, ...] = ()
     as_of: date | None = None  # when the status was last checked; the file's as_of if unset
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _plain_urls(cls, value: Any) -> Any:
+        """A plain URL is a source with no dates (errors then name `sources.N.url`)."""
+        if isinstance(value, list | tuple):
+            return [{"url": item} if isinstance(item, str) else item for item in value]
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Deal:
@@ -112,14 +189,14 @@ class Deal(_Strict):
         if self.closed is not None:
             if self.status is Status.PENDING:
                 raise ValueError("closed: a pending deal has no close date")
-            if _floor(self.closed, self.closed_precision) < _floor(
-                self.announced, self.closed_precision
-            ):
+            # Only an impossible order is an error: "Jun 2025" may be after June 12, 2025.
+            if self.closed_span[1] < self.announced_span[0]:
                 raise ValueError("closed: before the announcement")
-        if self.verification == "unverified" and not self.unverified:
-            raise ValueError("unverified: name the fields that could not be confirmed")
-        if self.verification == "confirmed" and self.unverified:
-            raise ValueError("verification: 'confirmed' but some fields are listed unverified")
+        if self.expected_close is not None and self.status is not Status.PENDING:
+            raise ValueError("expected_close: only a pending deal has an expected close")
+        if self.status is Status.RUMOURED and self.value.usd is not None:
+            # A rumour has no price: a figure would read as a deal and match value filters.
+            raise ValueError("value.usd: a rumoured deal carries no figure")
         return self
 
     # ---------------------------------------------------------------- display helpers
@@ -129,35 +206,95 @@ class Deal(_Strict):
         return f"{self.acquirer.name} → {self.target.name}"
 
     @property
+    def is_rumour(self) -> bool:
+        return self.status is Status.RUMOURED
+
+    @property
+    def announced_span(self) -> tuple[date, date]:
+        return span(self.announced, self.announced_precision)
+
+    @property
+    def closed_span(self) -> tuple[date, date]:
+        assert self.closed is not None
+        return span(self.closed, self.closed_precision)
+
+    @property
+    def sort_key(self) -> tuple[date, date, str]:
+        """Newest-first order that never treats a month-only date as its 1st."""
+        start, end = self.announced_span
+        return (end, start, self.id)
+
+    @property
     def announced_text(self) -> str:
-        return _date_text(self.announced, self.announced_precision)
+        return date_text(self.announced, self.announced_precision)
 
     @property
     def closed_text(self) -> str:
+        if self.is_rumour:
+            return "RUMOUR, not a deal: neither company announced one"
         if self.closed is None:
             return self.status.value
-        when = _date_text(self.closed, self.closed_precision)
+        when = date_text(self.closed, self.closed_precision)
         return f"{self.status.value} {when}"
 
     @property
+    def expected_close_text(self) -> str | None:
+        if self.expected_close is None:
+            return None
+        return date_text(self.expected_close, self.expected_close_precision)
+
+    @property
+    def value_level(self) -> Verification:
+        return self.value_verification or self.verification
+
+    @property
+    def value_label(self) -> str:
+        """The headline value with what kind of number it is."""
+        return f"{self.value.text} [{KIND_TEXT[self.value.kind.value]}]"
+
+    def staleness(self, today: date) -> str | None:
+        """Why a pending status may be out of date on `today` (None when it is not)."""
+        if self.status is not Status.PENDING:
+            return None
+        since = self.as_of.isoformat() if self.as_of else "the deal book's date"
+        if self.expected_close is not None:
+            end = span(self.expected_close, self.expected_close_precision)[1]
+            if end < today:
+                return (
+                    f"expected close ({self.expected_close_text}) passed; "
+                    f"status unconfirmed since {since}"
+                )
+            return None
+        if self.as_of is not None and (today - self.as_of).days > 90:
+            return f"no expected close given; status unconfirmed since {since}"
+        return None
+
+    @property
     def source_urls(self) -> list[str]:
-        return [str(u) for u in self.sources]
+        return [str(s.url) for s in self.sources]
 
+    @property
+    def source_lines(self) -> list[str]:
+        """Each source as shown: the URL, with its publication and reading dates when known."""
+        return [s.line for s in self.sources]
 
-def _floor(value: date, precision: Precision) -> date:
-    if precision == "year":
-        return date(value.year, 1, 1)
-    if precision == "month":
-        return date(value.year, value.month, 1)
-    return value
-
-
-def _date_text(value: date, precision: Precision) -> str:
-    if precision == "year":
-        return f"{value.year}"
-    if precision == "month":
-        return value.strftime("%b %Y")
-    return value.isoformat()
+    def data(self) -> dict[str, Any]:
+        """Machine-readable: dates as precise as they are known (2025-06, 2026-Q3)."""
+        out = self.model_dump(mode="json")
+        out["source_details"] = out["sources"]  # {url, read, published} each
+        out["sources"] = self.source_urls
+        out["announced"] = date_data(self.announced, self.announced_precision)
+        if self.closed is not None:
+            out["closed"] = date_data(self.closed, self.closed_precision)
+        if self.expected_close is not None:
+            out["expected_close"] = date_data(self.expected_close, self.expected_close_precision)
+        out["events"] = [
+            {"date": date_data(e.date, e.precision), "what": e.what} for e in self.events
+        ]
+        out["value_verification"] = self.value_level.value
+        out["value_kind_text"] = KIND_TEXT[self.value.kind.value]
+        out["title"] = self.title
+        return out
 
 
 class DealFile(_Strict):
@@ -193,7 +330,7 @@ class DealBook:
         problems: Iterable[DataProblem] = (),
         files: Iterable[str] = (),
     ) -> DealBook:
-        ordered = tuple(sorted(deals, key=lambda d: (d.announced, d.id), reverse=True))
+        ordered = tuple(sorted(deals, key=lambda d: d.sort_key, reverse=True))
         return cls(ordered, tuple(problems), tuple(files), {d.id: d for d in ordered})
 
     def get(self, deal_id: str) -> Deal | None:
@@ -213,7 +350,12 @@ class DealBook:
         for deal in self.deals:
             if year is not None and deal.announced.year != year:
                 continue
-            if min_value is not None and (deal.value.usd is None or deal.value.usd < min_value):
+            if min_value is not None and (
+                deal.value.usd is None
+                or deal.value.usd < min_value
+                # A combined valuation is not a price paid: SpaceX-xAI is no "$1.25T deal".
+                or deal.value.kind is ValueKind.COMBINED_VALUATION
+            ):
                 continue
             if company and not (
                 party_matches(deal.acquirer, company, wanted)

@@ -15,12 +15,14 @@ from bot.errors import NotFound, UpstreamError, UsageError
 from bot.market.types import Bar, History
 from bot.registry import Param, command
 from bot.response import Card, Field, Response, Tone
+from bot.store.models import DealEvent
 from bot.text import safe_echo
 from commands._shared import units as u
 from commands._shared.paging import Page, page_of
 from commands._shared.units import Measure
 from commands._shared.yaml_entries import normalise, skipped_warning
-from commands.acquisitions.deal_book import Deal, DealBook, deal_book
+from commands.acquisitions.deal_book import KIND_TEXT, Deal, DealBook, ValueKind, deal_book
+from commands.acquisitions.deal_events import event_data, events_for, merge
 
 PAGE_SIZE = 8
 IMPACT_DAYS = (1, 5, 30)
@@ -93,13 +95,21 @@ async def acquisitions(
         name, tickers=tickers, year=year, min_value=min_value.si if min_value else None
     )
     described = _filters_text(name, year, min_value)
-    if not found:
+    # Rumours are never listed as deals: they are named apart, under their own heading.
+    rumours = [d for d in found if d.is_rumour]
+    found = [d for d in found if not d.is_rumour]
+    if not found and not rumours:
         raise NotFound(f"No deals in the deal book{described}.")
     paged = page_of(found, page, PAGE_SIZE)
     shown = paged.items
     footer = paged.footer("deals", _as_of(book))
     title = f"Deals{described}"[:256]
-    fields = [Field(_deal_heading(d)[:256], _deal_summary(d), inline=False) for d in shown]
+    today = ctx.now.date()
+    found_events: dict[str, list[DealEvent]] = {}
+    for event in await events_for(ctx):
+        found_events.setdefault(event.deal_id, []).append(event)
+    summaries = {d.id: _deal_summary(d, today, found_events.get(d.id, [])) for d in shown}
+    fields = [Field(_deal_heading(d)[:256], summaries[d.id], inline=False) for d in shown]
     cards = [
         Card(
             title=title,
@@ -109,13 +119,25 @@ async def acquisitions(
         )
     ]
     lines = [f"{title} ({footer})"]
-    lines += [f"- {_deal_heading(d)}: {_deal_summary(d)}".replace("\n", " · ") for d in shown]
+    lines += [f"- {_deal_heading(d)}: {summaries[d.id]}".replace("\n", " · ") for d in shown]
+    if rumours:
+        heard = "\n".join(f"{_deal_heading(d)} (`acquisition {d.id}`)" for d in rumours)
+        cards.append(
+            Card(
+                title="Rumours: reported talks, NOT deals",
+                description=_short(heard, 1024),
+                tone=Tone.WARNING,
+            )
+        )
+        lines.append("Rumours (reported talks, NOT deals):")
+        lines += [f"- {line}" for line in heard.splitlines()]
     warning = skipped_warning(book.problems, "deals")
     if warning:
         cards.append(Card(title="Data warning", description=warning, tone=Tone.WARNING))
         lines.append(warning)
     data = {
-        "deals": [_deal_data(d) for d in shown],
+        "deals": [_deal_data(d, today) for d in shown],
+        "rumours": [d.id for d in rumours],
         **paged.data(),
         "filters": {
             "company": name,
@@ -156,7 +178,7 @@ async def acquisition(ctx: Context, target: Target, *, impact: bool = False) -> 
         return deal
     if impact:
         return await _impact(ctx, deal)
-    return _full(book, deal)
+    return _full(deal, ctx.now.date(), await events_for(ctx, deal.id))
 
 
 # ---------------------------------------------------------------------------- list helpers
@@ -180,16 +202,34 @@ def _filters_text(name: str | None, year: int | None, min_value: Measure | None)
 
 
 def _deal_heading(deal: Deal) -> str:
+    if deal.is_rumour:
+        return f"RUMOUR (not a deal) · reported {deal.announced_text} · {deal.title}"
     return f"{deal.announced_text} · {deal.title}"
 
 
-def _deal_summary(deal: Deal) -> str:
-    check = (
-        "confirmed"
-        if deal.verification == "confirmed"
-        else "unverified: " + ", ".join(deal.unverified)
-    )
-    return f"{_short(deal.value.text, 160)}\n{deal.closed_text} · {check} · id {deal.id}"
+def _deal_summary(deal: Deal, today: date, events: list[DealEvent]) -> str:
+    check = deal.verification.value
+    if deal.unverified:
+        check += "; unverified: " + ", ".join(deal.unverified)
+    status = status_line(deal, today)
+    changed = merge(deal, events).changed_by
+    if changed is not None:
+        status = f"{changed.new_status} per SEC filing {changed.filing_date} (was {status})"
+    value = _short(deal.value.text, 140) + f" [{KIND_TEXT[deal.value.kind.value]}"
+    value += f", {deal.value_level.value}]"
+    return f"{value}\n{status} · {check} · id {deal.id}"
+
+
+def status_line(deal: Deal, today: date) -> str:
+    """'completed 2026-02-02 (as of 2026-06-26)', or the pending status with its staleness."""
+    if deal.is_rumour:
+        as_of = deal.as_of.isoformat() if deal.as_of else "unknown"
+        return f"{deal.closed_text} (reports as of {as_of})"
+    as_of = deal.as_of.isoformat() if deal.as_of else "unknown"
+    stale = deal.staleness(today)
+    if stale:
+        return f"{deal.closed_text}: {stale}"
+    return f"{deal.closed_text} (as of {as_of})"
 
 
 def _short(text: str, limit: int) -> str:
@@ -201,9 +241,9 @@ def _as_of(book: DealBook) -> str:
     return f"status as of {latest.isoformat()}" if latest else ""
 
 
-def _deal_data(deal: Deal) -> dict[str, Any]:
-    out = deal.model_dump(mode="json")
-    out["title"] = deal.title
+def _deal_data(deal: Deal, today: date | None = None) -> dict[str, Any]:
+    out = deal.data()
+    out["stale"] = deal.staleness(today) if today else None
     return out
 
 
@@ -240,51 +280,109 @@ def _pick(book: DealBook, text: str) -> Deal | Response:
     return matches[0]
 
 
-def _full(book: DealBook, deal: Deal) -> Response:
-    check = (
-        "confirmed by the sources below"
-        if deal.verification == "confirmed"
-        else "unverified: " + ", ".join(deal.unverified) + " (no source confirms these)"
+def verification_text(deal: Deal) -> str:
+    """'status and dates: filed (...) · value: estimated (...)' plus unconfirmed fields."""
+    parts = [f"status and dates: {deal.verification.value} ({deal.verification.meaning})"]
+    if deal.value_level is not deal.verification:
+        parts.append(f"value: {deal.value_level.value} ({deal.value_level.meaning})")
+    text = "; ".join(parts)
+    if deal.unverified:
+        text += "; no stored source confirms: " + ", ".join(deal.unverified)
+    return text
+
+
+def _full(deal: Deal, today: date, events: list[DealEvent]) -> Response:
+    check = verification_text(deal)
+    curated = status_line(deal, today)
+    merged = merge(deal, events)
+    changed = merged.changed_by
+    status = curated
+    if changed is not None:
+        status = (
+            f"{merged.status} per an SEC filing of {changed.filing_date} "
+            f"(the deal book said: {curated})"
+        )
+    value_name = (
+        "Combined valuation (not a price paid)"
+        if deal.value.kind is ValueKind.COMBINED_VALUATION
+        else "Headline value"
     )
     fields = [
-        Field("Announced", deal.announced_text),
-        Field("Status", deal.closed_text),
-        Field("Value kind", deal.value.kind.value),
-        Field("Headline value", _short(deal.value.text, 1024), inline=False),
-        Field("Verification", check, inline=False),
+        Field("First reported" if deal.is_rumour else "Announced", deal.announced_text),
+        Field("Status", status[:1024], inline=False),
+        Field("Value kind", KIND_TEXT[deal.value.kind.value]),
+        Field(value_name, _short(deal.value.text, 1024), inline=False),
+        Field("Verification", check[:1024], inline=False),
     ]
+    if deal.expected_close_text and deal.status.value == "pending":
+        fields.insert(2, Field("Expected close", deal.expected_close_text))
+    if changed is not None:
+        fields.insert(
+            2,
+            Field(
+                "Changed by",
+                f"{changed.summary}\n{changed.form} filed {changed.filing_date}: {changed.url}"[
+                    :1024
+                ],
+                inline=False,
+            ),
+        )
+    if merged.signals:
+        signals = [f"{e.filing_date} {e.form}: {e.summary}" for e in merged.signals[-5:]]
+        fields.append(
+            Field("Signals (not a status change)", _short("\n".join(signals), 1024), inline=False)
+        )
     if deal.acquirer.ticker:
         fields.append(Field("Acquirer ticker", deal.acquirer.ticker))
     if deal.events:
-        events = [f"{e.date.isoformat()}: {e.what}" for e in deal.events]
-        fields.append(Field("Timeline", _short("\n".join(events), 1024), inline=False))
+        timeline = [f"{e.when}: {e.what}" for e in deal.events]
+        fields.append(Field("Timeline", _short("\n".join(timeline), 1024), inline=False))
     if deal.note:
         fields.append(Field("Where reports disagree", _short(deal.note, 1024), inline=False))
     urls = deal.source_urls
-    fields.append(Field("Sources", _short("\n".join(urls), 1024), inline=False))
+    fields.append(Field("Sources", _short("\n".join(deal.source_lines), 1024), inline=False))
     as_of = deal.as_of.isoformat() if deal.as_of else "unknown"
+    stale = deal.staleness(today)
+    title = f"RUMOUR (not a deal): {deal.title}" if deal.is_rumour else deal.title
     card = Card(
-        title=deal.title[:256],
+        title=title[:256],
         description=deal.target.description or "",
         fields=tuple(fields),
         footer=f"deal book id {deal.id} · status as of {as_of} · sources: public pages listed",
         url=urls[0],
-        tone=Tone.WARNING if deal.verification == "unverified" else Tone.NEUTRAL,
+        tone=Tone.WARNING
+        if (stale and changed is None) or deal.unverified or deal.is_rumour
+        else Tone.NEUTRAL,
     )
     lines = [
-        f"{deal.title} ({deal.target.description})",
-        f"Announced: {deal.announced_text}",
-        f"Status: {deal.closed_text}",
-        f"Value: {deal.value.text} [{deal.value.kind.value}]",
+        f"{title} ({deal.target.description})",
+        f"{'First reported' if deal.is_rumour else 'Announced'}: {deal.announced_text}",
+        f"Status: {status}",
+    ]
+    if changed is not None:
+        lines.append(f"Changed by: {changed.summary} ({changed.form} filed {changed.filing_date})")
+        lines.append(f"  {changed.url}")
+    if deal.expected_close_text and deal.status.value == "pending":
+        lines.append(f"Expected close: {deal.expected_close_text}")
+    lines += [
+        f"Value: {deal.value.text} [{KIND_TEXT[deal.value.kind.value]}]",
         f"Verification: {check}",
     ]
-    lines += [f"  {e.date.isoformat()}: {e.what}" for e in deal.events]
+    lines += [f"  {e.when}: {e.what}" for e in deal.events]
     if deal.note:
         lines.append(f"Where reports disagree: {deal.note}")
     lines.append("Sources:")
-    lines += [f"  {url}" for url in urls]
+    lines += [f"  {line}" for line in deal.source_lines]
     lines.append(f"(status as of {as_of})")
-    return Response(text="\n".join(lines), cards=(card,), data={"deal": _deal_data(deal)})
+    lines += [f"Signal: {e.filing_date} {e.form}: {e.summary}" for e in merged.signals[-5:]]
+    data = _deal_data(deal, today)
+    data["watch"] = {
+        "status": merged.status,
+        "curated_status": deal.status.value,
+        "changed_by": event_data(changed) if changed is not None else None,
+        "signals": [event_data(e) for e in merged.signals],
+    }
+    return Response(text="\n".join(lines), cards=(card,), data={"deal": data})
 
 
 # ---------------------------------------------------------------------------- impact
@@ -354,7 +452,9 @@ async def _impact(ctx: Context, deal: Deal) -> Response:
         )
     listed = acquirer.listed_since
     later_events = [
-        e for e in deal.events if listed and e.date >= listed and e.date > deal.announced
+        e
+        for e in deal.events
+        if listed and e.precision == "day" and e.date >= listed and e.date > deal.announced
     ]
     if listed and deal.announced < listed:
         reason = (

@@ -6,14 +6,14 @@ from typing import Annotated, Literal
 
 from bot.context import Context
 from bot.errors import UsageError
-from bot.registry import Param, command
+from bot.registry import Computes, Param, command
 from bot.response import Response
 from bot.text import plural
 from commands._shared import units as u
 from commands._shared.units import Measure
 from commands.orbital import assumptions as d
 from commands.orbital import calculators as calc
-from commands.orbital.report import Report, result, run, to_response
+from commands.orbital.report import Report, compute, result, to_response
 
 # The unit a bare number is taken in (units.Kind.bare), as help shows it: `altitude=550` is
 # 550 m, not 550 km, so help must say so.
@@ -91,6 +91,99 @@ _FREE_GROUND_POWER = "At electricity=0 ground power costs nothing, so there is n
 
 _INSPECT = "inputs, sources, formula and result; every default can be overridden"
 
+# Which parameter feeds which calculator keyword. Each is given to its @command, so the
+# orbital claims' checks run the calculator from the same parameters, kinds and defaults
+# (commands.orbital.claims.calculators); the command bodies call through it too.
+RADIATOR = Computes(
+    calc.radiator,
+    {
+        "temp": "temperature_k",
+        "power": "heat_load_w",
+        "emissivity": "emissivity",
+        "absorptivity": "absorptivity",
+        "solar_flux": "solar_flux",
+        "view_factor": "view_factor",
+        "albedo": "albedo",
+        "earth_temp": "earth_temperature_k",
+        "ir_absorptivity": "ir_absorptivity",
+        "sides": "sides",
+    },
+)
+SOLAR = Computes(
+    calc.solar,
+    {
+        "power": "power_w",
+        "area": "area_m2",
+        "irradiance": "irradiance",
+        "efficiency": "efficiency",
+        "fill": "fill_factor",
+        "sunlit": "sunlit_fraction",
+    },
+)
+ORBIT = Computes(calc.orbit, {"altitude": "altitude_m", "elevation": "elevation_deg"})
+LAUNCH = Computes(
+    calc.launch,
+    {
+        "mass": "mass_kg",
+        "price": "price_per_kg",
+        "payload": "payload_kg",
+        "power": "power_w",
+        "lifetime": "lifetime_years",
+        "electricity": "electricity_price_per_kwh",
+        "pue": "pue",
+    },
+)
+LEARNING = Computes(
+    calc.learning,
+    {
+        "mass": "mass_kg",
+        "target": "target_price",
+        "rate": "learning_rate",
+        "start_price": "start_price",
+        "start_mass": "start_mass_kg",
+        "payload": "payload_kg",
+    },
+)
+LINK = Computes(
+    calc.link,
+    {
+        "distance": "distance_m",
+        "tx_power": "tx_power_w",
+        "tx_gain": "tx_gain_db",
+        "rx_gain": "rx_gain_db",
+        "wavelength": "wavelength_m",
+        "losses": "losses_db",
+    },
+)
+DATACENTER = Computes(
+    calc.datacenter,
+    {
+        "power": "power_w",
+        "temp": "temperature_k",
+        "emissivity": "emissivity",
+        "absorptivity": "absorptivity",
+        "irradiance": "irradiance",
+        "efficiency": "efficiency",
+        "fill": "fill_factor",
+        "sunlit": "sunlit_fraction",
+        "specific_power": "solar_specific_power",
+        "radiator_mass": "radiator_areal_mass",
+        "compute_mass": "compute_kg_per_kw",
+        "price": "price_per_kg",
+        "payload": "payload_kg",
+        "lifetime": "lifetime_years",
+        "build": "build_cost_per_w",
+        "electricity": "electricity_price_per_kwh",
+        "pue": "pue",
+    },
+    # Not parameters: as in /orbital radiator (the report says so).
+    fixed={
+        "view_factor": d.VIEW_FACTOR.si,
+        "albedo": d.ALBEDO.si,
+        "earth_temperature_k": d.EARTH_TEMPERATURE.si,
+    },
+)
+
 
 @command(
     "orbital radiator",
@@ -99,6 +192,7 @@ _INSPECT = "inputs, sources, formula and result; every default can be overridden
         "orbital radiator temp=60C power=40MW",
         "orbital radiator solar_flux=1366W/m2 ir_absorptivity=0.09 power=40MW",
     ),
+    computes=RADIATOR,
 )
 async def radiator(
     ctx: Context,
@@ -119,18 +213,18 @@ async def radiator(
     Both faces radiate, one face is sunlit and the plate sees the Earth: net = emitted −
     absorbed sunlight − absorbed Earth albedo and infrared.
     """
-    r = run(
-        calc.radiator,
-        temperature_k=temp.si,
-        emissivity=emissivity.si,
-        absorptivity=absorptivity.si,
-        solar_flux=solar_flux.si,
-        view_factor=view_factor.si,
-        albedo=albedo.si,
-        earth_temperature_k=earth_temp.si,
-        ir_absorptivity=ir_absorptivity.si if ir_absorptivity else None,
+    r = compute(
+        RADIATOR,
+        temp=temp,
+        emissivity=emissivity,
+        absorptivity=absorptivity,
+        solar_flux=solar_flux,
+        view_factor=view_factor,
+        albedo=albedo,
+        earth_temp=earth_temp,
+        ir_absorptivity=ir_absorptivity,
         sides=int(sides),
-        heat_load_w=power.si if power else None,
+        power=power,
     )
     inputs = {
         "temp": temp,
@@ -180,6 +274,7 @@ async def radiator(
 @command(
     "orbital solar",
     examples=("orbital solar power=40MW", "orbital solar area=16km2", "orbital solar area=105m2"),
+    computes=SOLAR,
 )
 async def solar(
     ctx: Context,
@@ -196,14 +291,14 @@ async def solar(
         raise UsageError("power: give power= or area=, not both.")
     if power is None and area is None:
         raise UsageError("power: give either power= (e.g. 40MW) or area= (e.g. 16km2).")
-    r = run(
-        calc.solar,
-        irradiance=irradiance.si,
-        efficiency=efficiency.si,
-        fill_factor=fill.si,
-        sunlit_fraction=sunlit.si,
-        power_w=power.si if power else None,
-        area_m2=area.si if area else None,
+    r = compute(
+        SOLAR,
+        irradiance=irradiance,
+        efficiency=efficiency,
+        fill=fill,
+        sunlit=sunlit,
+        power=power,
+        area=area,
     )
     inputs: dict[str, Measure] = {"power": power} if power else {"area": area} if area else {}
     inputs |= {"irradiance": irradiance, "efficiency": efficiency, "fill": fill, "sunlit": sunlit}
@@ -242,6 +337,7 @@ async def solar(
 @command(
     "orbital orbit",
     examples=("orbital orbit", "orbital orbit altitude=650km elevation=25deg"),
+    computes=ORBIT,
 )
 async def orbit(
     ctx: Context,
@@ -250,7 +346,7 @@ async def orbit(
     elevation: Angle = None,
 ) -> Response:
     """Orbital period, eclipse time, sunlit fraction and light delay at an altitude."""
-    r = run(calc.orbit, altitude_m=altitude.si, elevation_deg=elevation.si if elevation else None)
+    r = compute(ORBIT, altitude=altitude, elevation=elevation)
     inputs = {"altitude": altitude} | ({"elevation": elevation} if elevation else {})
     results = [
         result("period_min", "Period", r.period_s / 60, suffix="min"),
@@ -302,6 +398,7 @@ async def orbit(
         "orbital launch mass=100t price=50$/kg",
         "orbital launch mass=575kg price=200$/kg power=28kW lifetime=5y",
     ),
+    computes=LAUNCH,
 )
 async def launch(
     ctx: Context,
@@ -315,15 +412,15 @@ async def launch(
     pue: Ratio = d.PUE,
 ) -> Response:
     """Launch cost, launches needed and launched power price in $ per kW per year."""
-    r = run(
-        calc.launch,
-        mass_kg=mass.si,
-        price_per_kg=price.si,
-        payload_kg=payload.si,
-        power_w=power.si if power else None,
-        lifetime_years=lifetime.si,
-        electricity_price_per_kwh=electricity.si,
-        pue=pue.si,
+    r = compute(
+        LAUNCH,
+        mass=mass,
+        price=price,
+        payload=payload,
+        power=power,
+        lifetime=lifetime,
+        electricity=electricity,
+        pue=pue,
     )
     inputs = {"mass": mass, "price": price, "payload": payload}
     results = [
@@ -383,6 +480,7 @@ async def launch(
         "orbital learning rate=18% target=300$/kg",
         "orbital learning mass=10000t",
     ),
+    computes=LEARNING,
 )
 async def learning(
     ctx: Context,
@@ -395,14 +493,14 @@ async def learning(
     payload: Mass = d.STARSHIP_PAYLOAD,
 ) -> Response:
     """Wright's-law launch price after a cumulative launched mass, and the mass for a target."""
-    r = run(
-        calc.learning,
-        start_price=start_price.si,
-        start_mass_kg=start_mass.si,
-        learning_rate=rate.si,
-        mass_kg=mass.si if mass else None,
-        target_price=target.si,
-        payload_kg=payload.si,
+    r = compute(
+        LEARNING,
+        start_price=start_price,
+        start_mass=start_mass,
+        rate=rate,
+        mass=mass,
+        target=target,
+        payload=payload,
     )
     inputs = {"start_price": start_price, "start_mass": start_mass, "rate": rate, "target": target}
     if mass is not None:
@@ -443,6 +541,7 @@ async def learning(
 @command(
     "orbital link",
     examples=("orbital link distance=1000km", "orbital link distance=5400km losses=6dB"),
+    computes=LINK,
 )
 async def link(
     ctx: Context,
@@ -455,14 +554,14 @@ async def link(
     losses: Loss = d.LOSSES,
 ) -> Response:
     """Received power of a free-space optical link between satellites (Friis equation)."""
-    r = run(
-        calc.link,
-        tx_power_w=tx_power.si,
-        tx_gain_db=tx_gain.si,
-        rx_gain_db=rx_gain.si,
-        wavelength_m=wavelength.si,
-        distance_m=distance.si,
-        losses_db=losses.si,
+    r = compute(
+        LINK,
+        tx_power=tx_power,
+        tx_gain=tx_gain,
+        rx_gain=rx_gain,
+        wavelength=wavelength,
+        distance=distance,
+        losses=losses,
     )
     inputs = {
         "distance": distance,
@@ -507,6 +606,7 @@ async def link(
         "orbital datacenter power=40MW temp=60C build=22$/W",
     ),
     deadline=5.0,
+    computes=DATACENTER,
 )
 async def datacenter(
     ctx: Context,
@@ -530,28 +630,25 @@ async def datacenter(
     pue: Ratio = d.PUE,
 ) -> Response:
     """End-to-end sizing of an orbital data center: areas, mass, launches, cost per kWh."""
-    r = run(
-        calc.datacenter,
-        power_w=power.si,
-        temperature_k=temp.si,
-        emissivity=emissivity.si,
-        absorptivity=absorptivity.si,
-        view_factor=d.VIEW_FACTOR.si,
-        albedo=d.ALBEDO.si,
-        earth_temperature_k=d.EARTH_TEMPERATURE.si,
-        irradiance=irradiance.si,
-        efficiency=efficiency.si,
-        fill_factor=fill.si,
-        sunlit_fraction=sunlit.si,
-        solar_specific_power=specific_power.si,
-        radiator_areal_mass=radiator_mass.si,
-        compute_kg_per_kw=compute_mass.si,
-        price_per_kg=price.si,
-        payload_kg=payload.si,
-        lifetime_years=lifetime.si,
-        build_cost_per_w=build.si,
-        electricity_price_per_kwh=electricity.si,
-        pue=pue.si,
+    r = compute(
+        DATACENTER,
+        power=power,
+        temp=temp,
+        emissivity=emissivity,
+        absorptivity=absorptivity,
+        irradiance=irradiance,
+        efficiency=efficiency,
+        fill=fill,
+        sunlit=sunlit,
+        specific_power=specific_power,
+        radiator_mass=radiator_mass,
+        compute_mass=compute_mass,
+        price=price,
+        payload=payload,
+        lifetime=lifetime,
+        build=build,
+        electricity=electricity,
+        pue=pue,
     )
     inputs = {
         "power": power,

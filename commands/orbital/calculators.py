@@ -3,13 +3,17 @@
 Every function takes SI-ish floats (W, K, m, kg, $/kg, years ...) as keyword arguments and
 returns a frozen dataclass. Nothing here knows about chat; the formulas and the worked
 examples they reproduce are in research/orbital.md section 3 (tests/test_calculators.py).
-Bad inputs raise `InputError`, which names the parameter.
+Bad inputs raise `InputError`, which names the parameter. Result fields a claim may state carry
+their units.Kind (a label only: nothing here parses text).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Annotated
+
+from commands._shared import units as u
 
 SIGMA = 5.670374419e-8  # Stefan-Boltzmann, W m^-2 K^-4 (CODATA 2018, exact)
 SIGMA_ROUNDED = 5.67e-8  # what the Starcloud and McCalip models use
@@ -17,6 +21,11 @@ SPEED_OF_LIGHT = 299_792_458.0  # m/s (SI definition)
 EARTH_RADIUS = 6_378_137.0  # m, WGS-84 equatorial
 EARTH_GM = 3.986004418e14  # m^3/s^2, WGS-84
 HOURS_PER_YEAR = 8760.0  # the sources (Starcloud, Suncatcher) use 8,760 h
+
+
+# A result field annotated with a units.Kind is an output a claim may state and check
+# (commands.orbital.claims): `net_flux: Annotated[float, u.FLUX]`. The kind says how the
+# stated figure is written. Fields without one (inputs echoed back, flags) are not outputs.
 
 
 class InputError(ValueError):
@@ -51,12 +60,12 @@ def _fraction(name: str, value: float, *, allow_zero: bool = True) -> None:
 class RadiatorResult:
     """Fluxes in W/m² of plate (one face's area); `area_m2` when a heat load was given."""
 
-    emitted: float
-    solar_absorbed: float
-    earth_absorbed: float
-    net_flux: float
+    emitted: Annotated[float, u.FLUX]
+    solar_absorbed: Annotated[float, u.FLUX]
+    earth_absorbed: Annotated[float, u.FLUX]
+    net_flux: Annotated[float, u.FLUX]
     heat_load_w: float | None
-    area_m2: float | None
+    area_m2: Annotated[float | None, u.AREA]
 
 
 def radiator(
@@ -113,11 +122,11 @@ def radiator(
 class SolarResult:
     """An array's power in sunlight and its orbit average, for a given area or power."""
 
-    areal_power: float  # W per m² of array in sunlight
-    area_m2: float
-    power_w: float  # in sunlight
-    average_power_w: float  # times the sunlit fraction
-    area_for_average_m2: float  # area whose orbit-average output equals power_w
+    areal_power: Annotated[float, u.FLUX]  # W per m² of array in sunlight
+    area_m2: Annotated[float, u.AREA]
+    power_w: Annotated[float, u.POWER]  # in sunlight
+    average_power_w: Annotated[float, u.POWER]  # times the sunlit fraction
+    area_for_average_m2: Annotated[float, u.AREA]  # area whose orbit-average output equals power_w
 
 
 def solar(
@@ -162,13 +171,13 @@ class OrbitResult:
     """A circular orbit's period, Earth-shadow time and light delays."""
 
     altitude_m: float
-    period_s: float
-    eclipse_s: float
-    sunlit_fraction: float
-    delay_down_s: float  # straight down, one way
+    period_s: Annotated[float, u.TIME]
+    eclipse_s: Annotated[float, u.TIME]
+    sunlit_fraction: Annotated[float, u.FRACTION]
+    delay_down_s: Annotated[float, u.TIME]  # straight down, one way
     elevation_deg: float | None
-    slant_range_m: float | None
-    delay_slant_s: float | None  # to a ground station at that elevation, one way
+    slant_range_m: Annotated[float | None, u.LENGTH]
+    delay_slant_s: Annotated[float | None, u.TIME]  # to a ground station at that elevation, one way
 
 
 def orbit(*, altitude_m: float, elevation_deg: float | None = None) -> OrbitResult:
@@ -219,8 +228,8 @@ def energy_kwh(*, power_w: float, years: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class EnergyCostResult:
-    energy_kwh: float
-    cost_per_kwh: float
+    energy_kwh: Annotated[float, u.RATIO]
+    cost_per_kwh: Annotated[float, u.PRICE_PER_ENERGY]
 
 
 def energy_cost(*, cost: float, power_w: float, years: float) -> EnergyCostResult:
@@ -236,14 +245,14 @@ def energy_cost(*, cost: float, power_w: float, years: float) -> EnergyCostResul
 class LaunchResult:
     mass_kg: float
     price_per_kg: float
-    cost: float
+    cost: Annotated[float, u.MONEY]
     payload_kg: float | None
-    launches: int | None
+    launches: Annotated[int | None, u.RATIO]
     power_w: float | None
     lifetime_years: float | None
-    launched_power_price: float | None  # $ per kW per year
-    terrestrial_power_cost: float | None  # $ per kW per year
-    ratio: float | None  # launched / terrestrial
+    launched_power_price: Annotated[float | None, u.MONEY]  # $ per kW per year
+    terrestrial_power_cost: Annotated[float | None, u.MONEY]  # $ per kW per year
+    ratio: Annotated[float | None, u.RATIO]  # launched / terrestrial
 
 
 def launch(
@@ -302,14 +311,14 @@ class LearningResult:
     start_price: float  # $/kg at start_mass
     start_mass_kg: float
     learning_rate: float
-    exponent: float  # log2(1 − learning rate)
+    exponent: Annotated[float, u.RATIO]  # log2(1 − learning rate)
     mass_kg: float | None  # cumulative launched mass asked about
-    price_at_mass: float | None
+    price_at_mass: Annotated[float | None, u.PRICE_PER_MASS]
     target_price: float | None
-    mass_for_target_kg: float | None  # cumulative
-    additional_mass_kg: float | None  # beyond start_mass
+    mass_for_target_kg: Annotated[float | None, u.MASS]  # cumulative
+    additional_mass_kg: Annotated[float | None, u.MASS]  # beyond start_mass
     payload_kg: float | None
-    launches_for_additional: int | None
+    launches_for_additional: Annotated[int | None, u.RATIO]
 
 
 def learning(
@@ -364,9 +373,9 @@ def learning(
 
 @dataclass(frozen=True, slots=True)
 class LinkResult:
-    free_space_loss_db: float
+    free_space_loss_db: Annotated[float, u.DECIBEL]
     received_dbm: float
-    received_w: float
+    received_w: Annotated[float, u.POWER]
     near_field: bool  # Friis gave more than was sent: the distance is too short for it
 
 
@@ -409,21 +418,23 @@ def link(
 @dataclass(frozen=True, slots=True)
 class DatacenterResult:
     power_w: float
-    array_power_w: float  # in sunlight, so the orbit average equals power_w
-    solar_area_m2: float
-    radiator_flux: float
-    radiator_area_m2: float
-    solar_mass_kg: float
-    radiator_mass_kg: float
-    compute_mass_kg: float
-    total_mass_kg: float
-    launches: int
-    launch_cost: float
-    build_cost: float
-    energy_kwh: float
-    cost_per_kwh: float
-    terrestrial_per_kwh: float
-    ratio: float | None  # space / ground; None when ground power is free (no ratio to show)
+    array_power_w: Annotated[float, u.POWER]  # in sunlight, so the orbit average equals power_w
+    solar_area_m2: Annotated[float, u.AREA]
+    radiator_flux: Annotated[float, u.FLUX]
+    radiator_area_m2: Annotated[float, u.AREA]
+    solar_mass_kg: Annotated[float, u.MASS]
+    radiator_mass_kg: Annotated[float, u.MASS]
+    compute_mass_kg: Annotated[float, u.MASS]
+    total_mass_kg: Annotated[float, u.MASS]
+    launches: Annotated[int, u.RATIO]
+    launch_cost: Annotated[float, u.MONEY]
+    build_cost: Annotated[float, u.MONEY]
+    energy_kwh: Annotated[float, u.RATIO]
+    cost_per_kwh: Annotated[float, u.PRICE_PER_ENERGY]
+    terrestrial_per_kwh: Annotated[float, u.PRICE_PER_ENERGY]
+    ratio: Annotated[
+        float | None, u.RATIO
+    ]  # space / ground; None when ground power is free (no ratio to show)
 
 
 def datacenter(

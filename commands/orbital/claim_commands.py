@@ -45,7 +45,12 @@ async def claims(ctx: Context, query: Query = None, *, page: Page = 1) -> Respon
     paged = page_of(found, page, PAGE_SIZE)
     shown = paged.items
     fields = [Field(_heading(c)[:256], _summary(c), inline=False) for c in shown]
-    footer = paged.footer("claims", "`orbital claim <id>` for one in full")
+    as_of = max((c.claim.as_of for c in shown if c.claim.as_of), default=None)
+    footer = paged.footer(
+        "claims",
+        "`orbital claim <id>` for one in full"
+        + (f" · claims as of {as_of.isoformat()}" if as_of else ""),
+    )
     card = Card(
         title=f"Orbital data-center claims{label}"[:256], fields=tuple(fields), footer=footer
     )
@@ -102,7 +107,8 @@ def _summary(item: CheckedClaim) -> str:
     if item.results:
         failed = sum(1 for r in item.results if not r.ok)
         checks = f" · checks: {len(item.results) - failed}/{len(item.results)} add up"
-    return f"{statement}\n{_status_text(item)} · [{c.verification}]{checks}"
+    unsourced = " · no source address recorded" if c.unsourced else ""
+    return f"{statement}\n{_status_text(item)} · [{c.verification}]{checks}{unsourced}"
 
 
 def _full(item: CheckedClaim) -> Response:
@@ -121,6 +127,10 @@ def _full(item: CheckedClaim) -> Response:
     check_lines = [("✔ " if r.ok else "✘ ") + r.text() for r in item.results]
     fields += chunk_fields("Calculator checks", check_lines)
     source_lines = [_source_line(s) for s in c.sources]
+    if c.unsourced:
+        source_lines.append(
+            "UNSOURCED: the research recorded where this was said but no web address for it"
+        )
     fields += chunk_fields("Sources", source_lines)
     first_url = next((str(s.url) for s in c.sources if s.url), None)
     card = Card(
@@ -128,7 +138,7 @@ def _full(item: CheckedClaim) -> Response:
         description=c.statement,
         fields=tuple(fields[:25]),
         tone=Tone.WARNING if item.status is ClaimStatus.CONTRADICTED else Tone.NEUTRAL,
-        footer=f"research/orbital.md {c.research_ref or ''}".strip(),
+        footer=f"claim {c.id} · {as_of_text(item)} · sources listed",
         url=first_url,
     )
     lines = [
@@ -137,6 +147,7 @@ def _full(item: CheckedClaim) -> Response:
         f"When: {c.when}",
         f"Status: {_status_text(item)}",
         f"Verification: {verification}",
+        f"({as_of_text(item)})",
     ]
     for title, rows in (
         ("Figures", c.figures),
@@ -148,6 +159,11 @@ def _full(item: CheckedClaim) -> Response:
             lines.append(f"{title}:")
             lines += [f"  {row}" for row in rows]
     return Response(text="\n".join(lines), cards=(card,), data={"claim": _claim_data(item)})
+
+
+def as_of_text(item: CheckedClaim) -> str:
+    as_of = item.claim.as_of
+    return f"claims as of {as_of.isoformat()}" if as_of else "claims file date unknown"
 
 
 def _source_line(source: Any) -> str:

@@ -8,18 +8,23 @@ file gives it (a user file cannot hide an arithmetic error).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+import typing
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from bot.context import Context, DataKey
+from bot.registry import CommandSpec, Registry
 from commands._shared import units as u
+from commands._shared.dates import Precision, date_text
 from commands._shared.yaml_entries import (
     DataProblem,
     EntryProblem,
@@ -27,8 +32,8 @@ from commands._shared.yaml_entries import (
     load_merged,
     normalise,
 )
-from commands.orbital import assumptions as d
 from commands.orbital import calculators as calc
+from commands.orbital.report import plain
 
 log = logging.getLogger(__name__)
 
@@ -61,99 +66,80 @@ class Checkable:
 
     func: Callable[..., Any]
     inputs: Mapping[str, tuple[str, u.Kind]]
-    defaults: Mapping[str, u.Measure]
+    defaults: Mapping[str, Any]  # keyword -> value when the claim does not give it
     outputs: Mapping[str, u.Kind]
+    required: frozenset[str] = frozenset()  # inputs every check must give
 
 
-CALCULATORS: dict[str, Checkable] = {
-    "radiator": Checkable(
-        calc.radiator,
-        {
-            "temp": ("temperature_k", u.TEMPERATURE),
-            "emissivity": ("emissivity", u.FRACTION),
-            "absorptivity": ("absorptivity", u.FRACTION),
-            "solar_flux": ("solar_flux", u.IRRADIANCE),
-            "view_factor": ("view_factor", u.FRACTION),
-            "albedo": ("albedo", u.FRACTION),
-            "earth_temp": ("earth_temperature_k", u.TEMPERATURE),
-            "ir_absorptivity": ("ir_absorptivity", u.FRACTION),
-            "power": ("heat_load_w", u.POWER),
-        },
-        {
-            "temp": d.TEMPERATURE,
-            "emissivity": d.EMISSIVITY,
-            "absorptivity": d.ABSORPTIVITY,
-            "solar_flux": d.SOLAR_FLUX,
-            "view_factor": d.VIEW_FACTOR,
-            "albedo": d.ALBEDO,
-            "earth_temp": d.EARTH_TEMPERATURE,
-        },
-        {"net_flux": u.FLUX, "emitted": u.FLUX, "area_m2": u.AREA},
-    ),
-    "solar": Checkable(
-        calc.solar,
-        {
-            "power": ("power_w", u.POWER),
-            "area": ("area_m2", u.AREA),
-            "irradiance": ("irradiance", u.IRRADIANCE),
-            "efficiency": ("efficiency", u.FRACTION),
-            "fill": ("fill_factor", u.FRACTION),
-            "sunlit": ("sunlit_fraction", u.FRACTION),
-        },
-        {
-            "irradiance": d.SOLAR_FLUX,
-            "efficiency": d.EFFICIENCY,
-            "fill": d.FILL_FACTOR,
-            "sunlit": d.SUNLIT,
-        },
-        {"power_w": u.POWER, "area_m2": u.AREA, "average_power_w": u.POWER},
-    ),
-    "orbit": Checkable(
-        calc.orbit,
-        {"altitude": ("altitude_m", u.LENGTH), "elevation": ("elevation_deg", u.ANGLE)},
-        {"altitude": d.ALTITUDE},
-        {"delay_down_s": u.TIME, "period_s": u.TIME, "eclipse_s": u.TIME},
-    ),
-    "launch": Checkable(
-        calc.launch,
-        {
-            "mass": ("mass_kg", u.MASS),
-            "price": ("price_per_kg", u.PRICE_PER_MASS),
-            "payload": ("payload_kg", u.MASS),
-            "power": ("power_w", u.POWER),
-            "lifetime": ("lifetime_years", u.DURATION),
-        },
-        {"price": d.LAUNCH_PRICE},
-        {"cost": u.MONEY, "launches": u.RATIO, "launched_power_price": u.MONEY},
-    ),
-    "learning": Checkable(
-        calc.learning,
-        {
-            "start_price": ("start_price", u.PRICE_PER_MASS),
-            "start_mass": ("start_mass_kg", u.MASS),
-            "rate": ("learning_rate", u.FRACTION),
-            "mass": ("mass_kg", u.MASS),
-            "target": ("target_price", u.PRICE_PER_MASS),
-            "payload": ("payload_kg", u.MASS),
-        },
-        {"start_price": d.START_PRICE, "start_mass": d.START_MASS, "rate": d.LEARNING_RATE},
-        {
-            "price_at_mass": u.PRICE_PER_MASS,
-            "additional_mass_kg": u.MASS,
-            "launches_for_additional": u.RATIO,
-        },
-    ),
-    "energy_cost": Checkable(
-        calc.energy_cost,
-        {
-            "cost": ("cost", u.MONEY),
-            "power": ("power_w", u.POWER),
-            "lifetime": ("years", u.DURATION),
-        },
-        {},
-        {"cost_per_kwh": u.PRICE_PER_ENERGY, "energy_kwh": u.RATIO},
-    ),
-}
+def outputs_of(func: Callable[..., Any]) -> dict[str, u.Kind]:
+    """The fields of `func`'s result dataclass that carry a units.Kind (calculators.py)."""
+    result_type = typing.get_type_hints(func)["return"]
+    hints = typing.get_type_hints(result_type, include_extras=True)
+    outputs = {}
+    for item in dataclasses.fields(result_type):
+        hint = hints[item.name]
+        if typing.get_origin(hint) is typing.Annotated:
+            kind = next((m for m in hint.__metadata__ if isinstance(m, u.Kind)), None)
+            if kind is not None:
+                outputs[item.name] = kind
+    return outputs
+
+
+def checkable(spec: CommandSpec) -> Checkable | None:
+    """What a claim may run through a calculator command, read off its one declaration.
+
+    Inputs are the command's unit parameters, by name and kind (a claim's text is parsed by
+    kind without the command's range limits: a claim may state `solar_flux: 0W/m2`, which
+    `/orbital radiator` refuses); defaults are the command's, so a check computes what the
+    command would answer; outputs are the result fields that carry a kind.
+    """
+    computes = spec.computes
+    if computes is None:
+        return None
+    inputs: dict[str, tuple[str, u.Kind]] = {}
+    defaults: dict[str, Any] = dict(computes.fixed)
+    required = set()
+    for param in spec.params:
+        keyword = computes.keywords.get(param.name)
+        if keyword is None:
+            continue
+        if isinstance(param.parse, u.UnitParser):
+            inputs[param.name] = (keyword, param.parse.kind)
+            if param.required:
+                required.add(param.name)
+        if not param.required:
+            defaults[keyword] = plain(param.default)
+    return Checkable(
+        computes.func, inputs, defaults, outputs_of(computes.func), frozenset(required)
+    )
+
+
+# The one calculator without a command: a claim's "$/kWh over a lifetime" is a one-off cost
+# spread over the energy a power delivers, which /orbital datacenter computes inside a whole
+# sizing but no command takes on its own (a `cost=` would only repeat a claim's arithmetic).
+ENERGY_COST = Checkable(
+    calc.energy_cost,
+    {"cost": ("cost", u.MONEY), "power": ("power_w", u.POWER), "lifetime": ("years", u.DURATION)},
+    {},
+    outputs_of(calc.energy_cost),
+    frozenset({"cost", "power", "lifetime"}),
+)
+
+
+def calculator_table(commands: Iterable[CommandSpec]) -> dict[str, Checkable]:
+    """Claim calculators by name: every command that `computes`, by its last word."""
+    table = {spec.path[-1]: c for spec in commands if (c := checkable(spec)) is not None}
+    return table | {"energy_cost": ENERGY_COST}
+
+
+@cache
+def calculators() -> dict[str, Checkable]:
+    """The claims' calculators, derived from the `orbital` commands once they are all loaded."""
+    from commands import orbital  # the package imports this module: read it when complete
+
+    registry = Registry()
+    registry.add_module(orbital)
+    return calculator_table(registry.subcommands("orbital"))
 
 
 class _Strict(BaseModel):
@@ -180,13 +166,17 @@ class Check(_Strict):
 
     @model_validator(mode="after")
     def _known(self) -> Check:
-        spec = CALCULATORS.get(self.calculator)
+        table = calculators()
+        spec = table.get(self.calculator)
         if spec is None:
-            raise ValueError(f"calculator: unknown {self.calculator!r} ({', '.join(CALCULATORS)})")
+            raise ValueError(f"calculator: unknown {self.calculator!r} ({', '.join(table)})")
         for name, text in self.inputs.items():
             if name not in spec.inputs:
                 raise ValueError(f"inputs.{name}: {self.calculator} takes {', '.join(spec.inputs)}")
             u.parse(text, spec.inputs[name][1])  # ValueError names the unit problem
+        missing = sorted(spec.required - set(self.inputs))
+        if missing:
+            raise ValueError(f"inputs: {self.calculator} needs {', '.join(missing)}")
         if self.output not in spec.outputs:
             raise ValueError(f"output: {self.calculator} gives {', '.join(spec.outputs)}")
         u.parse(self.stated, spec.outputs[self.output])
@@ -198,7 +188,7 @@ class Claim(_Strict):
     statement: str = Field(min_length=10, max_length=600)
     who: str = Field(min_length=2, max_length=200)
     date: dt.date
-    date_precision: Literal["day", "month", "year"] = "day"
+    date_precision: Precision = "day"
     date_text: str | None = Field(None, max_length=120)
     topics: tuple[str, ...] = ()
     sources: tuple[Source, ...] = Field(min_length=1)
@@ -208,17 +198,19 @@ class Claim(_Strict):
     verification: Literal["V", "S", "U", "D"]
     verification_note: str | None = Field(None, max_length=200)
     checks: tuple[Check, ...] = ()
-    research_ref: str | None = None  # row in research/orbital.md, e.g. "C4"
+    research_ref: str | None = None  # row of the research table it came from, e.g. "C4"
+    as_of: dt.date | None = None  # when the claims file was last checked (the file's as_of)
 
     @property
     def when(self) -> str:
         if self.date_text:
             return self.date_text
-        if self.date_precision == "year":
-            return str(self.date.year)
-        if self.date_precision == "month":
-            return self.date.strftime("%b %Y")
-        return self.date.isoformat()
+        return date_text(self.date, self.date_precision)
+
+    @property
+    def unsourced(self) -> bool:
+        """True when no source of the claim has a web address the research recorded."""
+        return not any(s.url for s in self.sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,16 +244,19 @@ class CheckResult:
 
 def run_check(check: Check) -> CheckResult:
     """Run one check's calculator on its inputs (defaults from research/orbital.md)."""
-    spec = CALCULATORS[check.calculator]
-    kwargs: dict[str, Any] = {}
-    for name, value in spec.defaults.items():
-        kwargs[spec.inputs[name][0]] = value.si
+    spec = calculators()[check.calculator]
+    kwargs: dict[str, Any] = dict(spec.defaults)
     for name, text in check.inputs.items():
         keyword, kind = spec.inputs[name]
         kwargs[keyword] = u.parse(text, kind)
     result = spec.func(**kwargs)
     kind = spec.outputs[check.output]
-    computed = float(getattr(result, check.output))
+    value = getattr(result, check.output)
+    if value is None:
+        raise calc.InputError(
+            check.output, f"{check.calculator} gives none from these inputs; add the one it needs"
+        )
+    computed = float(value)
     stated = u.parse(check.stated, kind)
     ok = abs(computed - stated) <= check.tolerance * abs(stated)
     return CheckResult(
@@ -298,7 +293,7 @@ class ClaimFile(_Strict):
 
 
 def _checked(content: ClaimFile, item: dict[str, Any]) -> CheckedClaim:
-    claim = Claim.model_validate(item)
+    claim = Claim.model_validate({"as_of": content.as_of, **item})
     try:
         return CheckedClaim(claim, tuple(run_check(c) for c in claim.checks))
     except calc.InputError as exc:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from bot.errors import UsageError
+from bot.registry import Computes
 from bot.response import Card, Field, Response
 from commands._shared import units as u
 from commands._shared.units import Measure
@@ -44,6 +45,16 @@ def run(func: Callable[..., T], **kwargs: Any) -> T:
         return func(**kwargs)
     except InputError as exc:
         raise UsageError(f"{exc.param}: {exc.message}") from None
+
+
+def plain(value: object) -> object:
+    """A parameter value as a calculator takes it: a Measure in SI units, anything else as is."""
+    return value.si if isinstance(value, Measure) else value
+
+
+def compute(computes: Computes[T], **params: object) -> T:
+    """Run a command's calculator on its parameters, through the keywords it declares."""
+    return run(computes.func, **computes.arguments({k: plain(v) for k, v in params.items()}))
 
 
 def result(
@@ -91,7 +102,7 @@ def to_response(report: Report) -> Response:
     card = Card(
         title=report.title[:256],
         fields=tuple(fields[:25]),
-        footer="Defaults: research/orbital.md sources; override any with name=value",
+        footer="Defaults: sourced constants (orbital assumptions); override any with name=value",
     )
     data: dict[str, Any] = {
         "calculator": report.calculator,

@@ -34,6 +34,12 @@ import exchange_calendars as xcals
 import pandas as pd
 
 from tests.fakes import yahoo_breadth as breadth
+from tests.fakes.yahoo_earnings import (
+    FakeEarnings,
+    default_earnings,
+    quote_fields,
+    with_earnings,
+)
 
 CRUMB = "fAkeCrumb123"
 COOKIE = "A3=d=AQABBfake&S=AQAAAfake"
@@ -258,6 +264,16 @@ def default_universe() -> dict[str, FakeSymbol]:
             market_state="REGULAR",
             volume=0,
         ),
+        # issue 13 (earnings): a fund, which reports no earnings
+        FakeSymbol(
+            "QQQ",
+            "Invesco QQQ Trust, Series 1",
+            612.40,
+            608.10,
+            full_exchange="NasdaqGM",
+            quote_type="ETF",
+            market_cap=390_000_000_000,
+        ),
     ]
     return {r.symbol: r for r in rows}
 
@@ -302,6 +318,8 @@ class FakeYahoo:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._calendars: dict[str, Any] = {}
+        # issue 13: earnings per symbol; equities not listed here get default_earnings()
+        self.earnings: dict[str, FakeEarnings] = {}
 
     # -------------------------------------------------------------------------- control
 
@@ -372,6 +390,12 @@ class FakeYahoo:
         if callable(self.now):
             return self.now()
         return self.now or datetime.now(UTC)
+
+    def earnings_for(self, sym: FakeSymbol) -> FakeEarnings | None:
+        """An equity's earnings (issue 13); None for funds, indices, crypto, currencies."""
+        if sym.quote_type != "EQUITY":
+            return None
+        return self.earnings.get(sym.symbol) or default_earnings(sym.symbol, self.current_time())
 
     # -------------------------------------------------------------------------- answers
 
@@ -449,7 +473,8 @@ class FakeYahoo:
             return _json(200, self.search(query.get("q", [""])[0]))
         if endpoint == "quoteSummary":
             symbol = unquote(path.rsplit("/", 1)[1]).upper()
-            return _json(*breadth.quote_summary_answer(self, symbol, query))
+            answer = breadth.quote_summary_answer(self, symbol, query)
+            return _json(*with_earnings(self, symbol, query, answer))  # issue 13: earnings
         # market breadth (issue 13) -----------------------------------------------------
         if endpoint == "news":
             return _json(200, breadth.news_answer(self, _json_body(body)))
@@ -596,6 +621,7 @@ class FakeYahoo:
         }
         if sym.market_cap:
             row["marketCap"] = sym.market_cap
+        row.update(quote_fields(self.earnings_for(sym)))  # issue 13: earnings keys
         now = int(self.current_time().timestamp())
         if state == "PRE" and sym.pre_price:
             pre_change = sym.pre_price - sym.price

@@ -5,8 +5,8 @@ The three tables slack_sdk's SQLAlchemy stores read and write
 the schema is the migrations' and stays as it was when a later slack_sdk changes its own.
 tests/test_slack_oauth.py checks that these columns still match what slack_sdk expects.
 
-Revision ID: 0002_slack_oauth
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-30
 """
 
@@ -18,8 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_slack_oauth"
-down_revision: str | None = "0001"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

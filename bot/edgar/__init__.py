@@ -1,0 +1,1 @@
+"""The EDGAR deal watch: SEC filings turned into deal events (client, classifier, store, poller)."""
