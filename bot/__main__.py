@@ -42,6 +42,8 @@ def _secrets(settings: Settings) -> list[str]:
         settings.slack_bot_token,
         settings.slack_app_token,
         settings.slack_signing_secret,
+        settings.slack_client_secret,
+        settings.slack_state_secret,
     ]
     return [v.get_secret_value() for v in values if v is not None]
 
@@ -130,7 +132,8 @@ async def _doctor(settings: Settings) -> int:
     print(f"  yahoo base url  {settings.yahoo_base_url or 'https://*.yahoo.com (direct)'}")
     print(f"  discord         {'configured' if settings.discord_configured else 'not configured'}")
     slack = (
-        f"configured ({settings.slack_mode} mode)"
+        f"configured ({settings.slack_mode} mode"
+        + (", many workspaces (OAuth))" if settings.slack_oauth else ")")
         if settings.slack_configured
         else "not configured"
     )
@@ -187,13 +190,22 @@ async def _run(settings: Settings, target: str, or_console: bool) -> int:
         missing = {
             "all": "ORBITDESK_DISCORD_TOKEN and/or ORBITDESK_SLACK_BOT_TOKEN",
             "discord": "ORBITDESK_DISCORD_TOKEN",
-            "slack": "ORBITDESK_SLACK_BOT_TOKEN (and ORBITDESK_SLACK_APP_TOKEN for Socket Mode)",
+            "slack": "ORBITDESK_SLACK_BOT_TOKEN (and ORBITDESK_SLACK_APP_TOKEN for Socket Mode), "
+            "or ORBITDESK_SLACK_CLIENT_ID, _CLIENT_SECRET and _STATE_SECRET (many workspaces)",
         }[target]
         print(
             f"orbitdesk run: nothing to run; set {missing} (in the environment or .env).",
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if wants_discord:
+        from bot.adapters.discord_adapter import parse_shard_ids
+
+        try:
+            parse_shard_ids(settings.discord_shard_ids, settings.discord_shard_count)
+        except ValueError as exc:
+            print(f"orbitdesk run: Discord: {exc}.", file=sys.stderr)
+            return EXIT_USAGE
     if wants_slack:
         from bot.adapters.slack_adapter import settings_problem
 
@@ -255,20 +267,40 @@ def build_parser() -> argparse.ArgumentParser:
         "--url", default=None, help="HTTP mode: the public https:// URL Slack sends commands to"
     )
     manifest.add_argument("--name", default="OrbitDesk", help="the app's name in Slack")
+    manifest.add_argument(
+        "--distribution",
+        action="store_true",
+        default=None,
+        help="installable in many workspaces (OAuth, HTTP mode): adds the redirect URL and "
+        "uninstall events (default: on when ORBITDESK_SLACK_CLIENT_ID is set)",
+    )
     db = sub.add_parser("db", help="database schema: upgrade (apply migrations) or current")
     db.add_argument("action", choices=["upgrade", "current"])
     return parser
 
 
-def _slack_manifest(settings: Settings, mode: str | None, url: str | None, name: str) -> int:
+def _slack_manifest(
+    settings: Settings, mode: str | None, url: str | None, name: str, distribution: bool | None
+) -> int:
     """Print the app manifest built from the registry; errors name the missing option."""
     from bot.adapters.slack_manifest import build_manifest, manifest_yaml
     from bot.app import build_registry
 
-    chosen = mode or settings.slack_mode
+    spread = settings.slack_oauth if distribution is None else distribution
+    if spread and mode == "socket":
+        print(
+            "orbitdesk slack manifest: --distribution (many workspaces) works in HTTP mode only.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    chosen = "http" if spread else mode or settings.slack_mode
     try:
         manifest = build_manifest(
-            build_registry(), mode="http" if chosen == "http" else "socket", url=url, name=name
+            build_registry(),
+            mode="http" if chosen == "http" else "socket",
+            url=url,
+            name=name,
+            distribution=spread,
         )
     except ValueError as exc:
         print(f"orbitdesk slack manifest: {exc} (--url https://...).", file=sys.stderr)
@@ -311,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.cmd == "healthcheck":
             return _healthcheck(settings)
         if args.cmd == "slack":
-            return _slack_manifest(settings, args.mode, args.url, args.name)
+            return _slack_manifest(settings, args.mode, args.url, args.name, args.distribution)
         if args.cmd == "db":
             return asyncio.run(_db(settings, args.action))
         return asyncio.run(_run(settings, args.target, args.or_console))

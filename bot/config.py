@@ -113,6 +113,13 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = None
     discord_guild_id: int | None = None
     discord_shards: str | None = None
+    # Several processes sharing one bot: each runs some shards ("0-3", "0,2") of SHARD_COUNT.
+    discord_shard_ids: str | None = Field(
+        None, description="The shards this process runs, e.g. 0-3 or 0,2 (needs SHARD_COUNT)."
+    )
+    discord_shard_count: int | None = Field(
+        None, ge=1, le=10_000, description="Shards of the whole bot, across every process."
+    )
     discord_ack_grace: float = Field(
         0.1, ge=0, le=1.0, description="Answer directly if ready this fast, else defer, s."
     )
@@ -128,6 +135,10 @@ class Settings(BaseSettings):
     slack_mode: Literal["socket", "http"] = "socket"
     slack_api_base: str | None = None
     slack_admins: str = ""
+    # Distribution (OAuth, many workspaces, HTTP mode only): all three set, no bot token.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_state_secret: SecretStr | None = None
     # Who sees a successful answer: the whole channel, or only the person who asked.
     # Errors are always visible only to the person who asked.
     slack_answer_visibility: Literal["in_channel", "ephemeral"] = "in_channel"
@@ -143,6 +154,18 @@ class Settings(BaseSettings):
         if upper not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return upper
+
+    @field_validator(
+        "slack_client_id",
+        "slack_client_secret",
+        "slack_state_secret",
+        "discord_shard_ids",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`NAME=` in a .env file (compose templates) means unset, not an empty secret."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("sec_user_agent")
     @classmethod
@@ -175,5 +198,13 @@ class Settings(BaseSettings):
         return self.discord_token is not None
 
     @property
+    def slack_oauth(self) -> bool:
+        """Installable in many workspaces (any OAuth setting set; the adapter checks the rest)."""
+        return any(
+            v is not None
+            for v in (self.slack_client_id, self.slack_client_secret, self.slack_state_secret)
+        )
+
+    @property
     def slack_configured(self) -> bool:
-        return self.slack_bot_token is not None
+        return self.slack_bot_token is not None or self.slack_oauth

@@ -25,13 +25,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from bot.adapters.base import ChatAdapter, PostError, PostKey
+from bot.adapters.base import ChatAdapter, PostError, PostKey, serves
 from bot.alert_rules import alert_state
 from bot.clock import Clock
 from bot.market.calendar import MarketCalendar, calendar_code
@@ -40,7 +42,7 @@ from bot.market.types import Quote, QuoteBatch
 from bot.posts import PostRenderers
 from bot.schedule_times import ScheduleTimes, parse_days, parse_when
 from bot.store.models import Alert
-from bot.store.repo import Claim, DueSchedule, Outcome, Store
+from bot.store.repo import Claim, DueSchedule, Outcome, Serves, Store
 from bot.store.watchlists import ListKey, ListScope
 
 log = logging.getLogger(__name__)
@@ -122,7 +124,10 @@ class Scheduler:
         self.adapters = adapters
         self.posts = posts  # what posts say: the features' renderers, wired by bot.app
         self.config = config or SchedulerConfig()
-        self.instance = instance or uuid.uuid4().hex[:16]
+        # Names the claimer in `deliveries.claimed_by`: which host (replica) and process.
+        self.instance = instance or (
+            f"{socket.gethostname()[:40]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        )
         # (platform, "sent" | "failed") after every post attempt; metrics listen here.
         self.on_post = on_post or (lambda platform, result: None)
         self.jobs = list(jobs)
@@ -161,21 +166,24 @@ class Scheduler:
         platforms = sorted(adapters)
         if not platforms:
             return report
-        recovered, abandoned = await self.store.recover_stale(now, self.config.lease, self.instance)
+        mine = self._serves(adapters)
+        recovered, abandoned = await self.store.recover_stale(
+            now, self.config.lease, self.instance, mine
+        )
         report.recovered, report.abandoned = len(recovered), len(abandoned)
         if abandoned:
             log.error("deliveries %s abandoned: their process died twice before posting", abandoned)
         if recovered:
             log.warning("re-posting %d slot(s) claimed by a process that stopped", len(recovered))
-        retries = await self.store.claim_retries(now, self.instance)
+        retries = await self.store.claim_retries(now, self.instance, mine)
         report.retried = len(retries)
-        won = await self._claim_due(now, platforms, report)
+        won = await self._claim_due(now, platforms, report, mine)
         claims = await self.store.claims([*recovered, *retries, *won])
         claims = await self._drop_expired(claims, now, report)
         claims = await self._fill_watchlists(claims)
         heartbeat = self._renew_while_working([c.delivery_id for c in claims])
         try:
-            alerts = await self._alerts_due(now, platforms)
+            alerts = await self._alerts_due(now, platforms, mine)
             symbols = [s for c in claims for s in c.symbols] + [a.symbol for a in alerts]
             batch = QuoteBatch()
             if symbols:
@@ -240,10 +248,24 @@ class Scheduler:
                 log.warning("recording post outcomes failed (%s); retrying in %.1f s", exc, pause)
                 await asyncio.sleep(pause)
 
+    @staticmethod
+    def _serves(adapters: Mapping[str, ChatAdapter]) -> Serves | None:
+        """Which (platform, guild) this process posts for; None when it posts for all."""
+        if all(getattr(a, "serves", None) is None for a in adapters.values()):
+            return None
+
+        def mine(platform: str, guild_id: str | None) -> bool:
+            adapter = adapters.get(platform)
+            return adapter is not None and serves(adapter, guild_id)
+
+        return mine
+
     async def _claim_due(
-        self, now: datetime, platforms: Sequence[str], report: TickReport
+        self, now: datetime, platforms: Sequence[str], report: TickReport, mine: Serves | None
     ) -> list[int]:
         due = await self.store.due_schedules(now, platforms)
+        if mine is not None:  # other processes hold these guilds; they post them
+            due = [row for row in due if mine(row.platform, row.guild_id)]
         if not due:
             return []
         window_start = now - self.config.grace
@@ -343,7 +365,8 @@ class Scheduler:
                 try:
                     key = PostKey(post_key(claim), maybe_sent=claim.maybe_sent)
                     await asyncio.wait_for(
-                        adapter.post(claim.channel_id, response, key), self.config.post_timeout
+                        adapter.post(claim.channel_id, response, key, guild_id=claim.guild_id),
+                        self.config.post_timeout,
                     )
                 except PostError as exc:
                     self.on_post(claim.platform, "failed")
@@ -403,7 +426,9 @@ class Scheduler:
         schedule = self.calendar.schedule_for(symbol)
         return schedule is None or schedule.session_at(now) is not None
 
-    async def _alerts_due(self, now: datetime, platforms: Sequence[str]) -> list[Alert]:
+    async def _alerts_due(
+        self, now: datetime, platforms: Sequence[str], mine: Serves | None = None
+    ) -> list[Alert]:
         if self._next_alert_check is not None and now < self._next_alert_check:
             return []
         self._next_alert_check = now + self.config.alert_poll
@@ -415,7 +440,11 @@ class Scheduler:
             if not await self.claim_poll(f"alert-poll:{','.join(platforms)}:{period}"):
                 return []  # another replica polls this period
         alerts = await self.store.active_alerts(platforms)
-        return [a for a in alerts if self.market_open(a.symbol, now)]
+        return [
+            a
+            for a in alerts
+            if self.market_open(a.symbol, now) and (mine is None or mine(a.platform, a.guild_id))
+        ]
 
     async def _check_alerts(
         self,
@@ -453,7 +482,8 @@ class Scheduler:
             if adapter is None:
                 raise PostError("no_adapter", f"no {alert.platform} adapter", permanent=False)
             await asyncio.wait_for(
-                adapter.post(alert.channel_id, response), self.config.post_timeout
+                adapter.post(alert.channel_id, response, guild_id=alert.guild_id),
+                self.config.post_timeout,
             )
             self.on_post(alert.platform, "sent")
         except PostError as exc:
@@ -511,7 +541,10 @@ class Scheduler:
             wakeup = None
         if wakeup is not None:
             candidates.append(wakeup)
-        return max(0.2, (min(candidates) - now).total_seconds())
+        # Work overdue after a tick belongs to guilds other processes hold (or cannot be
+        # posted yet): look again shortly, without spinning on it.
+        floor = 1.0 if self._serves(self.adapters()) is not None else 0.2
+        return max(floor, (min(candidates) - now).total_seconds())
 
 
 def post_key(claim: Claim) -> str:

@@ -55,9 +55,22 @@ compose = compose_spec.PyCompose.from_yaml(open(sys.argv[1]).read()).to_dict()
 bot, db = compose["services"]["orbitdesk"], compose["services"]["postgres"]
 assert bot["volumes"] == ["orbitdesk-data:/data"], bot["volumes"]
 assert bot["restart"] == "unless-stopped" and bot["healthcheck"]["test"][-1] == "healthcheck"
-assert db["profiles"] == ["postgres"] and "orbitdesk-data" in compose["volumes"]
+assert db["profiles"] == ["postgres", "scale"] and "orbitdesk-data" in compose["volumes"]
+# Profile "scale": 3 bot replicas in Slack HTTP mode on PostgreSQL + Redis, behind Caddy.
+scale, redis, proxy = (compose["services"][n] for n in ("orbitdesk-scale", "redis", "proxy"))
+assert scale["profiles"] == redis["profiles"] == proxy["profiles"] == ["scale"]
+assert scale["deploy"]["replicas"] == 3 and scale["command"] == ["run", "slack"]
+env = scale["environment"]
+assert env["ORBITDESK_SLACK_MODE"] == "http" and env["ORBITDESK_HTTP_HOST"] == "0.0.0.0"
+assert env["ORBITDESK_DATABASE_URL"].startswith("postgresql+asyncpg://") and "@postgres:" in env["ORBITDESK_DATABASE_URL"]
+assert env["ORBITDESK_REDIS_URL"].startswith("redis://redis:")
+assert "ports" not in scale and set(scale["depends_on"]) == {"postgres", "redis"}
+assert proxy["image"].startswith("caddy:") and "./Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+assert "orbitdesk-scale" in proxy["depends_on"]
 EOF_PY
-pass "deploy/compose.yaml validates against the Compose Specification"
+[ -f "$ROOT/deploy/Caddyfile" ] && grep -q "name orbitdesk-scale" "$ROOT/deploy/Caddyfile" \
+    || die "deploy/Caddyfile is missing or does not proxy to orbitdesk-scale"
+pass "deploy/compose.yaml validates against the Compose Specification (profiles postgres, scale)"
 
 if [ -n "${SMOKE_REUSE_IMAGE:-}" ] && { [ "$ENGINE" = docker ] || "${PODMAN[@]}" image exists "$IMAGE"; }; then
     say "SMOKE_REUSE_IMAGE set: using the existing $IMAGE (a developer shortcut; CI builds)"

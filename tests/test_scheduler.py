@@ -364,9 +364,14 @@ async def test_the_real_loop_posts_due_work_and_stops_when_asked(
 
     class StopAfterPost(RecordingPlatform):
         async def post(
-            self, channel_id: str, response: Response, key: PostKey | None = None
+            self,
+            channel_id: str,
+            response: Response,
+            key: PostKey | None = None,
+            *,
+            guild_id: str | None = None,
         ) -> None:
-            await super().post(channel_id, response, key)
+            await super().post(channel_id, response, key, guild_id=guild_id)
             stop.set()
 
     platform = StopAfterPost()
@@ -443,3 +448,40 @@ async def test_a_post_whose_outcome_was_lost_is_taken_over_as_maybe_sent(
     first, second = platform.keys
     assert second is not None and first is not None
     assert second.id == first.id and second.maybe_sent  # the adapter looks before posting
+
+
+def holding(guilds: set[str], **kwargs: object) -> RecordingPlatform:
+    """A platform whose process holds only these guilds (as a Discord process with some
+    shards does): the scheduler must leave every other guild's work to other processes."""
+    platform = RecordingPlatform(**kwargs)  # type: ignore[arg-type]
+    platform.serves = lambda guild_id: guild_id in guilds  # type: ignore[attr-defined]
+    return platform
+
+
+async def test_a_process_claims_retries_and_recovers_only_the_guilds_it_holds(
+    store: Store, app: App, clock: ManualClock
+) -> None:
+    elsewhere = holding({"g2"})
+    mine = holding({"g1"}, fail_next=[rate_limited(), Crash()])
+    other = make_scheduler(store, app, {"fake": elsewhere}, backoff_seconds=30)
+    owner = make_scheduler(store, app, {"fake": mine}, backoff_seconds=30)
+    sid = await add_schedule(store, owner, clock.now(), at="close+5m")  # guild g1
+    due = utc(2026, 11, 24, 21, 5)
+
+    report = await tick(other, clock, due)
+    assert report.claimed == report.lost == 0  # not its guild: not even tried
+    assert await store.deliveries(sid) == []
+    assert (await tick(owner, clock, due)).retry_later == 1  # the owner's first try fails
+
+    # The retry time comes: only the owner takes the retry over ...
+    assert (await tick(other, clock, due + timedelta(seconds=30))).retried == 0
+    with pytest.raises(Crash):  # ... and dies holding it
+        await tick(owner, clock, due + timedelta(seconds=31))
+    # After the lease, the stale claim is again the owner's (restarted) to take over.
+    assert (await tick(other, clock, due + timedelta(seconds=90))).recovered == 0
+    restarted = make_scheduler(store, app, {"fake": mine})
+    report = await tick(restarted, clock, due + timedelta(seconds=91))
+    assert report.recovered == 1 and report.posted == 1
+    assert elsewhere.posts == [] and len(mine.posts) == 1
+    [delivery] = await store.deliveries(sid)
+    assert delivery.status == "posted"

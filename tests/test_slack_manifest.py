@@ -125,3 +125,33 @@ def test_cli_http_mode_without_url_is_a_usage_error(capsys: pytest.CaptureFixtur
     assert main(["slack", "manifest", "--mode", "http", "--url", "https://b.example"]) == 0
     printed = yaml.safe_load(capsys.readouterr().out)
     assert printed["features"]["slash_commands"][0]["url"] == "https://b.example/slack/events"
+
+
+def test_distribution_adds_the_redirect_url_and_the_uninstall_events() -> None:
+    manifest = build_manifest(build_registry(), url="https://bot.example.com/", distribution=True)
+    oauth = manifest["oauth_config"]
+    assert oauth["redirect_urls"] == ["https://bot.example.com/slack/oauth_redirect"]
+    assert set(oauth["scopes"]["bot"]) >= {"commands", "chat:write", "users:read"}
+    settings = manifest["settings"]
+    assert settings["socket_mode_enabled"] is False  # distribution is HTTP mode
+    assert settings["event_subscriptions"] == {
+        "request_url": "https://bot.example.com/slack/events",
+        "bot_events": ["app_uninstalled", "tokens_revoked"],
+    }
+    urls = {c["url"] for c in manifest["features"]["slash_commands"]}
+    assert urls == {"https://bot.example.com/slack/events"}
+    single = build_manifest(build_registry(), mode="http", url="https://bot.example.com")
+    assert "redirect_urls" not in single["oauth_config"]
+    assert "event_subscriptions" not in single["settings"]
+
+
+@pytest.mark.usefixtures("quiet_logging")
+def test_cli_distribution_manifest(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["slack", "manifest", "--distribution", "--url", "https://b.example"]
+    assert main(args) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["oauth_config"]["redirect_urls"] == ["https://b.example/slack/oauth_redirect"]
+    assert main(["slack", "manifest", "--distribution"]) == 2  # no public URL
+    assert "--url https://" in capsys.readouterr().err
+    assert main([*args, "--mode", "socket"]) == 2
+    assert "HTTP mode only" in capsys.readouterr().err

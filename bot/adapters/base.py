@@ -61,9 +61,29 @@ class ChatAdapter(Protocol):
         """Connected and taking commands (for /healthz)."""
         ...
 
-    async def post(self, channel_id: str, response: Response, key: PostKey | None = None) -> None:
+    async def post(
+        self,
+        channel_id: str,
+        response: Response,
+        key: PostKey | None = None,
+        *,
+        guild_id: str | None = None,
+    ) -> None:
         """Send a Response to a channel unprompted (scheduled posts). Raises PostError.
 
         With a key, posting the same key again (any process) must not show a second message.
+        `guild_id` is the Discord guild or Slack workspace of the channel (a Slack app
+        installed in many workspaces posts with that workspace's token).
         """
         ...
+
+
+def serves(adapter: ChatAdapter, guild_id: str | None) -> bool:
+    """Whether this process posts for `guild_id` through `adapter`.
+
+    An adapter that runs only part of its platform (some of a Discord bot's shards) sets its
+    `serves` attribute to a function of the guild id; the scheduler then leaves other guilds'
+    posts to the processes that hold them. Adapters without one (or with None) post everything.
+    """
+    check = getattr(adapter, "serves", None)
+    return True if check is None else bool(check(guild_id))

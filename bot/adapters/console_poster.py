@@ -26,5 +26,12 @@ class ConsolePoster:
     def is_ready(self) -> bool:
         return True
 
-    async def post(self, channel_id: str, response: Response, key: PostKey | None = None) -> None:
+    async def post(
+        self,
+        channel_id: str,
+        response: Response,
+        key: PostKey | None = None,
+        *,
+        guild_id: str | None = None,
+    ) -> None:
         print(render(response, color=True))

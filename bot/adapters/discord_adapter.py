@@ -27,7 +27,7 @@ import contextlib
 import io
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -113,6 +113,43 @@ def shard_option(value: str | None) -> tuple[bool, int | None]:
     return True, int(cleaned)
 
 
+def parse_shard_ids(value: str | None, count: int | None) -> list[int] | None:
+    """ORBITDESK_DISCORD_SHARD_IDS ("0-3", "0,2", "0-1,4") -> sorted shard ids; None: unset.
+
+    Every id must be below ORBITDESK_DISCORD_SHARD_COUNT, which must then be set.
+    """
+    if value is None or not value.strip():
+        return None
+    if count is None:
+        raise ValueError(
+            "ORBITDESK_DISCORD_SHARD_IDS needs ORBITDESK_DISCORD_SHARD_COUNT (the bot's total "
+            "number of shards, across all its processes)"
+        )
+    ids: set[int] = set()
+    for part in value.replace(" ", "").split(","):
+        low, dash, high = part.partition("-")
+        if not low.isdigit() or (dash and not high.isdigit()):
+            raise ValueError(
+                f"ORBITDESK_DISCORD_SHARD_IDS: {part!r} is not a shard id or a range like 0-3"
+            )
+        first, last = int(low), int(high) if dash else int(low)
+        if last < first:
+            raise ValueError(f"ORBITDESK_DISCORD_SHARD_IDS: the range {part!r} runs backwards")
+        ids.update(range(first, last + 1))
+    too_big = sorted(i for i in ids if i >= count)
+    if too_big:
+        raise ValueError(
+            f"ORBITDESK_DISCORD_SHARD_IDS: shard {too_big[0]} does not exist with "
+            f"ORBITDESK_DISCORD_SHARD_COUNT={count} (ids run from 0 to {count - 1})"
+        )
+    return sorted(ids)
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard Discord delivers a guild's events on."""
+    return (guild_id >> 22) % shard_count
+
+
 class DiscordAdapter:
     """Runs OrbitDesk as a Discord bot through discord.py (sharded when configured)."""
 
@@ -139,6 +176,23 @@ class DiscordAdapter:
         self._inflight: set[asyncio.Task[Any]] = set()
         self._max_concurrency = 1  # shards that may identify together (from /gateway/bot)
         self.cashtags = CashtagDesk(app.services, "discord")
+        self.shard_ids = parse_shard_ids(
+            self.settings.discord_shard_ids, self.settings.discord_shard_count
+        )
+        # Running some shards only: the scheduler posts here only for their guilds (see
+        # bot.adapters.base.serves); the processes running the other shards post the rest.
+        self.serves: Callable[[str | None], bool] | None = (
+            None if self.shard_ids is None else self._serves
+        )
+
+    def _serves(self, guild_id: str | None) -> bool:
+        """Whether a guild's events (and so its posts) belong to this process's shards."""
+        assert self.shard_ids is not None and self.settings.discord_shard_count is not None
+        try:
+            guild = int(guild_id or 0)  # no guild (a DM channel): shard 0's, as on Discord
+        except ValueError:
+            return False
+        return shard_of(guild, self.settings.discord_shard_count) in self.shard_ids
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -243,7 +297,18 @@ class DiscordAdapter:
         }
         sharded, count = shard_option(self.settings.discord_shards)
         client: discord.Client
-        if sharded:
+        if self.shard_ids is not None:
+            # Part of a bot spread over processes: these shards only, out of the total.
+            sharded = True
+            client = discord.AutoShardedClient(
+                shard_ids=self.shard_ids, shard_count=self.settings.discord_shard_count, **options
+            )
+            log.info(
+                "Discord: running shards %s of %d",
+                ",".join(map(str, self.shard_ids)),
+                self.settings.discord_shard_count,
+            )
+        elif sharded:
             client = discord.AutoShardedClient(shard_count=count, **options)
         else:
             client = discord.Client(**options)
@@ -629,7 +694,14 @@ class DiscordAdapter:
 
     # ------------------------------------------------------------------ scheduled posts
 
-    async def post(self, channel_id: str, response: Response, key: PostKey | None = None) -> None:
+    async def post(
+        self,
+        channel_id: str,
+        response: Response,
+        key: PostKey | None = None,
+        *,
+        guild_id: str | None = None,
+    ) -> None:
         """Send a Response to a channel unprompted. Raises PostError, never anything else.
 
         With a key, each message carries a nonce made from it with `enforce_nonce`: Discord

@@ -4,6 +4,11 @@ Socket Mode (default, no public URL) or HTTP mode (`/slack/events`, every reques
 against the signing secret by Bolt). Each command is acknowledged at once, run through the
 core, and answered through the command's `response_url`; charts go up with files_upload_v2.
 Only translation lives here: parsing is the core's, layout is slack_render's.
+
+One workspace (ORBITDESK_SLACK_BOT_TOKEN) or many (distribution, HTTP mode: the OAuth settings,
+see slack_oauth): then `/slack/install` and `/slack/oauth_redirect` are served too, every
+request is answered with the token of its workspace, scheduled posts use the token of the
+schedule's workspace, and a workspace that uninstalls the app loses its schedules and alerts.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -43,7 +50,8 @@ from bot.adapters.slack_home import (
     suggestion_options,
     unfurls,
 )
-from bot.adapters.slack_manifest import EVENTS_PATH, UMBRELLA
+from bot.adapters.slack_manifest import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, UMBRELLA
+from bot.adapters.slack_oauth import installation_store, oauth_problem, oauth_settings
 from bot.adapters.slack_render import render
 from bot.context import Channel, Invocation, User
 from bot.glance import CashtagDesk, Viewer, quote_link_symbol
@@ -54,7 +62,7 @@ from bot.startup import StartupError, host_of, unreachable, why_unreachable
 if TYPE_CHECKING:
     from bot.app import App
     from bot.config import Settings
-    from bot.registry import CommandSpec, Registry
+    from bot.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +97,8 @@ Respond = Callable[..., Awaitable[Any]]
 
 def settings_problem(settings: Settings) -> str | None:
     """What is missing for the configured Slack mode, as a sentence; None when complete."""
+    if settings.slack_oauth:
+        return oauth_problem(settings)
     if settings.slack_bot_token is None:
         return "set ORBITDESK_SLACK_BOT_TOKEN (xoxb-...)"
     if settings.slack_mode == "socket" and settings.slack_app_token is None:
@@ -134,7 +144,7 @@ def question_text(registry: Registry, text: str) -> str:
 
 
 class SlackAdapter:
-    """One Slack workspace, through slack-bolt's AsyncApp."""
+    """One Slack workspace, or many (OAuth distribution), through slack-bolt's AsyncApp."""
 
     name = "slack"
 
@@ -143,29 +153,39 @@ class SlackAdapter:
         problem = settings_problem(settings)
         if problem is not None:
             raise ValueError(f"Slack is not configured: {problem}")
-        assert settings.slack_bot_token is not None  # checked by settings_problem
         self.app = app
         self.settings = settings
+        self.oauth = settings.slack_oauth  # many workspaces, a token each
         self.admins = frozenset(u.strip() for u in settings.slack_admins.split(",") if u.strip())
         base = (settings.slack_api_base or "https://slack.com/api").rstrip("/") + "/"
+        token = settings.slack_bot_token
         self.client = AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value(),
+            # Distribution: no token of its own; Bolt sets each request's workspace token.
+            token=None if self.oauth or token is None else token.get_secret_value(),
             base_url=base,
-            # 429s wait for Retry-After; a dropped connection is tried once more.
-            retry_handlers=[
-                AsyncConnectionErrorRetryHandler(),
-                AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-            ],
+            retry_handlers=_retry_handlers(),
         )
         http = settings.slack_mode == "http"
         secret = settings.slack_signing_secret
+        self.installations = (
+            installation_store(settings, app.database.engine) if self.oauth else None
+        )
         self.bolt = AsyncApp(
             client=self.client,
             signing_secret=secret.get_secret_value() if secret else "",
             # Socket Mode envelopes come over an authenticated websocket: nothing to sign.
             request_verification_enabled=http,
             logger=logging.getLogger("slack_bolt.orbitdesk"),
+            oauth_settings=None
+            if self.installations is None
+            else oauth_settings(settings, self.installations, app.database.engine),
+            installation_store_bot_only=True if self.oauth else None,
+            # Bolt takes an AsyncAuthorize instance here too, though typed as a callable.
+            authorize=None if self.installations is None else self._workspace_tokens(),  # type: ignore[arg-type]
         )
+        if self.oauth:
+            self.bolt.event("app_uninstalled")(self._on_uninstalled)
+            self.bolt.event("tokens_revoked")(self._on_tokens_revoked)
         self.commands = [*app.services.registry.top_level_names(), UMBRELLA]
         for name in self.commands:
             self.bolt.command(f"/{name}")(self._on_command)
@@ -184,7 +204,7 @@ class SlackAdapter:
         self._handler: AsyncSocketModeHandler | None = None
         self._session: aiohttp.ClientSession | None = None
         self._ready = False
-        self._admin_cache: dict[str, tuple[float, bool]] = {}
+        self._admin_cache: dict[tuple[str, str], tuple[float, bool]] = {}  # (team, user)
         self._memberships: dict[str, tuple[float, tuple[str, ...]]] = {}
         # Commands and events already taken by this or another replica (trigger_id, event_id)
         self._seen = app.deliveries
@@ -193,6 +213,21 @@ class SlackAdapter:
         self._idle = asyncio.Event()
         self._idle.set()
 
+    def _workspace_tokens(self) -> AsyncInstallationStoreAuthorize:
+        """Each request's workspace token from the installations; auth.test asked once per
+        token (cached), not once per command. Looked up afresh each time, so an uninstalled
+        workspace is refused at once."""
+        assert self.installations is not None and self.settings.slack_client_secret is not None
+        return AsyncInstallationStoreAuthorize(
+            logger=logging.getLogger("slack_bolt.orbitdesk.authorize"),
+            installation_store=self.installations,
+            client_id=self.settings.slack_client_id,
+            client_secret=self.settings.slack_client_secret.get_secret_value(),
+            bot_only=True,
+            cache_enabled=True,
+            client=self.client,
+        )
+
     # ChatAdapter -------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -200,6 +235,15 @@ class SlackAdapter:
         # One pooled session for Web API calls instead of one per call.
         self._session = aiohttp.ClientSession()
         self.client.session = self._session
+        if self.oauth:
+            # No token of its own to check: each workspace's was checked when it installed.
+            log.info(
+                "slack: HTTP mode for many workspaces: installs at %s, commands at %s",
+                INSTALL_PATH,
+                EVENTS_PATH,
+            )
+            self._ready = True
+            return
         try:
             who = await self.client.auth_test()
         except SlackApiError as exc:
@@ -238,19 +282,32 @@ class SlackAdapter:
             return ws is not None and not ws.closed
         return True
 
-    async def post(self, channel_id: str, response: Response, key: PostKey | None = None) -> None:
+    async def post(
+        self,
+        channel_id: str,
+        response: Response,
+        key: PostKey | None = None,
+        *,
+        guild_id: str | None = None,
+    ) -> None:
         """Post a Response to a channel (scheduled posts) with chat.postMessage.
 
         With a key, the message carries it in its metadata; when an earlier attempt may have
         gone out (`maybe_sent`), the channel's recent history is searched for it first.
+        Installed in many workspaces, it posts with the token of `guild_id` (the team id).
         """
         files = list(response.attachments)
         message = render(response, uploaded=[a.filename for a in files])
         try:
-            if key is not None and key.maybe_sent and await self._already_posted(channel_id, key):
+            client = await self._client_for(guild_id)
+            if (
+                key is not None
+                and key.maybe_sent
+                and await self._already_posted(client, channel_id, key)
+            ):
                 log.info("slot %s was already posted in %s; not posting again", key.id, channel_id)
                 return
-            await self.client.chat_postMessage(
+            await client.chat_postMessage(
                 channel=channel_id,
                 text=message["text"],
                 blocks=message["blocks"] or None,
@@ -261,7 +318,7 @@ class SlackAdapter:
                 else {"event_type": POST_EVENT, "event_payload": {"slot": key.id}},
             )
             if files:
-                await self._upload(channel_id, files)
+                await self._upload(client, channel_id, files)
         except SlackApiError as exc:
             raise post_error(exc) from None
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -269,10 +326,36 @@ class SlackAdapter:
                 "unreachable", f"Slack cannot be reached: {exc}", permanent=False
             ) from None
 
-    async def _already_posted(self, channel_id: str, key: PostKey) -> bool:
+    async def _client_for(self, team_id: str | None) -> AsyncWebClient:
+        """The Web API client holding the token of workspace `team_id`.
+
+        One workspace: the bot's client. Many: the installation's bot token; a workspace that
+        has no installation (removed the app) is a permanent failure.
+        """
+        if self.installations is None:
+            return self.client
+        bot = None
+        if team_id:
+            bot = await self.installations.async_find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None or not bot.bot_token:
+            raise PostError(
+                "not_installed",
+                f"OrbitDesk is not installed in Slack workspace {team_id or '(none)'}; "
+                f"install it again from {INSTALL_PATH}",
+                permanent=True,
+            )
+        return AsyncWebClient(
+            token=bot.bot_token,
+            base_url=self.client.base_url,
+            session=self._session,
+            team_id=team_id,
+            retry_handlers=_retry_handlers(),
+        )
+
+    async def _already_posted(self, client: AsyncWebClient, channel_id: str, key: PostKey) -> bool:
         """Whether the channel's recent messages include one carrying this key."""
         try:
-            answer = await self.client.conversations_history(
+            answer = await client.conversations_history(
                 channel=channel_id, limit=HISTORY_LOOKBACK, include_all_metadata=True
             )
         except SlackApiError as exc:  # e.g. missing_scope: post rather than lose the slot
@@ -291,10 +374,29 @@ class SlackAdapter:
         return False
 
     def routes(self) -> list[web.RouteDef]:
-        """HTTP mode: /slack/events, served from the bot's shared listener beside /healthz."""
+        """HTTP mode: /slack/events, served from the bot's shared listener beside /healthz;
+        installable in many workspaces, also /slack/install and /slack/oauth_redirect."""
         if self.settings.slack_mode != "http":
             return []
-        return [web.post(EVENTS_PATH, self._on_request)]
+        routes = [web.post(EVENTS_PATH, self._on_request)]
+        if self.oauth:
+            routes += [
+                web.get(INSTALL_PATH, self._on_oauth),
+                web.get(REDIRECT_PATH, self._on_oauth),
+            ]
+        return routes
+
+    async def _on_oauth(self, request: web.Request) -> web.Response:
+        """The install flow's two pages (a browser, not Slack, asks: nothing to verify)."""
+        flow = self.bolt.oauth_flow
+        if not self._ready or flow is None:
+            return web.Response(status=503, text="OrbitDesk is starting; try again in a moment")
+        bolt_request = await to_bolt_request(request)
+        if request.path == INSTALL_PATH:
+            response = await flow.handle_installation(bolt_request)
+        else:
+            response = await flow.handle_callback(bolt_request)
+        return await to_aiohttp_response(response)
 
     async def _on_request(self, request: web.Request) -> web.Response:
         """One signed request from Slack, handed to Bolt (which checks the signature)."""
@@ -354,8 +456,13 @@ class SlackAdapter:
 
     # Commands ----------------------------------------------------------------------------
 
-    async def _on_command(self, ack: Ack, command: dict[str, Any], respond: Respond) -> None:
-        """Ack first (Slack drops commands not acked in 3 s), then run and answer."""
+    async def _on_command(
+        self, ack: Ack, command: dict[str, Any], respond: Respond, client: AsyncWebClient
+    ) -> None:
+        """Ack first (Slack drops commands not acked in 3 s), then run and answer.
+
+        `client` is Bolt's, holding the token of the workspace the command came from.
+        """
         await ack()
         trigger = str(command.get("trigger_id") or "")
         if trigger and not await self._seen.claim("slack:trigger:" + trigger):
@@ -377,8 +484,10 @@ class SlackAdapter:
                     guild_id=command.get("team_id"),
                 ),
             )
-            response = await self.app.core.dispatch(invocation, authorize=self._authorize)
-            await self._answer(invocation.channel.id, response, respond)
+            response = await self.app.core.dispatch(
+                invocation, authorize=lambda inv, spec: self._authorize(client, inv)
+            )
+            await self._answer(client, invocation.channel.id, response, respond)
         except Exception:
             log.exception("slack: answering %s failed", command.get("command"))
         finally:
@@ -388,18 +497,28 @@ class SlackAdapter:
 
     # Questions: @mentions and direct messages ---------------------------------------------
 
-    async def _on_mention(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def _on_mention(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         """`@OrbitDesk did the cursor deal close?`: answered in a thread under the mention."""
         thread = str(event.get("thread_ts") or event.get("ts") or "")
-        await self._on_question(event, body, thread_ts=thread or None)
+        await self._on_question(event, body, client, thread_ts=thread or None)
 
-    async def _on_direct_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def _on_direct_message(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         """A message in the bot's DM: answered in the DM (in its thread, if it was in one)."""
-        await self._on_question(event, body, thread_ts=event.get("thread_ts"))
+        await self._on_question(event, body, client, thread_ts=event.get("thread_ts"))
 
     async def _on_question(
-        self, event: dict[str, Any], body: dict[str, Any], *, thread_ts: str | None
+        self,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        *,
+        thread_ts: str | None,
     ) -> None:
+        """Listeners get Bolt's `client`: it holds the token of the event's workspace."""
         if event.get("bot_id") or event.get("subtype"):
             return  # our own answers, edits and joins are no questions
         # (a retried delivery never gets here: _skip_repeated_events takes event ids)
@@ -413,10 +532,12 @@ class SlackAdapter:
                 user=User(id=str(event.get("user") or "")),
                 channel=Channel(id=str(event.get("channel") or ""), guild_id=body.get("team_id")),
             )
-            response = await self.app.core.dispatch(invocation, authorize=self._authorize)
+            response = await self.app.core.dispatch(
+                invocation, authorize=lambda inv, _spec: self._authorize(client, inv)
+            )
             files = list(response.attachments)
             message = render(response, uploaded=[a.filename for a in files])
-            await self.client.chat_postMessage(
+            await client.chat_postMessage(
                 channel=invocation.channel.id,
                 text=message["text"],
                 blocks=message["blocks"] or None,
@@ -425,7 +546,7 @@ class SlackAdapter:
                 unfurl_media=False,
             )
             if files:
-                await self._upload(invocation.channel.id, files)
+                await self._upload(client, invocation.channel.id, files)
         except Exception:
             log.exception("slack: answering a question failed")
         finally:
@@ -446,7 +567,13 @@ class SlackAdapter:
         return None
 
     async def _answer(
-        self, channel_id: str, response: Response, respond: Respond, *, replace: bool = False
+        self,
+        client: AsyncWebClient,
+        channel_id: str,
+        response: Response,
+        respond: Respond,
+        *,
+        replace: bool = False,
     ) -> None:
         """Answer through response_url; `replace`: in place of the message a button is on."""
         ephemeral = response.ephemeral or self.settings.slack_answer_visibility == "ephemeral"
@@ -467,7 +594,7 @@ class SlackAdapter:
         if not files:
             return
         try:
-            await self._upload(channel_id, files)
+            await self._upload(client, channel_id, files)
         except SlackApiError as exc:
             error = post_error(exc)
             log.warning("slack: chart upload failed: %s", error.reason)
@@ -476,9 +603,11 @@ class SlackAdapter:
                 response_type="ephemeral",
             )
 
-    async def _upload(self, channel_id: str, files: Sequence[Attachment]) -> None:
+    async def _upload(
+        self, client: AsyncWebClient, channel_id: str, files: Sequence[Attachment]
+    ) -> None:
         """Share attachments in the channel (files.getUploadURLExternal, upload, complete)."""
-        await self.client.files_upload_v2(
+        await client.files_upload_v2(
             channel=channel_id,
             file_uploads=[
                 {
@@ -508,7 +637,12 @@ class SlackAdapter:
     # typed command; the answer replaces the message through response_url.
 
     async def _on_action(
-        self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+        self,
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: AsyncWebClient,
     ) -> None:
         """Ack at once, then run the action and replace the message it came from."""
         await ack()
@@ -519,7 +653,7 @@ class SlackAdapter:
         self._in_flight += 1
         self._idle.clear()
         try:
-            await self._action(body, action, respond)
+            await self._action(body, action, respond, client)
         except Exception:
             log.exception("slack: action %r failed", str(action.get("action_id"))[:120])
         finally:
@@ -527,7 +661,13 @@ class SlackAdapter:
             if self._in_flight == 0:
                 self._idle.set()
 
-    async def _action(self, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    async def _action(
+        self,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: AsyncWebClient,
+    ) -> None:
         try:
             parsed = decode(str(action.get("action_id") or ""))
             if parsed.menu:  # a select: the picked option's value is the action
@@ -553,7 +693,9 @@ class SlackAdapter:
             ),
             source="action",
         )
-        response = await self.app.core.dispatch(invocation, authorize=self._authorize)
+        response = await self.app.core.dispatch(
+            invocation, authorize=lambda inv, _spec: self._authorize(client, inv)
+        )
         if response.ephemeral:  # an error or a private answer: the message stays as it was
             message = render(response)
             await respond(
@@ -563,11 +705,11 @@ class SlackAdapter:
                 replace_original=False,
             )
             return
-        await self._answer(invocation.channel.id, response, respond, replace=True)
+        await self._answer(client, invocation.channel.id, response, respond, replace=True)
 
     # Cashtags ------------------------------------------------------------------------------
 
-    async def _on_message(self, event: dict[str, Any]) -> None:
+    async def _on_message(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         """A person's new message in a channel: a threaded compact quote for its cashtags.
 
         Edits, deletions, joins and bot posts all carry a subtype or a bot_id: none is answered.
@@ -586,7 +728,7 @@ class SlackAdapter:
                 if response is None:
                     return
                 message = render(response)
-                await self.client.chat_postMessage(
+                await client.chat_postMessage(
                     channel=channel,
                     thread_ts=str(event.get("thread_ts") or ts),
                     text=message["text"],
@@ -601,7 +743,7 @@ class SlackAdapter:
 
     # Link unfurls --------------------------------------------------------------------------
 
-    async def _on_link_shared(self, event: dict[str, Any]) -> None:
+    async def _on_link_shared(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         """Yahoo Finance quote links in a message get a compact quote card as their preview."""
         symbol_of_url: dict[str, str] = {}
         for link in (event.get("links") or [])[:MAX_UNFURLS]:
@@ -626,7 +768,7 @@ class SlackAdapter:
                     if event.get("source") == "composer"
                     else {"channel": event.get("channel"), "ts": event.get("message_ts")}
                 )
-                await self.client.chat_unfurl(unfurls=previews, **where)
+                await client.chat_unfurl(unfurls=previews, **where)
             except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
                 log.warning("slack: unfurling %s failed: %s", list(symbol_of_url), exc)
             except Exception:
@@ -634,15 +776,21 @@ class SlackAdapter:
 
     # App Home ------------------------------------------------------------------------------
 
-    async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+    async def _on_home_opened(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         """The Home tab opened: publish the user's home, fresh (prices from one batched call)."""
         if event.get("tab") != "home" or not event.get("user") or not self._ready:
             return
         async with self._busy():
-            await self._publish_home(str(event["user"]), body.get("team_id"))
+            await self._publish_home(client, str(event["user"]), body.get("team_id"))
 
     async def _publish_home(
-        self, user_id: str, team_id: str | None, notice: Response | None = None
+        self,
+        client: AsyncWebClient,
+        user_id: str,
+        team_id: str | None,
+        notice: Response | None = None,
     ) -> None:
         try:
             services = self.app.services
@@ -650,19 +798,19 @@ class SlackAdapter:
                 platform="slack",
                 user_id=user_id,
                 guild_id=team_id,
-                channel_ids=await self._channels_of(user_id),
+                channel_ids=await self._channels_of(client, user_id),
             )
             async with asyncio.timeout(self.settings.command_timeout + 2):
                 home = await services.glances.home(services, viewer)
             if notice is not None:
                 home = dataclasses.replace(home, notice=notice)
-            await self.client.views_publish(user_id=user_id, view=home_view(home))
+            await client.views_publish(user_id=user_id, view=home_view(home))
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("slack: publishing %s's home failed: %s", user_id, exc)
         except Exception:
             log.exception("slack: publishing %s's home failed", user_id)
 
-    async def _channels_of(self, user_id: str) -> tuple[str, ...]:
+    async def _channels_of(self, client: AsyncWebClient, user_id: str) -> tuple[str, ...]:
         """The public and private channels a user is in (users.conversations, cached)."""
         now = time.monotonic()
         cached = self._memberships.get(user_id)
@@ -671,7 +819,7 @@ class SlackAdapter:
         found: list[str] = []
         cursor: str | None = None
         while len(found) < MAX_HOME_CHANNELS:
-            answer = await self.client.users_conversations(
+            answer = await client.users_conversations(
                 user=user_id,
                 types="public_channel,private_channel",
                 exclude_archived=True,
@@ -686,7 +834,9 @@ class SlackAdapter:
         self._memberships[user_id] = (now, channels)
         return channels
 
-    async def _on_pick(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    async def _on_pick(
+        self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         """A value picked in a typeahead: run its command with it; on the Home tab, the
         answer shows at the top of the refreshed home."""
         await ack()
@@ -698,10 +848,12 @@ class SlackAdapter:
         path, param = named
         async with self._busy():
             invocation = self._invocation_of(body, path=path, options={param: value})
-            response = await self.app.core.dispatch(invocation, authorize=self._authorize)
+            response = await self.app.core.dispatch(
+                invocation, authorize=lambda inv, _spec: self._authorize(client, inv)
+            )
             if (body.get("container") or {}).get("type") == "view":
                 team = (body.get("team") or {}).get("id")
-                await self._publish_home(user, team, notice=response)
+                await self._publish_home(client, user, team, notice=response)
 
     # Typeahead ---------------------------------------------------------------------------
 
@@ -753,27 +905,63 @@ class SlackAdapter:
 
     # Permissions -------------------------------------------------------------------------
 
-    async def _authorize(self, invocation: Invocation, spec: CommandSpec) -> bool:
+    async def _authorize(self, client: AsyncWebClient, invocation: Invocation) -> bool:
         """May this user change channels? Workspace admins and owners, and ORBITDESK_SLACK_ADMINS.
 
-        The core asks only before commands that change a channel; users.info answers are cached.
+        The core asks only before commands that change a channel; users.info answers (asked
+        with the token of the user's workspace) are cached per workspace and user.
         """
         user_id = invocation.user.id
         if user_id in self.admins:
             return True
         now = time.monotonic()
-        cached = self._admin_cache.get(user_id)
+        cache_key = (invocation.channel.guild_id or "", user_id)
+        cached = self._admin_cache.get(cache_key)
         if cached is not None and now - cached[0] < ADMIN_CACHE_SECONDS:
             return cached[1]
         try:
-            info = await self.client.users_info(user=user_id)
+            info = await client.users_info(user=user_id)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("slack: users.info for %s failed: %s", user_id, exc)
             return False
         user = info.get("user") or {}
         allowed = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-        self._admin_cache[user_id] = (now, allowed)
+        self._admin_cache[cache_key] = (now, allowed)
         return allowed
+
+    # Workspaces leaving (distribution) ---------------------------------------------------
+
+    async def _on_uninstalled(self, context: AsyncBoltContext) -> None:
+        """A workspace removed the app: forget its installation, schedules and alerts."""
+        await self._forget(context.enterprise_id, context.team_id, "uninstalled the app")
+
+    async def _on_tokens_revoked(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """The bot token was revoked: without it nothing can be posted there any more."""
+        tokens = event.get("tokens") or {}
+        if tokens.get("bot"):
+            await self._forget(context.enterprise_id, context.team_id, "revoked the bot token")
+
+    async def _forget(self, enterprise_id: str | None, team_id: str | None, why: str) -> None:
+        assert self.installations is not None  # listeners exist only in distribution
+        await self.installations.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
+        if not team_id:
+            return
+        schedules, alerts = await self.app.store.delete_workspace("slack", team_id)
+        log.info(
+            "slack: workspace %s %s: installation, %d schedule(s) and %d alert(s) deleted",
+            team_id,
+            why,
+            schedules,
+            alerts,
+        )
+
+
+def _retry_handlers() -> list[Any]:
+    """429s wait for Retry-After; a dropped connection is tried once more."""
+    return [
+        AsyncConnectionErrorRetryHandler(),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+    ]
 
 
 def _well_formed(headers: Mapping[str, str]) -> bool:

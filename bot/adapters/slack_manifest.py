@@ -15,6 +15,10 @@ from bot.registry import CommandSpec, Registry
 
 UMBRELLA = "orbitdesk"
 EVENTS_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"  # distribution: where an admin starts installing the app
+REDIRECT_PATH = "/slack/oauth_redirect"  # where Slack sends the admin back with a code
+# Distribution: Slack tells the bot when a workspace removes it, so its data goes too.
+DISTRIBUTION_EVENTS = ("app_uninstalled", "tokens_revoked")
 # commands: slash commands; chat:write(.public): answers and scheduled posts, also in public
 # channels the bot was not invited to; files:write: charts; users:read: is the user an admin;
 # channels:history, groups:history: a scheduled post taken over after a crash looks for itself
@@ -112,10 +116,27 @@ def request_url(base: str) -> str:
     return base if base.endswith(EVENTS_PATH) else base + EVENTS_PATH
 
 
+def site_root(url: str) -> str:
+    """`https://host/`, `https://host/slack/events` -> `https://host`."""
+    url = url.rstrip("/")
+    return url[: -len(EVENTS_PATH)] if url.endswith(EVENTS_PATH) else url
+
+
 def build_manifest(
-    registry: Registry, *, mode: Mode = "socket", url: str | None = None, name: str = "OrbitDesk"
+    registry: Registry,
+    *,
+    mode: Mode = "socket",
+    url: str | None = None,
+    name: str = "OrbitDesk",
+    distribution: bool = False,
 ) -> dict[str, Any]:
-    """The manifest as a dict; HTTP mode needs the public `url` Slack sends commands to."""
+    """The manifest as a dict; HTTP mode needs the public `url` Slack sends commands to.
+
+    `distribution` (HTTP mode): installable in many workspaces through OAuth; adds the redirect
+    URL and the uninstall events to the manifest.
+    """
+    if distribution:
+        mode = "http"
     if mode == "http" and not (url or "").startswith("https://"):
         raise ValueError("HTTP mode needs the public https:// URL Slack sends commands to")
     commands = slash_commands(registry)
@@ -129,6 +150,10 @@ def build_manifest(
         target = request_url(url or "")
         events = {"request_url": target, **events}
         interactivity.update(request_url=target, message_menu_options_url=target)
+    oauth: dict[str, Any] = {"scopes": {"bot": list(BOT_SCOPES)}}
+    if distribution:
+        oauth = {"redirect_urls": [site_root(url or "") + REDIRECT_PATH], **oauth}
+        events["bot_events"] = [*events["bot_events"], *DISTRIBUTION_EVENTS]
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
@@ -146,7 +171,7 @@ def build_manifest(
             "slash_commands": commands,
             "unfurl_domains": list(UNFURL_DOMAINS),
         },
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": oauth,
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,

@@ -8,7 +8,7 @@ they expect, so two processes can never both move the same row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +23,10 @@ from bot.store.watchlists import WatchlistStore
 
 CHUNK = 500  # rows per multi-row statement (well under SQLite's bound-parameter limit)
 
+# Whether this process posts for (platform, guild_id): a process running some of a Discord
+# bot's shards posts only for the guilds on them, and leaves the rest to the others.
+Serves = Callable[[str, str | None], bool]
+
 
 @dataclass(frozen=True, slots=True)
 class DueSchedule:
@@ -35,6 +39,8 @@ class DueSchedule:
     tz: str
     calendar: str | None
     holidays: bool
+    platform: str = ""
+    guild_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +57,7 @@ class Claim:
     tz: str
     attempts: int
     recovered: bool = False  # taken over from a process that stopped while holding it
-    guild_id: str | None = None
+    guild_id: str | None = None  # the Discord guild / Slack workspace (whose token posts it)
     # A watchlist schedule's list ("channel"): `symbols` is empty in the row and filled in
     # by the scheduler with the list as it is when the slot is posted.
     watchlist: str | None = None
@@ -168,6 +174,8 @@ class Store:
                     Schedule.tz,
                     Schedule.calendar,
                     Schedule.holidays,
+                    Schedule.platform,
+                    Schedule.guild_id,
                 )
                 .where(
                     Schedule.next_due <= now,
@@ -232,12 +240,21 @@ class Store:
                 )
         return won
 
-    async def claim_retries(self, now: datetime, instance: str) -> list[int]:
-        """Take over deliveries whose retry time has come (one process wins each)."""
+    async def claim_retries(
+        self, now: datetime, instance: str, serves: Serves | None = None
+    ) -> list[int]:
+        """Take over deliveries whose retry time has come (one process wins each); with
+        `serves`, only those of schedules this process posts for."""
         async with self.db.session() as session:
+            where = [Delivery.status == "retry", Delivery.retry_at <= now]
+            if serves is not None:
+                ids = await self._served(session, serves, *where)
+                if not ids:
+                    return []
+                where.append(Delivery.id.in_(ids))
             result = await session.scalars(
                 update(Delivery)
-                .where(Delivery.status == "retry", Delivery.retry_at <= now)
+                .where(*where)
                 .values(
                     status="claimed",
                     claimed_by=instance,
@@ -249,13 +266,23 @@ class Store:
             )
             return list(result)
 
+    async def _served(self, session: Any, serves: Serves, *where: Any) -> list[int]:
+        """Ids of the deliveries matching `where` whose schedule this process posts for."""
+        rows = await session.execute(
+            select(Delivery.id, Schedule.platform, Schedule.guild_id)
+            .join(Schedule, Schedule.id == Delivery.schedule_id)
+            .where(*where)
+        )
+        return [row[0] for row in rows if serves(row[1], row[2])]
+
     async def recover_stale(
-        self, now: datetime, lease: timedelta, instance: str
+        self, now: datetime, lease: timedelta, instance: str, serves: Serves | None = None
     ) -> tuple[list[int], list[int]]:
         """Claims older than the lease belong to a process that died before posting.
 
         Each is taken over once (returned first); one that was already taken over and went
         stale again is abandoned (returned second), so a crash loop cannot post forever.
+        With `serves`, only claims of schedules this process posts for are taken over.
         """
         cutoff = now - lease
         async with self.db.session() as session:
@@ -270,13 +297,19 @@ class Store:
                 .returning(Delivery.id)
             )
             abandoned_ids = list(abandoned)
+            where = [
+                Delivery.status == "claimed",
+                Delivery.claimed_at < cutoff,
+                Delivery.recovered.is_(False),
+            ]
+            if serves is not None:
+                ids = await self._served(session, serves, *where)
+                if not ids:
+                    return [], abandoned_ids
+                where.append(Delivery.id.in_(ids))
             recovered = await session.scalars(
                 update(Delivery)
-                .where(
-                    Delivery.status == "claimed",
-                    Delivery.claimed_at < cutoff,
-                    Delivery.recovered.is_(False),
-                )
+                .where(*where)
                 .values(
                     claimed_by=instance,
                     claimed_at=now,
@@ -491,6 +524,27 @@ class Store:
         async with self.db.session() as session:
             await session.execute(
                 update(Alert).where(Alert.id == alert_id).values(disabled_reason=reason[:500])
+            )
+
+    # ---------------------------------------------------------------------- workspaces
+
+    async def delete_workspace(self, platform: str, guild_id: str) -> tuple[int, int]:
+        """Forget a workspace / guild that removed the bot: its schedules (and their
+        deliveries) and its alerts. Returns (schedules, alerts) deleted."""
+        async with self.db.session() as session:
+            ids = select(Schedule.id).where(
+                Schedule.platform == platform, Schedule.guild_id == guild_id
+            )
+            await session.execute(delete(Delivery).where(Delivery.schedule_id.in_(ids)))
+            schedules = await session.execute(
+                delete(Schedule).where(Schedule.platform == platform, Schedule.guild_id == guild_id)
+            )
+            alerts = await session.execute(
+                delete(Alert).where(Alert.platform == platform, Alert.guild_id == guild_id)
+            )
+            return (
+                int(schedules.rowcount or 0),  # type: ignore[attr-defined]
+                int(alerts.rowcount or 0),  # type: ignore[attr-defined]
             )
 
     # ---------------------------------------------------------------------- misc

@@ -43,7 +43,14 @@ class RecordingPlatform:
     def is_ready(self) -> bool:
         return True
 
-    async def post(self, channel_id: str, response: Response, key: PostKey | None = None) -> None:
+    async def post(
+        self,
+        channel_id: str,
+        response: Response,
+        key: PostKey | None = None,
+        *,
+        guild_id: str | None = None,
+    ) -> None:
         self.attempts += 1
         self.keys.append(key)
         if self.delay:

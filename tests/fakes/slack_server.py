@@ -11,7 +11,12 @@
 - `/link`: the Socket Mode websocket: sends `hello`, then every envelope given to `deliver()`,
   and records the acks it gets back.
 
-Every call is recorded in order in `calls`. Failures are set by hand: `channel_errors` maps a
+Distribution (OAuth): `grant(code, team_id, bot_token)` makes `oauth.v2.access` exchange that
+code for that workspace's bot token (checking the client id and secret sent with HTTP Basic
+auth), and auth.test then answers for the workspace the token belongs to.
+
+Every call is recorded in order in `calls`, with the token it carried (`Call.token`, from the
+Authorization header). Failures are set by hand: `channel_errors` maps a
 channel to a Slack error code for chat.postMessage and uploads; `rate_limit(method, n)` makes
 the next n calls of a method answer 429 with `Retry-After: 0`; `history_error` makes
 conversations.history fail with that code (e.g. "missing_scope").
@@ -28,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+import aiohttp
 from aiohttp import WSMsgType, web
 
 
@@ -40,6 +46,13 @@ class Call:
     body: bytes = b""
     path: str = ""
     at: float = field(default_factory=time.perf_counter)  # when it arrived (benchmarks)
+    authorization: str = ""  # the Authorization header as sent
+
+    @property
+    def token(self) -> str | None:
+        """The bearer token the call was made with (None: no token, or Basic auth)."""
+        scheme, _, value = self.authorization.partition(" ")
+        return value if scheme.lower() == "bearer" and value else None
 
 
 @dataclass
@@ -63,6 +76,12 @@ class FakeSlack:
     memberships: dict[str, list[str]] = field(default_factory=dict)  # user -> channel ids
     home_views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> published view
     port: int = 0
+    client_id: str = "1111.2222"  # the app's credentials oauth.v2.access accepts
+    client_secret: str = "fake-client-secret"
+    # code -> (team_id, team_name, bot token): what oauth.v2.access hands out, once per code
+    grants: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    tokens: dict[str, tuple[str, str]] = field(default_factory=dict)  # bot token -> team
+    revoked: set[str] = field(default_factory=set)  # tokens answered with token_revoked
 
     def __post_init__(self) -> None:
         self._runner: web.AppRunner | None = None
@@ -158,6 +177,12 @@ class FakeSlack:
     def rate_limit(self, method: str, times: int = 1) -> None:
         self._rate_limited[method] += times
 
+    # Distribution --------------------------------------------------------------------------
+
+    def grant(self, code: str, team_id: str, bot_token: str, team_name: str = "") -> None:
+        """Let oauth.v2.access exchange `code` for `bot_token` of workspace `team_id`."""
+        self.grants[code] = (team_id, team_name or f"Team {team_id}", bot_token)
+
     # Socket Mode ---------------------------------------------------------------------------
 
     def deliver(self, envelope: dict[str, Any]) -> None:
@@ -206,7 +231,14 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params, body = await self._params(request)
-        await self._record(Call(method, params, body, request.path))
+        authorization = request.headers.get("Authorization", "")
+        if method == "oauth.v2.access":
+            # The exchange answers by the caller's credentials, which only it can check.
+            await self._record(
+                Call(method, params, body, request.path, authorization=authorization)
+            )
+            return web.json_response(self._oauth_v2_access(params, request))
+        await self._record(Call(method, params, body, request.path, authorization=authorization))
         if self._rate_limited[method] > 0:
             self._rate_limited[method] -= 1
             return web.json_response(
@@ -215,7 +247,39 @@ class FakeSlack:
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
-        return web.json_response(handler(params))
+        token = Call(method, {}, authorization=authorization).token or params.get("token")
+        if token in self.revoked:
+            return web.json_response({"ok": False, "error": "token_revoked"})
+        answer = handler(params)
+        if method == "auth.test" and token in self.tokens:
+            team_id, team_name = self.tokens[str(token)]
+            answer = {**answer, "team_id": team_id, "team": team_name}
+        return web.json_response(answer)
+
+    def _oauth_v2_access(self, params: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        try:
+            auth = aiohttp.BasicAuth.decode(request.headers.get("Authorization", ""))
+        except ValueError:
+            return {"ok": False, "error": "invalid_client_id"}
+        if (auth.login, auth.password) != (self.client_id, self.client_secret):
+            return {"ok": False, "error": "invalid_client_id"}
+        grant = self.grants.pop(str(params.get("code")), None)
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        team_id, team_name, token = grant
+        self.tokens[token] = (team_id, team_name)
+        return {
+            "ok": True,
+            "app_id": "A0ORBIT",
+            "authed_user": {"id": "U0INSTALLER"},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": "U0BOT",
+            "team": {"id": team_id, "name": team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
 
     def _m_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
