@@ -134,15 +134,14 @@ def test_distribution_adds_the_redirect_url_and_the_uninstall_events() -> None:
     assert set(oauth["scopes"]["bot"]) >= {"commands", "chat:write", "users:read"}
     settings = manifest["settings"]
     assert settings["socket_mode_enabled"] is False  # distribution is HTTP mode
-    assert settings["event_subscriptions"] == {
-        "request_url": "https://bot.example.com/slack/events",
-        "bot_events": ["app_uninstalled", "tokens_revoked"],
-    }
+    events = settings["event_subscriptions"]
+    assert events["request_url"] == "https://bot.example.com/slack/events"
+    assert {"app_uninstalled", "tokens_revoked", "app_mention"} <= set(events["bot_events"])
     urls = {c["url"] for c in manifest["features"]["slash_commands"]}
     assert urls == {"https://bot.example.com/slack/events"}
     single = build_manifest(build_registry(), mode="http", url="https://bot.example.com")
     assert "redirect_urls" not in single["oauth_config"]
-    assert "event_subscriptions" not in single["settings"]
+    assert "app_uninstalled" not in single["settings"]["event_subscriptions"]["bot_events"]
 
 
 @pytest.mark.usefixtures("quiet_logging")
