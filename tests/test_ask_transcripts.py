@@ -49,6 +49,11 @@ async def test_unsure_questions_get_candidates_not_a_guess(chat: Pinned) -> None
     assert 2 <= len(answer.data["candidates"]) <= 3
     assert all(f"- `{c}`" in answer.text for c in answer.data["candidates"])
     assert [f.name for f in answer.cards[0].fields] == [f"`{c}`" for c in answer.data["candidates"]]
+    # Where the platform has buttons, each candidate is one: pressing runs that command.
+    [row] = answer.actions
+    assert [b.command for b in row.items] == answer.data["candidates"]
+    pressed = await chat(row.items[0].command)
+    assert pressed.kind == "ok"
 
 
 async def test_unknown_questions_get_the_short_help(chat: Pinned) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.context import Invocation
 from bot.registry import Registry
-from bot.response import Card, Field, Response
+from bot.response import ActionRow, Button, ButtonStyle, Card, Field, Response, fits
 from bot.router.router import Router, Routing
 from bot.router.vocabulary import VocabularyProvider
 from bot.text import MAX_INPUT_CHARS, safe_echo
@@ -61,10 +61,15 @@ class Asker:
                 Field(f"`{c.command}`", _why(c.why), inline=False) for c in routing.candidates
             ),
         )
+        # Each candidate as a button where the platform has them (the console lists them as
+        # commands to type): pressing runs it like a typed command.
+        buttons = [Button(label=c[:80], command=c, style=ButtonStyle.PRIMARY) for c in commands]
+        row = ActionRow(items=tuple(b for b in buttons if fits(b)))
         return Response(
             text="\n".join(lines),
             cards=(card,),
             data={"read_as": None, "candidates": commands, "question": _echo(routing)},
+            actions=(row,) if row.items else (),
         )
 
     def _not_understood(self, routing: Routing) -> Response:
