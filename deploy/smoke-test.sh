@@ -223,7 +223,9 @@ made=$(in_container orbitdesk ask "schedule add AMZN GOOG at=16:05") || die "sch
 pass "schedule created: $(echo "$made" | head -1)"
 
 metrics=$(curl -fsS "http://127.0.0.1:$PORT/metrics")
-echo "$metrics" | grep -q 'orbitdesk_commands_total{command="quote",outcome="ok",platform="discord"}' \
+# Labels in any order: command, platform, outcome, source (typed or action).
+echo "$metrics" | grep '^orbitdesk_commands_total{' | grep 'command="quote"' \
+    | grep 'platform="discord"' | grep 'outcome="ok"' | grep 'source="typed"' >/dev/null \
     || die "/metrics does not count the Discord command"
 pass "/metrics counts commands by name and platform"
 
