@@ -272,6 +272,8 @@ async def test_two_processes_on_one_database_post_each_change_once_per_channel(
             watches[0].deliver(at, adapters, RENDERERS),
         )
     assert Counter(c for c, _ in platform.posts) == {"c1": 1, "c2": 1, "c3": 1}
+    # Each post names its channel's server / workspace, whose token posts it (Slack OAuth).
+    assert set(platform.guild_ids) == {"g1"}
     # Each post carries a key naming its (event, channel) row, the same in every process.
     keys = [k for k in platform.keys if k is not None]
     assert len(keys) == 3 and len({k.id for k in keys}) == 3

@@ -29,6 +29,7 @@ from bot.adapters.slack_adapter import SlackAdapter, settings_problem
 from bot.app import App
 from bot.response import Response
 from bot.store.db import Database
+from bot.store.watchlists import ListKey
 from tests import probe_commands
 from tests.conftest import PINNED_NOW, make_settings, pinned_clock
 from tests.fakes.slack_server import FakeSlack, FakeUser
@@ -236,6 +237,17 @@ async def test_uninstall_deletes_the_workspace_installation_schedules_and_alerts
         gone_alert = await add_slack_alert(app, TEAM, "C0NEW")
         kept = await add_slack_schedule(app, OTHER, "C0OTHER")
         kept_alert = await add_slack_alert(app, OTHER, "C0OTHER")
+        # Its watchlists and deal-watch subscriptions go with it.
+        lists = app.store.watchlists
+        mine, theirs = (
+            ListKey.of_user("slack", TEAM, "U0ADA"),
+            ListKey.of_user("slack", OTHER, "U0B"),
+        )
+        for key in (mine, theirs):
+            await lists.add(key, ["SPCX"], by="U0ADA", now=PINNED_NOW, limit=50)
+        watch = app.services.dealwatch.store
+        await watch.subscribe("slack", "C0NEW", TEAM, "U0ADA", PINNED_NOW)
+        await watch.subscribe("slack", "C0OTHER", OTHER, "U0B", PINNED_NOW)
 
         assert await post_event(port, TEAM, {"type": "app_uninstalled"}) == 200
         await _until(lambda: _gone(app, gone))
@@ -243,6 +255,9 @@ async def test_uninstall_deletes_the_workspace_installation_schedules_and_alerts
         assert await app.store.get_alert(gone_alert) is None
         assert await app.store.get_schedule(kept) is not None
         assert await app.store.get_alert(kept_alert) is not None
+        assert (await lists.symbols(mine), await lists.symbols(theirs)) == ([], ["SPCX"])
+        assert await watch.subscription("slack", "C0NEW") is None
+        assert await watch.subscription("slack", "C0OTHER") is not None
 
         # A post for the workspace that left fails for good (the schedule would be disabled).
         with pytest.raises(Exception, match="not installed") as failed:

@@ -34,6 +34,7 @@ class PostClaim:
     channel_id: str
     attempts: int
     event: DealEvent
+    guild_id: str | None = None  # the subscribing channel's server / workspace (whose token)
 
 
 class WatchStore:
@@ -235,13 +236,21 @@ class WatchStore:
             if not won:
                 return []
             result = await session.execute(
-                select(DealWatchPost, DealEvent)
+                select(DealWatchPost, DealEvent, DealWatchSubscription.guild_id)
                 .join(DealEvent, DealEvent.id == DealWatchPost.event_id)
+                .outerjoin(
+                    DealWatchSubscription,
+                    and_(
+                        DealWatchSubscription.platform == DealWatchPost.platform,
+                        DealWatchSubscription.channel_id == DealWatchPost.channel_id,
+                    ),
+                )
                 .where(DealWatchPost.id.in_(won))
                 .order_by(DealWatchPost.id)
             )
             return [
-                PostClaim(p.id, p.platform, p.channel_id, p.attempts, e) for p, e in result.all()
+                PostClaim(p.id, p.platform, p.channel_id, p.attempts, e, guild)
+                for p, e, guild in result.all()
             ]
 
     async def finish_post(

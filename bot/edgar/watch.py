@@ -262,7 +262,7 @@ class DealWatch:
                 raise PostError("no_adapter", f"no {claim.platform} adapter", permanent=False)
             response = posts.deal_event(claim.event)
             await asyncio.wait_for(
-                adapter.post(claim.channel_id, response, post_key(claim)),
+                adapter.post(claim.channel_id, response, post_key(claim), guild_id=claim.guild_id),
                 self.config.post_timeout,
             )
         except PostError as exc:

@@ -18,7 +18,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.channel_settings import ChannelSettingsStore
 from bot.store.db import Database
-from bot.store.models import Alert, Delivery, Schedule, SeenRequest
+from bot.store.models import (
+    Alert,
+    DealWatchSubscription,
+    Delivery,
+    Schedule,
+    SeenRequest,
+    WatchlistEntry,
+)
 from bot.store.watchlists import WatchlistStore
 
 CHUNK = 500  # rows per multi-row statement (well under SQLite's bound-parameter limit)
@@ -530,7 +537,8 @@ class Store:
 
     async def delete_workspace(self, platform: str, guild_id: str) -> tuple[int, int]:
         """Forget a workspace / guild that removed the bot: its schedules (and their
-        deliveries) and its alerts. Returns (schedules, alerts) deleted."""
+        deliveries), its alerts, its watchlists and its deal-watch subscriptions. Returns
+        (schedules, alerts) deleted."""
         async with self.db.session() as session:
             ids = select(Schedule.id).where(
                 Schedule.platform == platform, Schedule.guild_id == guild_id
@@ -542,6 +550,10 @@ class Store:
             alerts = await session.execute(
                 delete(Alert).where(Alert.platform == platform, Alert.guild_id == guild_id)
             )
+            for model in (WatchlistEntry, DealWatchSubscription):
+                await session.execute(
+                    delete(model).where(model.platform == platform, model.guild_id == guild_id)
+                )
             return (
                 int(schedules.rowcount or 0),  # type: ignore[attr-defined]
                 int(alerts.rowcount or 0),  # type: ignore[attr-defined]

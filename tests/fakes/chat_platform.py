@@ -29,7 +29,10 @@ class RecordingPlatform:
     fail_next: list[BaseException] = field(default_factory=list)
     fail_channels: dict[str, PostError] = field(default_factory=dict)  # always fail here
     attempts: int = 0
-    keys: list[PostKey | None] = field(default_factory=list)  # the key of every attempt
+    keys: list[PostKey | None] = field(default_factory=list)
+    guild_ids: list[str | None] = field(
+        default_factory=list
+    )  # the workspace of every attempt  # the key of every attempt
 
     async def start(self) -> None:
         return None
@@ -53,6 +56,7 @@ class RecordingPlatform:
     ) -> None:
         self.attempts += 1
         self.keys.append(key)
+        self.guild_ids.append(guild_id)
         if self.delay:
             await asyncio.sleep(self.delay)
         if channel_id in self.fail_channels:
