@@ -19,7 +19,6 @@ from typing import Any, Literal
 from bot.context import FeatureData
 from bot.registry import Registry
 from bot.router.reading import Reading
-from bot.router.tokens import words_of
 from bot.router.vocabulary import (
     Built,
     CalcParam,
@@ -29,6 +28,7 @@ from bot.router.vocabulary import (
     Intent,
     Vocabulary,
 )
+from bot.router.words import words_of
 from commands.acquisitions.deal_book import DEAL_BOOK, Party
 from commands.orbital.claims import CLAIM_BOOK
 

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.router import tokens
+from bot.router import words as lex
 from bot.router.reading import ClaimHit, CompanyHit, Reading, SymbolHit
 from bot.router.vocabulary import Calculator, Company, Intent, Vocabulary
 from bot.text import MAX_INPUT_CHARS
@@ -86,10 +86,10 @@ class Router:
     def read(self, question: str) -> Reading:
         """Everything the vocabulary recognises in `question`."""
         question = question[:MAX_INPUT_CHARS]
-        words, raw = tokens.words_of(question)
+        words, raw = lex.words_of(question)
         padded = " " + " ".join(words) + " "
         claims, makers = self._claims_in(words)
-        rng, strength = tokens.chart_range(words, padded, self.vocabulary.chart_ranges)
+        rng, strength = lex.chart_range(words, padded, self.vocabulary.chart_ranges)
         companies = self._companies_in(words)
         # "ZT" in "ZT Systems" is part of a name, not a ticker typed on its own.
         named = {i for c in companies if c.end - c.start > 1 for i in range(c.start, c.end)}
@@ -102,8 +102,8 @@ class Router:
             padded=padded,
             symbols=tuple(symbols),
             companies=tuple(companies),
-            years=tuple(tokens.years(words)),
-            quantities=tuple(tokens.quantities(question)),
+            years=tuple(lex.years(words)),
+            quantities=tuple(lex.quantities(question)),
             chart_range=rng,
             range_strength=strength,
             claims=claims,
