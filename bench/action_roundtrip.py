@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import statistics
@@ -35,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+
+from report import Target, report  # noqa: E402
 
 from bot.adapters.discord_adapter import DiscordAdapter  # noqa: E402
 from bot.adapters.slack_adapter import SlackAdapter  # noqa: E402
@@ -199,9 +200,17 @@ async def main(n: int) -> dict[str, Any]:
                 f"{platform:<10}{label:<22}{r['p50_ms']:>9.3f}{r['p99_ms']:>9.3f}{r['mean_ms']:>9.3f}"
             )
         print(f"{platform:<10}{'action / typed p50':<22}{result[platform]['ratio_p50']:>8.2f}x")
-    verdict = "meets" if result["meets_target"] else "MISSES"
-    print(f"{verdict} the target (action p50 <= {TARGET}x typed on both platforms)")
-    print(json.dumps(result))
+    targets = [
+        Target(
+            f"{p}: button press p50 / typed p50",
+            result[p]["ratio_p50"],
+            TARGET,
+            "x",
+            baseline=1.0,
+        )
+        for p in ("discord", "slack")
+    ]
+    report("action_roundtrip", targets, result)
     return result
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import statistics
 import sys
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import discord  # noqa: E402
+from report import Target, report  # noqa: E402
 
 from bot.adapters.discord_adapter import DiscordAdapter  # noqa: E402
 from bot.app import App  # noqa: E402
@@ -180,7 +180,19 @@ async def main(n: int) -> dict[str, Any]:
         f"default p50 ratio {result['ratio_p50']:.2f}x: {verdict} the target (<= {TARGET_RATIO}x); "
         f"Yahoo requests during the run: {upstream}"
     )
-    print(json.dumps(result))
+    report(
+        "discord_roundtrip",
+        [
+            Target(
+                "slash command p50 / bare discord.py p50",
+                result["ratio_p50"],
+                TARGET_RATIO,
+                "x",
+                baseline=1.0,
+            )
+        ],
+        result,
+    )
     return result
 
 
@@ -188,4 +200,4 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="interactions per side")
     args = parser.parse_args()
-    asyncio.run(main(args.n))
+    sys.exit(0 if asyncio.run(main(args.n))["meets_target"] else 1)

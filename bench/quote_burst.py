@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import statistics
 import sys
@@ -23,6 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from report import Target, report  # noqa: E402
 
 from bot.adapters.console import invocation  # noqa: E402
 from bot.app import App  # noqa: E402
@@ -145,26 +146,20 @@ def main() -> int:
     print(f"{'p99 latency, warm burst (ms)':34}{ours['warm_p99_ms']:>14.2f}{'-':>16}")
     print(f"{'commands/s, warm burst':34}{ours['warm_cmds_per_s']:>14.0f}{'-':>16}")
     print(f"{'core dispatch p50, cache hit (us)':34}{ours['dispatch_p50_us']:>14.1f}{'-':>16}")
-    checks = {
-        "requests_at_most_1/20_of_baseline": ratio <= 1 / 20,
-        "warm_p99_le_100ms": ours["warm_p99_ms"] <= 100,
-        "dispatch_p50_le_200us": ours["dispatch_p50_us"] <= 200,
-    }
     print(f"request ratio OrbitDesk/baseline: {ratio:.4f} (1/{1 / ratio:.0f})")
-    for name, passed in checks.items():
-        print(f"  {'PASS' if passed else 'FAIL'} {name}")
-    print(
-        json.dumps(
-            {
-                "bench": "quote_burst",
-                "orbitdesk": ours,
-                "baseline": base,
-                "request_ratio": ratio,
-                "checks": checks,
-            }
-        )
-    )
-    return 0 if all(checks.values()) else 1
+    targets = [
+        Target(
+            "cold burst upstream requests / naive",
+            ratio,
+            1 / 20,
+            "x",
+            baseline=1.0,
+        ),
+        Target("warm burst p99", ours["warm_p99_ms"], 100, "ms"),
+        Target("core dispatch p50, cache hit", ours["dispatch_p50_us"], 200, "us"),
+    ]
+    details = {"orbitdesk": ours, "baseline": base, "request_ratio": ratio}
+    return 0 if report("quote_burst", targets, details) else 1
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ Run: .venv/bin/python bench/router.py
 from __future__ import annotations
 
 import asyncio
-import json
 import statistics
 import sys
 import tempfile
@@ -17,6 +16,7 @@ import time
 from pathlib import Path
 
 import yaml
+from report import Target, report
 
 from bot.adapters.console import invocation
 from bot.app import App
@@ -76,21 +76,16 @@ def main() -> int:
             f"{percentile(values, 0.99):10.1f}"
         )
     p50 = statistics.median(route_us)
-    print(
-        json.dumps(
-            {
-                "bench": "router",
-                "questions": len(questions),
-                "route_p50_us": round(p50, 1),
-                "route_p90_us": round(percentile(route_us, 0.9), 1),
-                "route_p99_us": round(percentile(route_us, 0.99), 1),
-                "dispatch_p50_us": round(statistics.median(dispatch_us), 1),
-                "target_route_p50_us": TARGET_US,
-                "met": p50 <= TARGET_US,
-            }
-        )
+    details = {
+        "questions": len(questions),
+        "route_p90_us": round(percentile(route_us, 0.9), 1),
+        "route_p99_us": round(percentile(route_us, 0.99), 1),
+        "dispatch_p50_us": round(statistics.median(dispatch_us), 1),
+    }
+    met = report(
+        "router", [Target("route a question p50", round(p50, 1), TARGET_US, "us")], details
     )
-    return 0 if p50 <= TARGET_US else 1
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

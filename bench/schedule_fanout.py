@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import random
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from report import Target, report
 from sqlalchemy import insert
 
 from bot.app import App
@@ -191,8 +191,18 @@ async def main(count: int) -> int:
         "target_seconds": TARGET_SECONDS,
         "target_met": met,
     }
-    print(json.dumps(result))
-    return 0 if met else 1
+    targets = [
+        Target(
+            f"{count:,} schedules posted in one tick",
+            ours["seconds"],
+            TARGET_SECONDS,
+            "s",
+            baseline=round(base["seconds"], 1),
+        ),
+        Target("schedules missed in the tick", count - ours["posted"], 0),
+        Target("posted again on the next tick", ours["reposted_next_tick"], 0),
+    ]
+    return 0 if report("schedule_fanout", targets, result) else 1
 
 
 if __name__ == "__main__":
