@@ -15,14 +15,26 @@ from bot.market.earnings import EarningsDate, EarningsDetail
 from bot.market.service import EARNINGS_TTL
 from bot.market.symbols import check_symbol_text
 from bot.registry import Param, command
-from bot.response import Card, Response, Tone
+from bot.response import ActionRow, Button, Card, Response, Tone, action_rows
 from bot.text import safe_echo
 from commands._shared.channel_rows import store_of
-from commands.earnings_cards import earnings_card, earnings_text, week_card, week_line
+from commands.earnings_cards import (
+    compact_card,
+    compact_line,
+    earnings_card,
+    earnings_text,
+    week_card,
+    week_line,
+)
 from commands.market_words import failure_message as _failure_message
 from commands.quote import MAX_SYMBOLS
 
 NEW_YORK = ZoneInfo("America/New_York")
+# Up to this many companies get the full answer (estimates and the last 4 quarters cost one
+# quoteSummary request each); more are answered as one table from the batched v7 quote alone,
+# with a button per company for its full answer.
+DETAILED_MAX = 3
+BUTTONS_PER_ROW = 5
 
 EarningsSymbols = Annotated[
     list[str] | None,
@@ -45,8 +57,10 @@ EarningsSymbols = Annotated[
 async def earnings(ctx: Context, symbols: EarningsSymbols = None) -> Response:
     """Next earnings date and time, EPS and revenue estimates, last 4 quarters' EPS surprises.
 
-    Up to 10 symbols: the dates of all of them come from one batched Yahoo request, and each
-    company's estimates and history from one more. `earnings week` (or `earnings` alone) lists
+    Up to 10 symbols: the dates of all of them come from one batched Yahoo request; for 1 to 3
+    companies each one's estimates and history come from one more. Four or more are shown as
+    one table of next reports and the year's EPS estimates, with a button per company for its
+    full answer. `earnings week` (or `earnings` alone) lists
     this week's reports (Monday to Sunday, New York time; the coming week on weekends) for
     every symbol this server watches: watchlists, schedules and alerts. Funds, indices and
     crypto report no earnings and say so.
@@ -70,6 +84,8 @@ async def earnings(ctx: Context, symbols: EarningsSymbols = None) -> Response:
         )
     ctx.symbols.remember(found)
     reporting = [d for d in found.values() if d.no_earnings_kind is None]
+    if len(reporting) > DETAILED_MAX:
+        return _table(ctx, found, reporting, missing, dict(dates.failed) if dates else {})
     results = await asyncio.gather(
         *(ctx.market.earnings_detail(d.symbol) for d in reporting), return_exceptions=True
     )
@@ -119,6 +135,56 @@ async def earnings(ctx: Context, symbols: EarningsSymbols = None) -> Response:
         text="\n".join([*lines, *notes]),
         cards=tuple(cards),
         data={"earnings": data, "missing": missing, "failed": dict(dates.failed) if dates else {}},
+    )
+
+
+def _table(
+    ctx: Context,
+    found: dict[str, EarningsDate],
+    reporting: list[EarningsDate],
+    missing: list[str],
+    failed: dict[str, str],
+) -> Response:
+    """Four or more companies: one table from the batched dates, soonest report first."""
+    far = ctx.now + timedelta(days=3650)
+    ordered = sorted(reporting, key=lambda d: (d.start or far, d.symbol))
+    notes = [
+        f"{d.symbol} is {d.no_earnings_kind}: it reports no earnings."
+        for d in found.values()
+        if d.no_earnings_kind is not None
+    ]
+    if missing:
+        notes.append(f"No such symbol: {', '.join(safe_echo(m, 20) for m in missing)}.")
+    card = compact_card(ordered, now=ctx.now)
+    if notes:
+        card = Card(
+            title=card.title,
+            description=card.description + "\n" + " ".join(notes),
+            tone=card.tone,
+            footer=card.footer,
+        )
+    hint = "Estimates and the last 4 quarters: `earnings <symbol>`, one company at a time."
+    buttons = [Button(f"{d.symbol} details", f"earnings {d.symbol}") for d in ordered]
+    rows = [
+        ActionRow(tuple(buttons[i : i + BUTTONS_PER_ROW]))
+        for i in range(0, len(buttons), BUTTONS_PER_ROW)
+    ]
+    data: list[dict[str, Any]] = [{**d.to_dict(), "detail": None} for d in ordered]
+    data += [
+        {**d.to_dict(), "detail": None, "no_earnings": d.no_earnings_kind}
+        for d in found.values()
+        if d.no_earnings_kind is not None
+    ]
+    return Response(
+        text="\n".join([*(compact_line(d) for d in ordered), *notes, hint]),
+        cards=(card,),
+        data={
+            "earnings": data,
+            "layout": "table",
+            "missing": missing,
+            "failed": failed,
+        },
+        actions=action_rows(*rows),
     )
 
 

@@ -109,6 +109,37 @@ def earnings_text(date: EarningsDate, detail: EarningsDetail) -> str:
     return "; ".join(parts)
 
 
+def compact_line(date: EarningsDate) -> str:
+    """One company in the many-symbol table: next report and the year's EPS estimates."""
+    line = f"{date.symbol}: {describe_date(date)}"
+    estimates = []
+    if date.eps_current_year is not None:
+        estimates.append(f"this year {_eps(date.eps_current_year)}")
+    if date.eps_forward is not None:
+        estimates.append(f"forward {_eps(date.eps_forward)}")
+    if estimates:
+        line += " · EPS est " + ", ".join(estimates)
+    return line
+
+
+def compact_card(dates: Sequence[EarningsDate], *, now: datetime) -> Card:
+    """Many companies' next reports in one card, soonest first, from the batched v7 quote."""
+    fetched = min((d.fetched_at for d in dates), default=now)
+    description = "\n".join(compact_line(d) for d in dates)
+    stale = any(d.stale for d in dates)
+    if stale:
+        description += "\n⚠ Some dates are cached: Yahoo failed just now."
+    return Card(
+        title=f"Next earnings · {len(dates)} companies",
+        description=description,
+        tone=Tone.WARNING if stale else Tone.NEUTRAL,
+        footer=(
+            f"{SOURCE_DATES} · fetched {fmt_as_of(fetched, 'America/New_York')} · "
+            f"quarterly estimates and the last 4 quarters: one company at a time"
+        ),
+    )
+
+
 def week_card(title: str, reports: Sequence[EarningsDate], *, watched: int, now: datetime) -> Card:
     """This week's reports for the watched symbols, in date order."""
     lines = [week_line(d) for d in reports]

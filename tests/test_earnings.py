@@ -107,20 +107,67 @@ async def test_one_symbol_has_date_time_estimates_and_four_quarters(
     assert summary.endswith("/v10/finance/quoteSummary/NVDA")
 
 
-async def test_ten_symbols_cost_one_quote_and_one_summary_each_then_nothing(
+async def test_three_symbols_get_full_answers_from_one_quote_and_one_summary_each(
     app: App, fake: FakeYahoo
 ) -> None:
-    symbols = "NVDA AAPL MSFT AMZN GOOG META TSLA ORCL IBM AMD"
+    fake.reset_counts()
+    answer = await chat(app, "earnings NVDA AAPL MSFT")
+    assert answer.kind == "ok"
+    assert [c.title.split(" · ")[0] for c in answer.cards] == ["NVDA", "AAPL", "MSFT"]
+    assert fake.count("quote") == 1
+    assert fake.count("quoteSummary") == 3
+    assert not answer.actions
+
+
+async def test_ten_symbols_are_one_table_from_one_request_with_a_button_each(
+    app: App, fake: FakeYahoo
+) -> None:
+    symbols = "NVDA AAPL MSFT AMZN GOOG META TSLA ORCL QQQ ZZZZQ"
     fake.reset_counts()
     answer = await chat(app, f"earnings {symbols}")
     assert answer.kind == "ok"
-    assert [c.title.split(" · ")[0] for c in answer.cards] == symbols.split()
-    assert fake.count("quote") == 1
-    assert fake.count("quoteSummary") == 10
+    assert fake.count("quote") == 1  # every date rides on one batched v7 quote
+    assert fake.count("quoteSummary") == 0  # estimates and history only per company
+    [card] = answer.cards
+    assert card.title == "Next earnings · 8 companies"
+    assert card.description.splitlines() == [  # soonest first
+        "AAPL: Mon Nov 30, 2026, before open · EPS est this year 6.00, forward 6.30",
+        "TSLA: Thu Dec 3, 2026, after close · EPS est this year 2.88, forward 3.02",
+        "NVDA: Thu Dec 3, 2026, after close · EPS est this year 5.00, forward 5.25",
+        "MSFT: between Dec 4 and Dec 9, 2026 (estimated) · EPS est this year 6.00, forward 6.30",
+        "META: Fri Dec 4, 2026, after close · EPS est this year 5.76, forward 6.05",
+        "GOOG: Mon Dec 7, 2026, before open · EPS est this year 6.24, forward 6.55",
+        "ORCL: Tue Dec 8, 2026, after close · EPS est this year 6.00, forward 6.30",
+        "AMZN: Mon Dec 21, 2026, before open · EPS est this year 18.32, forward 19.24",
+        "QQQ is an ETF: it reports no earnings. No such symbol: ZZZZQ.",
+    ]
+    assert card.footer.startswith("Yahoo Finance (v7 quote: earnings dates) · fetched ")
+    assert answer.data["layout"] == "table"
+    assert answer.data["missing"] == ["ZZZZQ"]
+    buttons = [b for row in answer.actions for b in row.items]
+    assert [getattr(b, "command", None) for b in buttons][:3] == [
+        "earnings AAPL",
+        "earnings TSLA",
+        "earnings NVDA",
+    ]
+    assert [len(row.items) for row in answer.actions] == [5, 3]
+    assert answer.text.endswith(
+        "Estimates and the last 4 quarters: `earnings <symbol>`, one company at a time."
+    )
+    # A button is the typed command: the full answer for one company, one more request.
+    fake.reset_counts()
+    detail = await chat(app, "earnings NVDA")
+    assert detail.cards[0].title == "NVDA · NVIDIA Corporation · earnings"
+    assert (fake.count("quote"), fake.count("quoteSummary")) == (0, 1)
     fake.reset_counts()
     again = await chat(app, f"earnings {symbols}")
     assert again.kind == "ok"
-    assert fake.count() == 0  # dates and details are cached for hours
+    assert fake.count() == 0  # dates are cached for hours
+
+
+async def test_a_cached_answer_says_so_when_yahoo_fails(app: App, fake: FakeYahoo) -> None:
+    assert (await chat(app, "earnings NVDA")).kind == "ok"
+    assert (await chat(app, "earnings NVDA AAPL MSFT ORCL")).kind == "ok"
     assert isinstance(app.services.clock, ManualClock)
     app.services.clock.advance(7 * 3600)
     fake.fail("quoteSummary", "500")
@@ -129,6 +176,9 @@ async def test_ten_symbols_cost_one_quote_and_one_summary_each_then_nothing(
     assert stale.kind == "ok"
     assert stale.cards[0].description.startswith("⚠ Cached: Yahoo failed just now")
     assert stale.data["earnings"][0]["stale"] is True
+    table = await chat(app, "earnings NVDA AAPL MSFT ORCL")
+    assert table.kind == "ok"
+    assert table.cards[0].description.endswith("⚠ Some dates are cached: Yahoo failed just now.")
 
 
 async def test_funds_crypto_and_unknown_symbols_get_a_short_answer(
