@@ -29,6 +29,14 @@ die() {
 cleanup() {
     [ -n "$BOT_PID" ] && kill -TERM "$BOT_PID" 2>/dev/null && wait "$BOT_PID" 2>/dev/null || true
     [ -n "$FAKES_PID" ] && kill -TERM "$FAKES_PID" 2>/dev/null && wait "$FAKES_PID" 2>/dev/null || true
+    # Whatever still runs inside an emulated container (chrooted under $WORK) goes too, so a
+    # failed run never leaves a bot or its fakes behind.
+    local proc
+    for proc in /proc/[0-9]*; do
+        case "$(readlink "$proc/root" 2>/dev/null)" in
+            "$WORK"/*) kill -KILL "${proc#/proc/}" 2>/dev/null || true ;;
+        esac
+    done
     if [ "$ENGINE" = docker ]; then
         docker rm -f orbitdesk-smoke >/dev/null 2>&1 || true
         docker volume rm orbitdesk-smoke >/dev/null 2>&1 || true
