@@ -4,19 +4,19 @@ fake Discord, the fake Slack and the fake Yahoo, all pinned to one instant."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from bot.adapters.discord_adapter import DiscordAdapter
 from bot.adapters.slack_adapter import SlackAdapter
 from bot.app import App
 from bot.clock import ManualClock
 from tests.breadth_support import NOW
 from tests.conftest import make_settings
-from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_server import FakeSlack
 from tests.fakes.yahoo_server import FakeYahoo
+from tests.platform_support import running_discord_bot
 from tests.slack_support import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -41,26 +41,9 @@ def pinned_yahoo() -> AsyncIterator[FakeYahoo]:
 
 @pytest.fixture
 async def discord(tmp_path: Path, pinned_yahoo: FakeYahoo) -> AsyncIterator[DiscordChat]:
-    fake = await FakeDiscord().start()
-    app = App.build(
-        make_settings(
-            tmp_path,
-            pinned_yahoo.base_url,
-            discord_token="fake-token",
-            discord_api_base=fake.api_base,
-            discord_gateway_url=fake.gateway_url,
-        ),
-        clock=ManualClock(NOW),
-    )
-    await app.start()
-    adapter = DiscordAdapter(app, guild_ready_timeout=0.05)
-    await adapter.start()
-    try:
-        yield DiscordChat(fake, adapter)
-    finally:
-        await adapter.stop()
-        await app.close()
-        await fake.close()
+    settings = partial(make_settings, tmp_path, pinned_yahoo.base_url)
+    async with running_discord_bot(lambda more: settings(**more), ManualClock(NOW)) as running_bot:
+        yield DiscordChat(*running_bot)
 
 
 async def test_discord_syncs_the_four_commands_with_their_options(discord: DiscordChat) -> None:

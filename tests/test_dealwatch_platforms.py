@@ -22,12 +22,12 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.adapters.discord_adapter import DiscordAdapter
 from bot.adapters.slack_adapter import SlackAdapter
 from bot.app import App
 from bot.clock import ManualClock
@@ -42,6 +42,7 @@ from tests.fakes.discord_server import (
 from tests.fakes.edgar_server import FakeEdgar
 from tests.fakes.slack_server import FakeSlack, FakeUser
 from tests.fakes.yahoo_server import FakeYahoo, unused_port
+from tests.platform_support import running_discord_bot
 from tests.slack_support import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -97,26 +98,9 @@ async def poll_and_tick_twice(app: App) -> None:
 async def discord(
     tmp_path: Path, pinned_yahoo: FakeYahoo, edgar: FakeEdgar
 ) -> AsyncIterator[DiscordChat]:
-    fake = await FakeDiscord().start()
-    settings = watch_settings(
-        tmp_path,
-        pinned_yahoo,
-        edgar,
-        discord_token="fake-token",
-        discord_api_base=fake.api_base,
-        discord_gateway_url=fake.gateway_url,
-    )
-    app = App.build(settings, clock=ManualClock(NOW))
-    await app.start()
-    adapter = DiscordAdapter(app, guild_ready_timeout=0.05)
-    await adapter.start()
-    app.services.adapters = {"discord": adapter}
-    try:
-        yield DiscordChat(fake, adapter)
-    finally:
-        await adapter.stop()
-        await app.close()
-        await fake.close()
+    settings = partial(watch_settings, tmp_path, pinned_yahoo, edgar)
+    async with running_discord_bot(lambda more: settings(**more), ManualClock(NOW)) as running:
+        yield DiscordChat(*running)
 
 
 async def test_discord_a_filed_completion_is_posted_once_and_shown_by_acquisition(

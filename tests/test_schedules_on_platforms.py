@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from tests.conftest import make_settings
 from tests.fakes.discord_server import CHANNEL_ID, MANAGE_CHANNELS, MEMBER_PERMISSIONS, FakeDiscord
 from tests.fakes.slack_server import FakeSlack, FakeUser
 from tests.fakes.yahoo_server import FakeYahoo
+from tests.platform_support import running_discord_bot
 from tests.slack_support import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -44,24 +46,10 @@ def clock() -> ManualClock:
 async def discord_bot(
     tmp_path: Path, fake_yahoo: FakeYahoo, clock: ManualClock
 ) -> AsyncIterator[tuple[FakeDiscord, DiscordAdapter]]:
-    fake = await FakeDiscord().start()
-    settings = make_settings(
-        tmp_path,
-        fake_yahoo.base_url,
-        discord_token="fake-token",
-        discord_api_base=fake.api_base,
-        discord_gateway_url=fake.gateway_url,
-    )
     fake_yahoo.now = clock.now
-    app = App.build(settings, clock=clock)
-    await app.start()
-    adapter = DiscordAdapter(app, guild_ready_timeout=0.05)
-    await adapter.start()
-    app.services.adapters = {"discord": adapter}
-    yield fake, adapter
-    await adapter.stop()
-    await app.close()
-    await fake.close()
+    settings = partial(make_settings, tmp_path, fake_yahoo.base_url)
+    async with running_discord_bot(lambda more: settings(**more), clock) as running:
+        yield running
 
 
 async def slash(

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.adapters.discord_adapter import DiscordAdapter
 from bot.adapters.slack_adapter import SlackAdapter
 from bot.app import App
 from bot.clock import ManualClock
 from tests.conftest import make_settings
-from tests.fakes.discord_server import MANAGE_CHANNELS, MEMBER_PERMISSIONS, FakeDiscord
+from tests.fakes.discord_server import MANAGE_CHANNELS, MEMBER_PERMISSIONS
 from tests.fakes.slack_server import FakeSlack, FakeUser
 from tests.fakes.yahoo_earnings import FakeEarnings, at_new_york
 from tests.fakes.yahoo_server import FakeYahoo
+from tests.platform_support import running_discord_bot
 from tests.slack_support import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -48,24 +49,11 @@ def yahoo() -> Iterator[FakeYahoo]:
 
 @pytest.fixture
 async def discord(tmp_path: Path, yahoo: FakeYahoo) -> AsyncIterator[DiscordChat]:
-    fake = await FakeDiscord().start()
-    app = App.build(
-        make_settings(
-            tmp_path,
-            yahoo.base_url,
-            discord_token="fake-token",
-            discord_api_base=fake.api_base,
-            discord_gateway_url=fake.gateway_url,
-        ),
-        clock=ManualClock(WEDNESDAY_10AM),
-    )
-    await app.start()
-    adapter = DiscordAdapter(app, guild_ready_timeout=0.05)
-    await adapter.start()
-    yield DiscordChat(fake, adapter)
-    await adapter.stop()
-    await app.close()
-    await fake.close()
+    settings = partial(make_settings, tmp_path, yahoo.base_url)
+    async with running_discord_bot(
+        lambda more: settings(**more), ManualClock(WEDNESDAY_10AM)
+    ) as running:
+        yield DiscordChat(*running)
 
 
 async def test_discord_watchlist_add_quote_and_channel_permission(discord: DiscordChat) -> None:
