@@ -8,13 +8,11 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from bot.completion import complete_symbols
 from bot.context import Context
 from bot.errors import NotFound, UpstreamError
 from bot.market.earnings import EarningsDate, EarningsDetail
 from bot.market.service import EARNINGS_TTL
-from bot.market.symbols import check_symbol_text
-from bot.registry import Param, command
+from bot.registry import command
 from bot.response import ActionRow, Button, Card, Response, Tone, action_rows
 from bot.text import safe_echo
 from commands._shared.channel_rows import store_of
@@ -26,8 +24,8 @@ from commands.earnings_cards import (
     week_card,
     week_line,
 )
+from commands.market_words import MAX_SYMBOLS, symbol_list
 from commands.market_words import failure_message as _failure_message
-from commands.quote import MAX_SYMBOLS
 
 NEW_YORK = ZoneInfo("America/New_York")
 # Up to this many companies get the full answer (estimates and the last 4 quarters cost one
@@ -38,14 +36,7 @@ BUTTONS_PER_ROW = 5
 
 EarningsSymbols = Annotated[
     list[str] | None,
-    Param(
-        "1 to 10 tickers or company names; `week` (or nothing) for this week's reports",
-        max_items=MAX_SYMBOLS,
-        max_length=40,
-        complete=complete_symbols,
-        parse=check_symbol_text,
-        metavar="symbol",
-    ),
+    symbol_list("1 to 10 tickers or company names; `week` (or nothing) for this week's reports"),
 ]
 
 

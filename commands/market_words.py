@@ -15,6 +15,21 @@ from bot.text import safe_echo
 from commands.quote_cards import STALE_REASONS, fmt_as_of
 
 NEW_YORK = "America/New_York"
+MAX_SYMBOLS = 10  # symbols one quote/earnings/watchlist command takes
+
+
+def symbol_list(description: str, *, min_items: int = 0) -> Param:
+    """The parameter of a command that takes 1 to MAX_SYMBOLS tickers or company names."""
+    return Param(
+        description,
+        min_items=min_items,
+        max_items=MAX_SYMBOLS,
+        max_length=40,
+        complete=complete_symbols,
+        parse=check_symbol_text,
+        metavar="symbol",
+    )
+
 
 Symbol = Annotated[
     str,

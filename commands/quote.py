@@ -5,28 +5,17 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Any
 
-from bot.completion import complete_symbols
 from bot.context import Context
 from bot.errors import NotFound, UpstreamError
-from bot.market.symbols import check_symbol_text
-from bot.registry import Param, command
+from bot.registry import command
 from bot.response import ActionRow, Button, ButtonStyle, Card, Response, Tone, action_rows
 from bot.text import safe_echo
+from commands.market_words import failure_message as _failure_message
+from commands.market_words import symbol_list
 from commands.quote_cards import quote_card, quote_line
 
-MAX_SYMBOLS = 10
-
 Symbols = Annotated[
-    list[str],
-    Param(
-        "1 to 10 tickers or company names, e.g. SPCX AMZN google",
-        min_items=1,
-        max_items=MAX_SYMBOLS,
-        max_length=40,
-        complete=complete_symbols,
-        parse=check_symbol_text,
-        metavar="symbol",
-    ),
+    list[str], symbol_list("1 to 10 tickers or company names, e.g. SPCX AMZN google", min_items=1)
 ]
 
 
@@ -92,14 +81,3 @@ def refresh(ctx: Context) -> tuple[ActionRow, ...]:
     except ValueError:
         return ()
     return action_rows(ActionRow((Button("Refresh", line, ButtonStyle.PRIMARY),)))
-
-
-def _failure_message(reason: str) -> str:
-    return {
-        "timeout": "Yahoo Finance did not answer in time; try again in a moment.",
-        "unreachable": "Yahoo Finance cannot be reached right now; try again later.",
-        "rate_limited": "Yahoo Finance is rate-limiting requests; try again in a minute.",
-        "server_error": "Yahoo Finance is having trouble (server error); try again in a minute.",
-        "bad_answer": "Yahoo Finance sent an answer we could not read; try again later.",
-        "not_found": "Yahoo Finance has no data for it.",
-    }.get(reason, "Yahoo Finance failed; try again later.")
