@@ -126,3 +126,30 @@ async def test_a_select_runs_the_picked_option(adapter: SlackAdapter, slack: Fak
     assert answer["replace_original"] is True
     assert dispatched == ["quote AMZN"]
     json.dumps(answer)  # plain JSON all the way
+
+
+async def test_options_answer_carries_a_static_select_that_picks_an_expiry(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    dispatched = record_dispatches(adapter.app.core)
+    answer = await ask(adapter, slack, "/options", "SPCX puts")
+    [select] = [e for e in elements(answer) if e["type"] == "static_select"]
+    assert select["action_id"].startswith("od1|?")
+    assert select["placeholder"]["text"] == "Another expiry…"
+    assert select["initial_option"]["text"]["text"] == "Nov 27 (3 days)"
+    options = {o["text"]["text"]: o["value"] for o in select["options"]}
+    assert options["Dec 18 (24 days)"] == "od1|options SPCX 2026-12-18 puts"
+    # block_actions for a static_select carries the picked option; the chain replaces the message.
+    replaced = await press(
+        adapter, slack, select["action_id"], selected=options["Dec 18 (24 days)"]
+    )
+    assert replaced["replace_original"] is True and replaced["response_type"] == "in_channel"
+    headers = [b["text"]["text"] for b in replaced["blocks"] if b["type"] == "header"]
+    assert headers[0] == "SPCX puts · Dec 18"
+    [again] = [e for e in elements(replaced) if e["type"] == "static_select"]
+    assert again["initial_option"]["text"]["text"] == "Dec 18 (24 days)"
+    assert dispatched == ["options SPCX puts", "options SPCX 2026-12-18 puts"]
+    forged = await press(adapter, slack, select["action_id"], selected="od1|?feedbeef")
+    assert forged["response_type"] == "ephemeral" and forged["replace_original"] is False
+    assert "not one this OrbitDesk can run" in forged["text"]
+    assert len(dispatched) == 2  # nothing ran
