@@ -10,7 +10,16 @@ from bot.context import Context
 from bot.errors import NotFound, UpstreamError
 from bot.market.symbols import check_symbol_text
 from bot.registry import Param, command
-from bot.response import ActionRow, Button, ButtonStyle, Card, Response, Tone, action_rows
+from bot.response import (
+    ActionRow,
+    Button,
+    ButtonStyle,
+    Card,
+    Lookup,
+    Response,
+    Tone,
+    action_rows,
+)
 from bot.text import safe_echo
 from commands.quote_cards import quote_card, quote_line
 
@@ -85,13 +94,19 @@ async def quote(ctx: Context, symbols: Symbols) -> Response:
     )
 
 
+# Where the platform has a typeahead in messages (Slack): pick another symbol, its quote
+# replaces this one. Suggestions come from the `symbols` parameter's own completion.
+ANOTHER = Lookup("Quote another symbol…", ("quote",), "symbols")
+
+
 def refresh(ctx: Context) -> tuple[ActionRow, ...]:
-    """A Refresh button: the same command again (its answer replaces this one)."""
+    """A Refresh button (the same command again; its answer replaces this one) and a
+    typeahead for another symbol."""
     try:
         line = ctx.again()
     except ValueError:
-        return ()
-    return action_rows(ActionRow((Button("Refresh", line, ButtonStyle.PRIMARY),)))
+        return action_rows(ActionRow((ANOTHER,)))
+    return action_rows(ActionRow((Button("Refresh", line, ButtonStyle.PRIMARY), ANOTHER)))
 
 
 def _failure_message(reason: str) -> str:

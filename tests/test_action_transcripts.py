@@ -79,6 +79,17 @@ def test_command_lines_read_back_through_the_parser(app: App) -> None:
 async def test_quote_and_chart_answers_carry_their_buttons(chat: Chat) -> None:
     quote = await chat("quote spacex AMZN")
     assert commands_of(quote) == ["quote spacex AMZN"]
+    # The typeahead (a Slack external_select; Discord has none in messages) as what to type.
+    assert "  [Refresh]  quote spacex AMZN\n  [Quote another symbol…]  quote <symbols>" in (
+        render(quote)
+    )
+    assert quote.to_dict()["actions"][0]["items"][1] == {
+        "type": "lookup",
+        "placeholder": "Quote another symbol…",
+        "path": ["quote"],
+        "param": "symbols",
+        "command": "quote <symbols>",
+    }
     chart = await chat("chart SPCX 5d candle")
     assert labels_of(chart) == ["1d", "5d", "1mo", "1y", "5y", "line", "candle"]
     assert commands_of(chart)[3] == "chart SPCX 1y candle"
