@@ -301,9 +301,7 @@ async def alert_resume(ctx: Context, id: AlertId) -> Response:
         )
     text = f"Resumed alert #{row.id} ({what}). Checked while its market is open."
     if not armed:
-        text += (
-            f" It is already past that line, so it waits: it {_rearm_text(row, band)} first."
-        )
+        text += f" It is already past that line, so it waits: it {_rearm_text(row, band)} first."
     return Response(
         text=text,
         data={"resumed": row.id, "armed": armed},

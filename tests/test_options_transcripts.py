@@ -164,7 +164,11 @@ async def test_a_select_of_the_listed_expiries_runs_the_picked_one(chat: Pinned)
     assert isinstance(menu, Menu)
     assert menu.placeholder == "Another expiry…"
     listed = answer.data["expiries"]
-    assert [o.label for o in menu.options][:3] == ["Nov 27 (3 days)", "Dec 4 (10 days)", "Dec 11 (17 days)"]
+    assert [o.label for o in menu.options][:3] == [
+        "Nov 27 (3 days)",
+        "Dec 4 (10 days)",
+        "Dec 11 (17 days)",
+    ]
     assert len(menu.options) == min(len(listed), 25)
     assert [o.current for o in menu.options][:2] == [True, False]
     # The side and the strike count are kept; the symbol is the one resolved.
@@ -175,7 +179,10 @@ async def test_a_select_of_the_listed_expiries_runs_the_picked_one(chat: Pinned)
     [row] = picked.actions
     assert [o.label for o in row.items[0].options if o.current] == ["Dec 18 (24 days)"]
     out = render(answer)
-    assert "  [Another expiry…: Nov 27 (3 days)]  options SPCX 2026-11-27 calls strikes=3 (shown)" in out
+    assert (
+        "  [Another expiry…: Nov 27 (3 days)]  options SPCX 2026-11-27 calls strikes=3 (shown)"
+        in out
+    )
     assert "  [Another expiry…: Dec 4 (10 days)]  options SPCX 2026-12-04 calls strikes=3\n" in out
     both = await chat("options SPCX")
     assert both.actions[0].items[0].options[1].command == "options SPCX 2026-12-04"

@@ -111,9 +111,10 @@ async def test_alert_pause_and_resume_say_what_they_did(chat: Chat, app: App) ->
     assert again.text == "Alert #1 is already paused; `alert resume 1` starts it again."
     [row] = (await chat("alert list")).data["alerts"]
     assert row["paused"] is True
-    assert "#1 · SPCX above 1,000.00: paused; `alert resume 1` starts it again" in (
-        await chat("alert list")
-    ).text
+    assert (
+        "#1 · SPCX above 1,000.00: paused; `alert resume 1` starts it again"
+        in (await chat("alert list")).text
+    )
     # Another workspace's alert is not found; someone who may not manage the channel is told so.
     elsewhere = Channel(id="C9", name="other", guild_id="T9")
     other = await app.core.dispatch(
@@ -124,7 +125,9 @@ async def test_alert_pause_and_resume_say_what_they_did(chat: Chat, app: App) ->
     refused = await app.core.dispatch(Invocation(text="alert resume 1", user=member))
     assert refused.kind == "forbidden"
     resumed = await chat("alert resume 1")
-    assert resumed.text == "Resumed alert #1 (SPCX above 1,000.00). Checked while its market is open."
+    assert (
+        resumed.text == "Resumed alert #1 (SPCX above 1,000.00). Checked while its market is open."
+    )
     assert (await chat("alert list")).data["alerts"][0]["paused"] is False
 
 

@@ -15,16 +15,16 @@ from tests.fakes.slack_server import FakeSlack, FakeUser
 from tests.fakes.yahoo_server import FakeYahoo
 from tests.slack_support import (
     action_payload,
-    post_interactive,
-    suggestion_payload,
     port_of,
     post_action,
     post_form,
+    post_interactive,
     record_dispatches,
     response_token,
     running,
     slack_app,
     slash_payload,
+    suggestion_payload,
 )
 
 

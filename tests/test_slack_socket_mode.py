@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import ManualClock
-
 from tests.fakes.slack_server import FakeSlack
 from tests.fakes.yahoo_server import FakeYahoo
 from tests.slack_support import (

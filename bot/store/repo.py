@@ -542,9 +542,7 @@ class Store:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def resume_alert(
-        self, alert_id: int, *, armed: bool, price: float | None = None
-    ) -> bool:
+    async def resume_alert(self, alert_id: int, *, armed: bool, price: float | None = None) -> bool:
         """Poll a paused or disabled alert again, armed as given (False: it waits until the
         price comes back past its line); True when it was paused or disabled before."""
         async with self.db.session() as session:
