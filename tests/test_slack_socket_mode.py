@@ -76,7 +76,11 @@ async def test_a_button_press_over_the_socket_is_acked_and_replaces_the_original
             slack.deliver(envelope("env-1", payload))
             answer = await slack.wait_for_answer(response_token(payload))
             [refresh] = [
-                e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]
+                e
+                for b in answer["blocks"]
+                if b["type"] == "actions"
+                for e in b["elements"]
+                if e["type"] == "button"
             ]
             fake_yahoo.symbols["SPCX"].price = 161.05
             clock = adapter.app.services.clock
