@@ -273,3 +273,22 @@ async def test_a_forged_select_value_gets_a_private_answer(bot: Bot, value: str)
     assert reply.callback_type == 4 and reply.ephemeral
     assert "not one this OrbitDesk can run" in reply.content
     assert bot.sources == [("options", "typed")]  # nothing ran
+
+
+async def test_a_select_still_works_after_the_bot_restarts(
+    tmp_path: Path, world: tuple[FakeDiscord, FakeYahoo, ManualClock]
+) -> None:
+    first = await start(tmp_path, *world)
+    answer = await first.slash("options", symbol="SPCX")
+    await stop(first)
+    second = await start(tmp_path, *world)  # nothing of the first process's menus is kept
+    try:
+        select = the_select(answer)
+        value = next(o["value"] for o in select["options"] if o["label"].startswith("Dec 4"))
+        update = replaced(
+            await second.press(answer, select["custom_id"], values=[value], component_type=3)
+        )
+        assert update.embeds[0]["title"] == "SPCX calls · Dec 4"
+        assert second.sources == [("options", "action")]
+    finally:
+        await stop(second)
