@@ -149,7 +149,35 @@ class Menu:
         }
 
 
-Action = Button | Menu
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A typeahead: picking a suggestion runs `path` with `param` set to the picked value.
+
+    The suggestions come from the parameter's own completion (`Core.complete`, the same that
+    feeds Discord autocomplete). Where a platform has no typeahead in a message (Discord),
+    it is left out; the console lists the command to type.
+    """
+
+    placeholder: str
+    path: tuple[str, ...]
+    param: str
+
+    @property
+    def command(self) -> str:
+        """What to type instead: "quote <symbols>"."""
+        return f"{' '.join(self.path)} <{self.param}>"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "lookup",
+            "placeholder": self.placeholder,
+            "path": list(self.path),
+            "param": self.param,
+            "command": self.command,
+        }
+
+
+Action = Button | Menu | Lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +196,7 @@ def fits(action: Action) -> bool:
     try:
         if isinstance(action, Button):
             action.id  # noqa: B018  (encoding is the check)
-        else:
+        elif isinstance(action, Menu):
             for option in action.options:
                 option.id  # noqa: B018
     except ActionIdError:

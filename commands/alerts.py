@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from bot.alert_rules import alert_state
 from bot.completion import complete_symbols
 from bot.context import Context
-from bot.errors import Forbidden, NotFound, UsageError
+from bot.errors import Forbidden, NotFound, UpstreamError, UsageError
 from bot.market.symbols import check_symbol_text
 from bot.registry import Param, command, group
 from bot.response import ActionRow, Card, Field, Response
@@ -180,9 +180,18 @@ def _alert_data(row: Alert) -> dict[str, Any]:
         "kind": row.kind,
         "threshold": row.threshold,
         "armed": row.armed,
+        "paused": row.paused,
         "disabled_reason": row.disabled_reason,
         "fire_count": row.fire_count,
     }
+
+
+async def owned_alert(ctx: Context, alert_id: int) -> Alert:
+    """The alert with this id if it belongs to this workspace/guild (or channel)."""
+    row = await store_of(ctx).get_alert(alert_id)
+    if row is None or not belongs_here(ctx, row):
+        raise NotFound(f"No alert #{alert_id} here; `alert list` shows them.")
+    return row
 
 
 @command("alert list", examples=("alert list",))
@@ -197,7 +206,9 @@ async def alert_list(ctx: Context) -> Response:
     fields, lines = [], []
     for row in rows:
         if row.disabled_reason:
-            state = f"disabled ({row.disabled_reason})"
+            state = f"disabled ({row.disabled_reason}); fix it, then `alert resume {row.id}`"
+        elif row.paused:
+            state = f"paused; `alert resume {row.id}` starts it again"
         elif row.armed:
             state = "armed"
         elif not row.fire_count:
@@ -212,8 +223,12 @@ async def alert_list(ctx: Context) -> Response:
         lines.append(f"{title}: {state}")
     card = Card(title="Price alerts", fields=tuple(fields))
     actions: tuple[ActionRow, ...] = ()
-    if await ctx.may_manage_channel():  # Remove per row (it asks first), for those who may
-        actions = manage_rows("alert", [(r.id, False) for r in rows], pausable=False)
+    # Pause/resume/remove per row (remove asks first), offered only to those who may use them
+    # (and checked again when pressed: the buttons run `alert pause 3` like typed commands).
+    if await ctx.may_manage_channel():
+        actions = manage_rows(
+            "alert", [(r.id, r.paused or bool(r.disabled_reason)) for r in rows], pausable=True
+        )
     return Response(
         text="\n".join(lines),
         cards=(card,),
@@ -226,9 +241,7 @@ async def alert_list(ctx: Context) -> Response:
 async def alert_remove(ctx: Context, id: AlertId, *, confirm: Confirm = True) -> Response:
     """Delete a price alert."""
     store = store_of(ctx)
-    row = await store.get_alert(id)
-    if row is None or not belongs_here(ctx, row):
-        raise NotFound(f"No alert #{id} here; `alert list` shows them.")
+    row = await owned_alert(ctx, id)
     what = f"{row.symbol} {describe_alert(row.kind, row.threshold)}"
     if not confirm:
         return confirm_remove(ctx, "alert", row.id, what)
@@ -236,5 +249,61 @@ async def alert_remove(ctx: Context, id: AlertId, *, confirm: Confirm = True) ->
     return Response(
         text=f"Removed alert #{row.id} ({what}).",
         data={"removed": row.id},
+        actions=back_to_list("alert"),
+    )
+
+
+@command("alert pause", manage_channel=True, examples=("alert pause 4",))
+async def alert_pause(ctx: Context, id: AlertId) -> Response:
+    """Stop checking a price alert until it is resumed (it does not fire meanwhile)."""
+    row = await owned_alert(ctx, id)
+    if await store_of(ctx).pause_alert(row.id):
+        done = f"Paused alert #{row.id} ({row.symbol} {describe_alert(row.kind, row.threshold)})"
+    else:
+        done = f"Alert #{row.id} is already paused"
+    return Response(
+        text=f"{done}; `alert resume {row.id}` starts it again.",
+        data={"paused": row.id},
+        actions=back_to_list("alert"),
+    )
+
+
+@command("alert resume", manage_channel=True, deadline=10, examples=("alert resume 4",))
+async def alert_resume(ctx: Context, id: AlertId) -> Response:
+    """Check a paused or disabled price alert again.
+
+    It is armed again at once, unless the price is already past its line: then it waits for
+    the price to come back first, as a new alert does (moves while it was paused never fire).
+    """
+    row = await owned_alert(ctx, id)
+    what = f"{row.symbol} {describe_alert(row.kind, row.threshold, row.symbol)}"
+    if not row.paused and not row.disabled_reason:
+        return Response(
+            text=f"Alert #{row.id} ({what}) is already active.",
+            data={"resumed": row.id, "already": True},
+            actions=back_to_list("alert"),
+        )
+    band = ctx.services.settings.alert_rearm_percent
+    armed, price = True, None
+    try:
+        quote = (await ctx.market.quotes([row.symbol])).quotes.get(row.symbol)
+    except UpstreamError:
+        quote = None  # no price now: armed, the next poll decides
+    if quote is not None:
+        hit, _ = alert_state(row.kind, row.threshold, quote, band)
+        armed, price = not hit, quote.price
+    if not await store_of(ctx).resume_alert(row.id, armed=armed, price=price):
+        # Resumed by someone else between the read and now: say what it is.
+        return Response(
+            text=f"Alert #{row.id} ({what}) is already active.",
+            data={"resumed": row.id, "already": True},
+            actions=back_to_list("alert"),
+        )
+    text = f"Resumed alert #{row.id} ({what}). Checked while its market is open."
+    if not armed:
+        text += f" It is already past that line, so it waits: it {_rearm_text(row, band)} first."
+    return Response(
+        text=text,
+        data={"resumed": row.id, "armed": armed},
         actions=back_to_list("alert"),
     )

@@ -92,6 +92,8 @@ def _alert_fields(alerts: Sequence[Alert], quotes: dict[str, Quote]) -> list[Fie
         state = (
             f"disabled ({row.disabled_reason})"
             if row.disabled_reason
+            else "paused"
+            if row.paused
             else ("armed" if row.armed else "fired, waiting to re-arm")
         )
         out.append(

@@ -12,8 +12,8 @@ from bot.context import Context
 from bot.errors import NotFound, UpstreamError, UsageError
 from bot.market.options import OptionChain, OptionContract
 from bot.registry import Param, command
-from bot.response import Card, Field, Response, Tone
-from bot.text import safe_echo
+from bot.response import ActionRow, Card, Field, Menu, MenuOption, Response, Tone, action_rows
+from bot.text import plural, safe_echo
 from commands.market_words import (
     Symbol,
     failure_message,
@@ -26,6 +26,7 @@ from commands.quote_cards import fmt_as_of, fmt_big, fmt_price
 Side = Literal["calls", "puts", "both"]
 SIDES = ("calls", "puts", "both")
 SHOWN_EXPIRIES = 12
+MENU_EXPIRIES = 25  # Discord's most options in a select
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _MONTHS = {
     name.lower(): number
@@ -251,4 +252,34 @@ def chain_response(chain: OptionChain, side: str, strikes: int, ctx: Context) ->
             for c in picked[name]
         ]
     lines += [f"Expiries: {expiries_text}", footer]
-    return Response(text="\n".join(lines), cards=tuple(cards), data=data)
+    return Response(
+        text="\n".join(lines),
+        cards=tuple(cards),
+        data=data,
+        actions=expiry_menu(ctx, chain, side),
+    )
+
+
+def expiry_menu(ctx: Context, chain: OptionChain, side: str) -> tuple[ActionRow, ...]:
+    """A select of the listed expiries (the first 25): picking one shows its chain, keeping the
+    side and the strike count. None when there is nothing else to pick."""
+    if len(chain.expiries) < 2:
+        return ()
+    today = ctx.now.date()
+    shown = list(chain.expiries[:MENU_EXPIRIES])
+    if chain.expiry is not None and chain.expiry not in shown:
+        shown[-1] = chain.expiry  # the one on screen stays pickable (and marked)
+    picks = []
+    for day in shown:
+        try:
+            line = ctx.again(
+                symbol=chain.symbol,
+                expiry=day.isoformat(),
+                side=None if side == "both" else side,  # `options SPCX calls` keeps its side
+            )
+        except ValueError:
+            return ()
+        days = (day - today).days
+        label = f"{_day(day, today)} ({'today' if days == 0 else plural(days, 'day')})"
+        picks.append(MenuOption(label, line, current=day == chain.expiry))
+    return action_rows(ActionRow((Menu("Another expiry…", tuple(picks)),)))

@@ -8,7 +8,16 @@ from typing import Annotated, Any
 from bot.context import Context
 from bot.errors import NotFound, UpstreamError
 from bot.registry import command
-from bot.response import ActionRow, Button, ButtonStyle, Card, Response, Tone, action_rows
+from bot.response import (
+    ActionRow,
+    Button,
+    ButtonStyle,
+    Card,
+    Lookup,
+    Response,
+    Tone,
+    action_rows,
+)
 from bot.text import safe_echo
 from commands.market_words import failure_message as _failure_message
 from commands.market_words import symbol_list
@@ -74,10 +83,16 @@ async def quote(ctx: Context, symbols: Symbols) -> Response:
     )
 
 
+# Where the platform has a typeahead in messages (Slack): pick another symbol, its quote
+# replaces this one. Suggestions come from the `symbols` parameter's own completion.
+ANOTHER = Lookup("Quote another symbol…", ("quote",), "symbols")
+
+
 def refresh(ctx: Context) -> tuple[ActionRow, ...]:
-    """A Refresh button: the same command again (its answer replaces this one)."""
+    """A Refresh button (the same command again; its answer replaces this one) and a
+    typeahead for another symbol."""
     try:
         line = ctx.again()
     except ValueError:
-        return ()
-    return action_rows(ActionRow((Button("Refresh", line, ButtonStyle.PRIMARY),)))
+        return action_rows(ActionRow((ANOTHER,)))
+    return action_rows(ActionRow((Button("Refresh", line, ButtonStyle.PRIMARY), ANOTHER)))

@@ -79,6 +79,17 @@ def test_command_lines_read_back_through_the_parser(app: App) -> None:
 async def test_quote_and_chart_answers_carry_their_buttons(chat: Chat) -> None:
     quote = await chat("quote spacex AMZN")
     assert commands_of(quote) == ["quote spacex AMZN"]
+    # The typeahead (a Slack external_select; Discord has none in messages) as what to type.
+    assert "  [Refresh]  quote spacex AMZN\n  [Quote another symbol…]  quote <symbols>" in (
+        render(quote)
+    )
+    assert quote.to_dict()["actions"][0]["items"][1] == {
+        "type": "lookup",
+        "placeholder": "Quote another symbol…",
+        "path": ["quote"],
+        "param": "symbols",
+        "command": "quote <symbols>",
+    }
     chart = await chat("chart SPCX 5d candle")
     assert labels_of(chart) == ["1d", "5d", "1mo", "1y", "5y", "line", "candle"]
     assert commands_of(chart)[3] == "chart SPCX 1y candle"
@@ -119,10 +130,18 @@ async def test_schedule_list_offers_pause_and_remove_that_asks_first(chat: Chat)
     assert (await chat("schedule list")).data["schedules"] == []
 
 
-async def test_alert_list_offers_remove_with_a_confirm_step(chat: Chat) -> None:
+async def test_alert_list_offers_pause_resume_and_remove_with_a_confirm_step(chat: Chat) -> None:
     await chat("alert add SPCX above 160")
     listed = await chat("alert list")
-    assert commands_of(listed) == ["alert remove 1 confirm=no"]
+    assert [(r.note, [i.label for i in r.items]) for r in listed.actions] == [
+        ("#1", ["Pause #1", "Remove #1"])
+    ]
+    assert commands_of(listed) == ["alert pause 1", "alert remove 1 confirm=no"]
+    paused = await chat("alert pause 1")
+    assert commands_of(paused) == ["alert list"]
+    assert commands_of(await chat("alert list"))[0] == "alert resume 1"
+    assert commands_of(await chat("alert resume 1")) == ["alert list"]
+    assert commands_of(await chat("alert list"))[0] == "alert pause 1"
     asked = await chat("alert remove 1 confirm=no")
     assert commands_of(asked) == ["alert remove 1 confirm=yes", "alert list"]
     assert (await chat("alert remove 1 confirm=yes")).data == {"removed": 1}

@@ -12,6 +12,7 @@ import pytest
 from bot.alert_rules import alert_state
 from bot.app import App
 from bot.clock import ManualClock
+from bot.context import Channel, Invocation, User
 from bot.market.types import Quote
 from bot.scheduler import Scheduler
 from bot.store.repo import Store
@@ -171,6 +172,51 @@ async def test_an_alert_that_cannot_post_is_disabled_with_the_reason(
     await poll(scheduler, clock, fake_yahoo, "SPCX", 150.0)
     await poll(scheduler, clock, fake_yahoo, "SPCX", 161.0)
     assert platform.attempts == 1
+
+
+async def test_a_paused_alert_is_not_polled_and_resuming_re_arms_it(
+    app: App, clock: ManualClock, fake_yahoo: FakeYahoo
+) -> None:
+    # The commands and the scheduler on the app's own store, as `orbitdesk run` has them.
+    store = app.services.store
+    platform = RecordingPlatform()
+    scheduler = make_scheduler(store, app, {"fake": platform})
+    alert_id = await add_alert(store, "SPCX", "above", 160)
+
+    async def manager(text: str) -> str:
+        answer = await app.core.dispatch(
+            Invocation(
+                text=text,
+                platform="fake",
+                user=User(id="u1", name="admin", can_manage_channel=True),
+                channel=Channel(id="c1", name="c1", guild_id="g1"),
+            )
+        )
+        assert answer.kind == "ok", answer.text
+        return answer.text
+
+    assert (await manager(f"alert pause {alert_id}")).startswith(f"Paused alert #{alert_id}")
+    set_price(fake_yahoo, "SPCX", 161.0)
+    fake_yahoo.reset_counts()
+    clock.advance(60)
+    report = await scheduler.tick(clock.now())
+    assert report.alerts_checked == 0 and platform.posts == []
+    assert fake_yahoo.count() == 0  # nothing else to poll: no market call at all
+    # Resumed while past the line: it waits for the price to come back, like a new alert.
+    resumed = await manager(f"alert resume {alert_id}")
+    assert "already past that line, so it waits: it re-arms at or below 159.20" in resumed
+    await poll(scheduler, clock, fake_yahoo, "SPCX", 162.0)
+    assert platform.posts == []
+    await poll(scheduler, clock, fake_yahoo, "SPCX", 159.0)  # back under: armed
+    await poll(scheduler, clock, fake_yahoo, "SPCX", 160.5)
+    assert [post.cards[0].title for _, post in platform.posts] == ["🔔 SPCX rose above 160.00"]
+    # Paused and resumed below the line: armed at once, the next crossing fires.
+    await manager(f"alert pause {alert_id}")
+    set_price(fake_yahoo, "SPCX", 150.0)
+    clock.advance(60)
+    assert (await manager(f"alert resume {alert_id}")).endswith("Checked while its market is open.")
+    await poll(scheduler, clock, fake_yahoo, "SPCX", 160.1)
+    assert len(platform.posts) == 2
 
 
 def _quote(price: float, previous: float = 100.0) -> Quote:

@@ -50,9 +50,16 @@ class Bot:
         custom_id: str,
         *,
         values: list[str] | None = None,
+        component_type: int | None = None,
         permissions: int = MEMBER_PERMISSIONS,
     ) -> list[Sent]:
-        payload = self.fake.press(message, custom_id, values=values, permissions=permissions)
+        payload = self.fake.press(
+            message,
+            custom_id,
+            values=values,
+            component_type=component_type,
+            permissions=permissions,
+        )
         token = await self.fake.interact(payload)
         await self.fake.replies(token)
         await self.adapter.drain()
@@ -219,3 +226,69 @@ async def test_slow_answers_defer_the_update_then_edit_the_message(bot: Bot) -> 
     replies = await bot.press(answer, "od1|quote SPCX")
     assert [(s.route, s.callback_type) for s in replies] == [("callback", 6), ("edit", None)]
     assert replies[1].custom_ids == ["od1|quote SPCX"]
+
+
+def the_select(sent: Sent) -> dict[str, Any]:
+    [select] = [c for row in sent.components for c in row["components"] if c["type"] == 3]
+    return select
+
+
+async def test_options_answer_carries_a_select_of_expiries_that_replaces_the_chain(
+    bot: Bot,
+) -> None:
+    answer = await bot.slash("options", symbol="SPCX", side="calls")
+    select = the_select(answer)
+    assert select["custom_id"].startswith("od1|?")  # the menu's own id; each value is an action
+    assert select["placeholder"] == "Another expiry…"
+    assert (select["min_values"], select["max_values"]) == (1, 1)
+    options = {o["label"]: o for o in select["options"]}
+    assert options["Nov 27 (3 days)"]["default"] is True
+    december = options["Dec 18 (24 days)"]
+    assert december["value"] == "od1|options SPCX 2026-12-18 calls"
+    assert "Nov 27" in answer.embeds[0]["title"]
+    # Discord sends a string select's pick as component_type 3 with the chosen values.
+    update = replaced(
+        await bot.press(answer, select["custom_id"], values=[december["value"]], component_type=3)
+    )
+    assert update.embeds[0]["title"] == "SPCX calls · Dec 18"
+    assert "expires 2026-12-18" in update.embeds[0]["description"]
+    picked = [o["label"] for o in the_select(update)["options"] if o.get("default")]
+    assert picked == ["Dec 18 (24 days)"]  # the new answer marks the expiry it shows
+    assert bot.sources == [("options", "typed"), ("options", "action")]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "od1|?0123abcd",  # a menu inside a menu
+        "od3|options SPCX 2026-12-18",  # another format version
+        "od1|" + "options SPCX " * 10,  # too long
+        "2026-12-18",  # not an action at all
+    ],
+)
+async def test_a_forged_select_value_gets_a_private_answer(bot: Bot, value: str) -> None:
+    answer = await bot.slash("options", symbol="SPCX")
+    select = the_select(answer)
+    [reply] = await bot.press(answer, select["custom_id"], values=[value], component_type=3)
+    assert reply.callback_type == 4 and reply.ephemeral
+    assert "not one this OrbitDesk can run" in reply.content
+    assert bot.sources == [("options", "typed")]  # nothing ran
+
+
+async def test_a_select_still_works_after_the_bot_restarts(
+    tmp_path: Path, world: tuple[FakeDiscord, FakeYahoo, ManualClock]
+) -> None:
+    first = await start(tmp_path, *world)
+    answer = await first.slash("options", symbol="SPCX")
+    await stop(first)
+    second = await start(tmp_path, *world)  # nothing of the first process's menus is kept
+    try:
+        select = the_select(answer)
+        value = next(o["value"] for o in select["options"] if o["label"].startswith("Dec 4"))
+        update = replaced(
+            await second.press(answer, select["custom_id"], values=[value], component_type=3)
+        )
+        assert update.embeds[0]["title"] == "SPCX calls · Dec 4"
+        assert second.sources == [("options", "action")]
+    finally:
+        await stop(second)

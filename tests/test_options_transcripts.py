@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.console import render
 from bot.errors import NotFound, UsageError
+from bot.response import Menu
 from commands.options import pick_expiry
 from tests.breadth_support import Pinned, fields, pinned_app
 
@@ -153,3 +155,34 @@ def test_expiry_words_table() -> None:
         pick_expiry("feb", listed, today)
     with pytest.raises(UsageError):
         pick_expiry("soon", listed, today)
+
+
+async def test_a_select_of_the_listed_expiries_runs_the_picked_one(chat: Pinned) -> None:
+    answer = await chat("options spacex calls strikes=3")
+    [row] = answer.actions
+    [menu] = row.items
+    assert isinstance(menu, Menu)
+    assert menu.placeholder == "Another expiry…"
+    listed = answer.data["expiries"]
+    assert [o.label for o in menu.options][:3] == [
+        "Nov 27 (3 days)",
+        "Dec 4 (10 days)",
+        "Dec 11 (17 days)",
+    ]
+    assert len(menu.options) == min(len(listed), 25)
+    assert [o.current for o in menu.options][:2] == [True, False]
+    # The side and the strike count are kept; the symbol is the one resolved.
+    assert menu.options[3].command == "options SPCX 2026-12-18 calls strikes=3"
+    assert all(o.id == "od1|" + o.command for o in menu.options)
+    picked = await chat(menu.options[3].command)
+    assert picked.data["expiry"] == "2026-12-18" and picked.data["side"] == "calls"
+    [row] = picked.actions
+    assert [o.label for o in row.items[0].options if o.current] == ["Dec 18 (24 days)"]
+    out = render(answer)
+    assert (
+        "  [Another expiry…: Nov 27 (3 days)]  options SPCX 2026-11-27 calls strikes=3 (shown)"
+        in out
+    )
+    assert "  [Another expiry…: Dec 4 (10 days)]  options SPCX 2026-12-04 calls strikes=3\n" in out
+    both = await chat("options SPCX")
+    assert both.actions[0].items[0].options[1].command == "options SPCX 2026-12-04"

@@ -98,6 +98,39 @@ async def test_resume_on_an_active_schedule_says_it_already_is(chat: Chat) -> No
     assert resumed.text.startswith("Resumed schedule #1. Next post: ")
 
 
+async def test_alert_pause_and_resume_say_what_they_did(chat: Chat, app: App) -> None:
+    await chat("alert add SPCX above 1000")
+    assert (await chat("alert pause 7")).text == "No alert #7 here; `alert list` shows them."
+    active = await chat("alert resume 1")
+    assert active.text == "Alert #1 (SPCX above 1,000.00) is already active."
+    paused = await chat("alert pause 1")
+    assert paused.text == (
+        "Paused alert #1 (SPCX above 1,000.00); `alert resume 1` starts it again."
+    )
+    again = await chat("alert pause 1")
+    assert again.text == "Alert #1 is already paused; `alert resume 1` starts it again."
+    [row] = (await chat("alert list")).data["alerts"]
+    assert row["paused"] is True
+    assert (
+        "#1 · SPCX above 1,000.00: paused; `alert resume 1` starts it again"
+        in (await chat("alert list")).text
+    )
+    # Another workspace's alert is not found; someone who may not manage the channel is told so.
+    elsewhere = Channel(id="C9", name="other", guild_id="T9")
+    other = await app.core.dispatch(
+        Invocation(text="alert resume 1", platform="console", user=ADMIN, channel=elsewhere)
+    )
+    assert (other.kind, other.text) == ("not_found", "No alert #1 here; `alert list` shows them.")
+    member = User(id="U2", name="member", can_manage_channel=False)
+    refused = await app.core.dispatch(Invocation(text="alert resume 1", user=member))
+    assert refused.kind == "forbidden"
+    resumed = await chat("alert resume 1")
+    assert (
+        resumed.text == "Resumed alert #1 (SPCX above 1,000.00). Checked while its market is open."
+    )
+    assert (await chat("alert list")).data["alerts"][0]["paused"] is False
+
+
 async def test_limits_are_said_in_words_and_counted_right(
     tmp_path: Path, fake_yahoo: FakeYahoo
 ) -> None:

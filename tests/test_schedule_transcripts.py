@@ -200,6 +200,7 @@ async def test_alert_add_list_remove(chat: Chat) -> None:
         "kind": "move",
         "threshold": 5.0,
         "armed": True,
+        "paused": False,
         "disabled_reason": None,
         "fire_count": 0,
     }

@@ -18,11 +18,13 @@ from tests.slack_support import (
     port_of,
     post_action,
     post_form,
+    post_interactive,
     record_dispatches,
     response_token,
     running,
     slack_app,
     slash_payload,
+    suggestion_payload,
 )
 
 
@@ -71,7 +73,17 @@ async def test_quote_answer_ends_with_a_refresh_button(
                 "action_id": "od1|quote SPCX",
                 "value": "od1|quote SPCX",
                 "style": "primary",
-            }
+            },
+            {
+                "type": "external_select",
+                "action_id": "pick:quote:symbols",
+                "placeholder": {
+                    "type": "plain_text",
+                    "text": "Quote another symbol…",
+                    "emoji": True,
+                },
+                "min_query_length": 1,
+            },
         ],
     }
 
@@ -126,3 +138,67 @@ async def test_a_select_runs_the_picked_option(adapter: SlackAdapter, slack: Fak
     assert answer["replace_original"] is True
     assert dispatched == ["quote AMZN"]
     json.dumps(answer)  # plain JSON all the way
+
+
+async def test_options_answer_carries_a_static_select_that_picks_an_expiry(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    dispatched = record_dispatches(adapter.app.core)
+    answer = await ask(adapter, slack, "/options", "SPCX puts")
+    [select] = [e for e in elements(answer) if e["type"] == "static_select"]
+    assert select["action_id"].startswith("od1|?")
+    assert select["placeholder"]["text"] == "Another expiry…"
+    assert select["initial_option"]["text"]["text"] == "Nov 27 (3 days)"
+    options = {o["text"]["text"]: o["value"] for o in select["options"]}
+    assert options["Dec 18 (24 days)"] == "od1|options SPCX 2026-12-18 puts"
+    # block_actions for a static_select carries the picked option; the chain replaces the message.
+    replaced = await press(
+        adapter, slack, select["action_id"], selected=options["Dec 18 (24 days)"]
+    )
+    assert replaced["replace_original"] is True and replaced["response_type"] == "in_channel"
+    headers = [b["text"]["text"] for b in replaced["blocks"] if b["type"] == "header"]
+    assert headers[0] == "SPCX puts · Dec 18"
+    [again] = [e for e in elements(replaced) if e["type"] == "static_select"]
+    assert again["initial_option"]["text"]["text"] == "Dec 18 (24 days)"
+    assert dispatched == ["options SPCX puts", "options SPCX 2026-12-18 puts"]
+    forged = await press(adapter, slack, select["action_id"], selected="od1|?feedbeef")
+    assert forged["response_type"] == "ephemeral" and forged["replace_original"] is False
+    assert "not one this OrbitDesk can run" in forged["text"]
+    assert len(dispatched) == 2  # nothing ran
+
+
+async def test_a_typeahead_under_a_quote_suggests_symbols_and_replaces_the_quote(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    ran: list[tuple[str, str]] = []
+    adapter.app.core.listeners.append(
+        lambda inv, spec, resp, took: ran.append((spec.name if spec else "?", inv.source))
+    )
+    answer = await ask(adapter, slack, "/quote", "SPCX")
+    [lookup] = [e for e in elements(answer) if e["type"] == "external_select"]
+    # Slack asks for suggestions (block_suggestion) from the message, as from the Home tab.
+    asking = suggestion_payload(lookup["action_id"], "amaz")
+    asking["container"] = {"type": "message", "message_ts": "1.1", "channel_id": "C0MARKETS"}
+    asking["channel"] = {"id": "C0MARKETS", "name": "markets"}
+    del asking["view"]
+    status, body = await post_interactive(port_of(adapter), asking)
+    assert status == 200
+    assert body["options"][0]["value"] == "AMZN"
+    assert body["options"][0]["text"]["text"].startswith("AMZN")
+    # Picking one: block_actions with the external_select's selected_option.
+    picked = action_payload(slack, lookup["action_id"], selected="AMZN")
+    picked["actions"][0]["type"] = "external_select"
+    assert await post_action(port_of(adapter), picked) == 200
+    replaced = await slack.wait_for_answer(picked["response_url"].rsplit("/", 1)[1])
+    assert replaced["replace_original"] is True and replaced["response_type"] == "in_channel"
+    headers = [b["text"]["text"] for b in replaced["blocks"] if b["type"] == "header"]
+    assert headers == ["▲ AMZN · Amazon.com, Inc."]
+    assert [e["action_id"] for e in elements(replaced)] == ["od1|quote AMZN", "pick:quote:symbols"]
+    assert ran == [("quote", "typed"), ("quote", "action")]  # counted as an action
+    # A symbol nobody lists: a private answer, the quote stays.
+    unknown = action_payload(slack, lookup["action_id"], selected="ZZZZQ")
+    unknown["actions"][0]["type"] = "external_select"
+    assert await post_action(port_of(adapter), unknown) == 200
+    refused = await slack.wait_for_answer(unknown["response_url"].rsplit("/", 1)[1])
+    assert refused["response_type"] == "ephemeral" and refused["replace_original"] is False
+    assert refused["text"].startswith("No such symbol: ZZZZQ.")

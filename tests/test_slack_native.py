@@ -337,6 +337,9 @@ async def test_app_home_shows_the_users_channels_alerts_and_schedules_with_price
     adapter: SlackAdapter, slack: FakeSlack, fake_yahoo: FakeYahoo
 ) -> None:
     await seed_rows(adapter)
+    store = adapter.app.store
+    [amazon] = [a for a in await store.list_alerts("slack", "", "T0TEST") if a.symbol == "AMZN"]
+    assert await store.pause_alert(amazon.id)
     slack.memberships["U0ADA"] = ["C0MARKETS", "C0LOBBY"]
     await slash(adapter, slack, "/watchlist", "add NVDA GOOGL", "U0ADA")
     fake_yahoo.reset_counts()
@@ -359,7 +362,7 @@ async def test_app_home_shows_the_users_channels_alerts_and_schedules_with_price
     assert "▲ Alerts in your channels" not in texts  # neutral card: no tone mark
     alerts = [t for t in texts if t.startswith("*#")]
     assert any("SPCX above 160.00" in t and "153.20 USD" in t and "armed" in t for t in alerts)
-    assert any("AMZN above 150.00" in t for t in alerts)
+    assert any("AMZN above 150.00" in t and " · paused · " in t for t in alerts)
     assert not any("TSLA" in t or "NVDA 10" in t for t in alerts)  # not ada's channel / workspace
     assert any("SPCX, AMZN" in t and "close+5m weekdays" in t for t in alerts)
     # Every price on the page came from one batched quote call.

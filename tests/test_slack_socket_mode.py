@@ -9,12 +9,16 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
+from bot.clock import ManualClock
 from tests.fakes.slack_server import FakeSlack
 from tests.fakes.yahoo_server import FakeYahoo
 from tests.slack_support import (
     APP_TOKEN,
     BOT_TOKEN,
+    action_payload,
+    record_dispatches,
     response_token,
     running,
     slack_app,
@@ -24,10 +28,10 @@ from tests.slack_support import (
 REPO = Path(__file__).resolve().parents[1]
 
 
-def envelope(envelope_id: str, payload: dict[str, str]) -> dict:
+def envelope(envelope_id: str, payload: dict[str, Any], kind: str = "slash_commands") -> dict:
     return {
         "envelope_id": envelope_id,
-        "type": "slash_commands",
+        "type": kind,
         "payload": payload,
         "accepts_response_payload": True,
     }
@@ -59,6 +63,40 @@ async def test_slash_command_over_the_socket_is_acked_and_answered(
     assert refused["response_type"] == "ephemeral"
     assert "<!channel>" not in str(refused)
     assert [c.params["event"] for c in slack.calls_to("ws")] == ["connected", "closed"]
+
+
+async def test_a_button_press_over_the_socket_is_acked_and_replaces_the_original(
+    tmp_path: Path, fake_yahoo: FakeYahoo
+) -> None:
+    async with FakeSlack() as slack:
+        app = slack_app(tmp_path, fake_yahoo, slack)
+        dispatched = record_dispatches(app.core)
+        async with running(app) as adapter:
+            payload = slash_payload(slack, "/quote", "SPCX")
+            slack.deliver(envelope("env-1", payload))
+            answer = await slack.wait_for_answer(response_token(payload))
+            [refresh] = [
+                e
+                for b in answer["blocks"]
+                if b["type"] == "actions"
+                for e in b["elements"]
+                if e["type"] == "button"
+            ]
+            fake_yahoo.symbols["SPCX"].price = 161.05
+            clock = adapter.app.services.clock
+            assert isinstance(clock, ManualClock)
+            clock.advance(3600)  # past the quote cache's lifetime
+            # Socket Mode delivers a press as an "interactive" envelope holding block_actions.
+            pressed = action_payload(slack, refresh["action_id"])
+            slack.deliver(envelope("env-2", pressed, "interactive"))
+            acks = await slack.wait_for_acks(2)
+            replaced = await slack.wait_for_answer(pressed["response_url"].rsplit("/", 1)[1])
+    assert acks[1] == {"envelope_id": "env-2"}  # acked on the socket, the answer comes after
+    assert refresh["text"]["text"] == "Refresh" and refresh["action_id"] == "od1|quote SPCX"
+    assert replaced["replace_original"] is True
+    assert replaced["response_type"] == "in_channel"
+    assert "161.05" in str(replaced["blocks"]) and "153.20" not in str(replaced["blocks"])
+    assert dispatched == ["quote SPCX", "quote SPCX"]
 
 
 async def test_orbitdesk_run_slack_answers_and_exits_cleanly_on_sigterm(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from bot.__main__ import main
 from bot.app import App
@@ -110,6 +110,55 @@ async def test_alerts_fire_once_until_re_armed(store: Store) -> None:
     assert await store.set_armed(alert.id, True, 150.0)
     row = await store.get_alert(alert.id)
     assert row is not None and row.armed and row.fire_count == 1
+
+
+async def test_0008_adds_alerts_paused_to_the_rows_already_there(
+    databases: DatabaseFactory,
+) -> None:
+    database = databases.open()
+    await database.upgrade("0007")
+    async with database.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO alerts (platform, channel_id, guild_id, created_by, symbol, kind, "
+                "threshold, armed, fire_count, created_at) VALUES ('slack', 'C1', 'T1', 'U1', "
+                "'SPCX', 'above', 160.0, :armed, 0, :now)"
+            ),
+            {"armed": True, "now": NOW.replace(tzinfo=None)},
+        )
+    await database.upgrade()
+    assert await database.current_revision() == head_revision()
+    store = Store(database)
+    [old] = await store.active_alerts(["slack"])
+    assert old.paused is False and old.armed
+
+
+async def test_a_paused_alert_is_not_polled_and_cannot_fire(store: Store) -> None:
+    alert = await store.add_alert(
+        platform="slack",
+        channel_id="C1",
+        guild_id="T1",
+        created_by="U1",
+        symbol="SPCX",
+        kind="above",
+        threshold=160.0,
+        armed=True,
+        fire_count=0,
+        created_at=NOW,
+    )
+    assert await store.pause_alert(alert.id)
+    assert not await store.pause_alert(alert.id)  # already paused: nothing changed
+    assert await store.active_alerts(["slack"]) == []
+    # A poll that read it before the pause loses the race to fire it.
+    assert not await store.fire_alert(alert.id, 161.0, NOW)
+    assert await store.resume_alert(alert.id, armed=False, price=161.0)
+    assert not await store.resume_alert(alert.id, armed=True)  # already active
+    [row] = await store.active_alerts(["slack"])
+    assert (row.paused, row.armed, row.last_price, row.fire_count) == (False, False, 161.0, 0)
+    await store.disable_alert(alert.id, "missing_access: gone")
+    assert await store.resume_alert(alert.id, armed=True)  # a disabled alert resumes too
+    row = await store.get_alert(alert.id)
+    assert row is not None and row.disabled_reason is None and row.armed
 
 
 async def test_deleting_a_schedule_removes_its_deliveries(store: Store) -> None:

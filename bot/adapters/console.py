@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.context import Channel, Invocation, User
 from bot.core import Core
-from bot.response import ActionRow, Button, Card, Response, Tone
+from bot.response import ActionRow, Button, Card, Lookup, Response, Tone
 from bot.router import ask
 
 CONSOLE_USER = User(id="console", name="console", can_manage_channel=True)
@@ -105,6 +105,9 @@ def render_actions(rows: Sequence[ActionRow]) -> str:
             if isinstance(item, Button):
                 mark = " (shown)" if item.current else ""
                 lines.append(f"  {lead}[{item.label}]  {item.command}{mark}")
+                continue
+            if isinstance(item, Lookup):
+                lines.append(f"  {lead}[{item.placeholder}]  {item.command}")
                 continue
             for option in item.options:
                 mark = " (shown)" if option.current else ""

@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.actions import unique
-from bot.response import ActionRow, Attachment, Button, ButtonStyle, Card, Menu, Response, Tone
+from bot.response import (
+    ActionRow,
+    Attachment,
+    Button,
+    ButtonStyle,
+    Card,
+    Lookup,
+    Menu,
+    Response,
+    Tone,
+)
 
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
@@ -235,6 +245,8 @@ def components(rows: Sequence[ActionRow]) -> list[dict[str, Any]]:
     for row in rows:
         buttons: list[dict[str, Any]] = []
         for item in row.items:
+            if isinstance(item, Lookup):
+                continue  # no typeahead in a Discord message (autocomplete is for commands)
             if isinstance(item, Menu):
                 if buttons:
                     laid.append(buttons)

@@ -835,25 +835,62 @@ class SlackAdapter:
         return channels
 
     async def _on_pick(
-        self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+        self,
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: Respond,
     ) -> None:
-        """A value picked in a typeahead: run its command with it; on the Home tab, the
-        answer shows at the top of the refreshed home."""
+        """A value picked in a typeahead: run its command with it. On the Home tab the answer
+        shows at the top of the refreshed home; under a message (a Lookup action) it replaces
+        that message through response_url, as a button's answer does."""
         await ack()
         named = read_pick_action_id(str(action.get("action_id") or ""))
         value = picked_value(action)
         user = str((body.get("user") or {}).get("id") or "")
         if named is None or not value or not user:
             return
+        in_home = (body.get("container") or {}).get("type") == "view"
+        trigger = str(body.get("trigger_id") or "")
+        if not in_home and trigger and not await self._seen.claim(f"slack:trigger:{trigger}"):
+            log.warning("slack: pick %s arrived again; not run twice", trigger)
+            return
         path, param = named
         async with self._busy():
             invocation = self._invocation_of(body, path=path, options={param: value})
+            if not in_home:
+                invocation = dataclasses.replace(invocation, source="action")
             response = await self.app.core.dispatch(
                 invocation, authorize=lambda inv, _spec: self._authorize(client, inv)
             )
-            if (body.get("container") or {}).get("type") == "view":
+            if in_home:
                 team = (body.get("team") or {}).get("id")
                 await self._publish_home(client, user, team, notice=response)
+            elif body.get("response_url"):
+                await self._pick_answer(client, invocation, response, respond)
+
+    async def _pick_answer(
+        self,
+        client: AsyncWebClient,
+        invocation: Invocation,
+        response: Response,
+        respond: Respond,
+    ) -> None:
+        """A message typeahead's answer: in place of the message, or privately for an error."""
+        try:
+            if response.ephemeral:  # an error: the message stays as it was
+                message = render(response)
+                await respond(
+                    text=message["text"],
+                    blocks=message["blocks"] or None,
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+                return
+            await self._answer(client, invocation.channel.id, response, respond, replace=True)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("slack: answering a pick failed: %s", exc)
 
     # Typeahead ---------------------------------------------------------------------------
 

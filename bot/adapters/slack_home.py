@@ -14,29 +14,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.adapters.slack_render import MAX_BLOCKS, card_blocks, escape, render
+from bot.adapters.slack_render import (
+    MAX_ACTION_ID,
+    MAX_BLOCKS,
+    MIN_QUERY_LENGTH,
+    PICK_PREFIX,
+    card_blocks,
+    escape,
+    pick_action_id,
+    render,
+)
 from bot.completion import Choice
 from bot.glance import Home, Picker
 from bot.response import Response
 
-PICK_PREFIX = "pick:"
-MAX_ACTION_ID = 255
 MAX_OPTIONS = 100  # options in one block_suggestion answer
 MAX_OPTION_TEXT = 75  # plain_text of an option
 MAX_OPTION_VALUE = 150  # value of an option
 MAX_PLACEHOLDER = 150
-MIN_QUERY_LENGTH = 1  # Slack asks after this many typed characters
 HOME_BLOCKS = 100  # a home view holds at most 100 blocks
 
 Block = dict[str, Any]
-
-
-def pick_action_id(path: Sequence[str], param: str) -> str:
-    """`("watchlist", "add")`, `"symbols"` -> `pick:watchlist.add:symbols`."""
-    action_id = f"{PICK_PREFIX}{'.'.join(path)}:{param}"
-    if len(action_id) > MAX_ACTION_ID or any(":" in p or "." in p for p in path):
-        raise ValueError(f"cannot name {path!r}/{param!r} in a Slack action_id")
-    return action_id
 
 
 def read_pick_action_id(action_id: str) -> tuple[tuple[str, ...], str] | None:

@@ -13,7 +13,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.actions import unique
-from bot.response import ActionRow, Button, ButtonStyle, Card, Field, Menu, Response, Tone
+from bot.response import (
+    ActionRow,
+    Button,
+    ButtonStyle,
+    Card,
+    Field,
+    Lookup,
+    Menu,
+    Response,
+    Tone,
+)
 
 MAX_TEXT = 3000  # section text, and the fallback `text` we send
 MAX_FIELD = 2000  # one section field
@@ -154,6 +164,19 @@ MAX_OPTIONS = 100
 MAX_OPTION_TEXT = 75
 MAX_PLACEHOLDER = 150
 _STYLES = {ButtonStyle.PRIMARY: "primary", ButtonStyle.DANGER: "danger"}  # secondary: none
+# A typeahead (external_select) names the command and parameter it runs in its action_id; its
+# suggestions come from a block_suggestion request the adapter answers (slack_home).
+PICK_PREFIX = "pick:"
+MAX_ACTION_ID = 255
+MIN_QUERY_LENGTH = 1  # Slack asks after this many typed characters
+
+
+def pick_action_id(path: Sequence[str], param: str) -> str:
+    """`("watchlist", "add")`, `"symbols"` -> `pick:watchlist.add:symbols`."""
+    action_id = f"{PICK_PREFIX}{'.'.join(path)}:{param}"
+    if len(action_id) > MAX_ACTION_ID or any(":" in p or "." in p for p in path):
+        raise ValueError(f"cannot name {path!r}/{param!r} in a Slack action_id")
+    return action_id
 
 
 def _plain(text: str, limit: int) -> Block:
@@ -169,7 +192,7 @@ def action_blocks(rows: Sequence[ActionRow]) -> list[Block]:
     """
     blocks: list[Block] = []
     for row in rows[:MAX_ACTION_BLOCKS]:
-        elements = [_element(item) for item in row.items[:MAX_ELEMENTS]]
+        elements = [e for e in (_element(i) for i in row.items[:MAX_ELEMENTS]) if e is not None]
         if elements:
             blocks.append({"type": "actions", "elements": elements})
     ids = unique(e["action_id"] for b in blocks for e in b["elements"])
@@ -181,7 +204,18 @@ def action_blocks(rows: Sequence[ActionRow]) -> list[Block]:
     return blocks
 
 
-def _element(item: Button | Menu) -> Block:
+def _element(item: Button | Menu | Lookup) -> Block | None:
+    if isinstance(item, Lookup):
+        try:
+            action_id = pick_action_id(item.path, item.param)
+        except ValueError:
+            return None
+        return {
+            "type": "external_select",
+            "action_id": action_id,
+            "placeholder": _plain(item.placeholder, MAX_PLACEHOLDER),
+            "min_query_length": MIN_QUERY_LENGTH,
+        }
     if isinstance(item, Button):
         element: Block = {
             "type": "button",

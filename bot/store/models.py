@@ -97,6 +97,8 @@ class Alert(Base):
     kind: Mapped[str] = mapped_column(String(10))  # above | below | move
     threshold: Mapped[float] = mapped_column(Float)  # a price, or a percentage for "move"
     armed: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Paused by a channel manager (`alert pause`): not polled, never fires, until resumed.
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_price: Mapped[float | None] = mapped_column(Float, nullable=True)
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

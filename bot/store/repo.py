@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, func, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.channel_settings import ChannelSettingsStore
@@ -500,7 +500,11 @@ class Store:
         async with self.db.session() as session:
             result = await session.scalars(
                 select(Alert)
-                .where(Alert.platform.in_(platforms), Alert.disabled_reason.is_(None))
+                .where(
+                    Alert.platform.in_(platforms),
+                    Alert.disabled_reason.is_(None),
+                    Alert.paused.is_(False),
+                )
                 .order_by(Alert.id)
             )
             return list(result)
@@ -510,7 +514,8 @@ class Store:
         async with self.db.session() as session:
             result = await session.execute(
                 update(Alert)
-                .where(Alert.id == alert_id, Alert.armed.is_(True))
+                # Paused meanwhile (after the poll read it): it does not fire.
+                .where(Alert.id == alert_id, Alert.armed.is_(True), Alert.paused.is_(False))
                 .values(
                     armed=False, last_price=price, fired_at=now, fire_count=Alert.fire_count + 1
                 )
@@ -524,6 +529,30 @@ class Store:
                 update(Alert)
                 .where(Alert.id == alert_id, Alert.armed.is_(not armed))
                 .values(armed=armed, last_price=price)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def pause_alert(self, alert_id: int) -> bool:
+        """Stop polling an alert; True when it was not paused before."""
+        async with self.db.session() as session:
+            result = await session.execute(
+                update(Alert)
+                .where(Alert.id == alert_id, Alert.paused.is_(False))
+                .values(paused=True)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def resume_alert(self, alert_id: int, *, armed: bool, price: float | None = None) -> bool:
+        """Poll a paused or disabled alert again, armed as given (False: it waits until the
+        price comes back past its line); True when it was paused or disabled before."""
+        async with self.db.session() as session:
+            result = await session.execute(
+                update(Alert)
+                .where(
+                    Alert.id == alert_id,
+                    or_(Alert.paused.is_(True), Alert.disabled_reason.is_not(None)),
+                )
+                .values(paused=False, disabled_reason=None, armed=armed, last_price=price)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
