@@ -1,9 +1,11 @@
-"""History in, PNG bytes out: price charts drawn with matplotlib's Agg backend.
+"""The drawing itself: price charts on matplotlib's Agg canvas (imported on the first chart).
 
-Pure and thread-safe: every call builds its own `Figure` and `FigureCanvasAgg`, never
-pyplot's global figure manager or rcParams, so renders may run in parallel worker threads
-and nothing needs a display. Bars are placed by index (bot.charts.timeline), so nights,
-weekends and holidays take no width and are never drawn as flat lines.
+Only bot.charts.render imports this module, inside `render_chart`, so matplotlib loads when
+the first chart is drawn, not when the bot starts. Every call draws on a frame (figure, canvas,
+axes) of its own from bot.charts.figures, never pyplot's global figure manager or rcParams,
+so renders may run in parallel worker threads. Bars are placed by index
+(bot.charts.timeline), so nights, weekends and holidays take no width and are never drawn as
+flat lines.
 """
 
 from __future__ import annotations
@@ -11,20 +13,21 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
-from typing import Any, Literal
+from typing import Any
 
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from bot.charts import figures
+from bot.charts.figures import LEFT, FrameKey
+from bot.charts.render import ChartOptions
 from bot.charts.summary import RangeChange, percent_series, range_change
-from bot.charts.themes import Palette, palette
+from bot.charts.themes import Palette
 from bot.charts.timeline import (
     align,
     as_of,
@@ -41,69 +44,37 @@ from bot.charts.timeline import (
 )
 from bot.market.types import History
 
-ChartKind = Literal["line", "candle"]
-
-MAX_PNG_BYTES = 500 * 1024
-MAX_SERIES = 5
 NAME_CHARS = 42
-# Figure layout in figure fractions. Fixed margins instead of tight/constrained layout:
-# those lay the figure out twice per render, which would double the render time.
-LEFT, RIGHT = 0.045, 0.885
-PRICE_TOP = 0.80
-BOTTOM = 0.115
-VOLUME_HEIGHT = 0.15
-GAP = 0.02
 
 
-@dataclass(frozen=True, slots=True)
-class ChartOptions:
-    """How to draw: the range label, line or candles, theme, and the image's size."""
-
-    range: str
-    kind: ChartKind = "line"
-    theme: str = "dark"
-    width: float = 8.0  # inches
-    height: float = 4.5
-    dpi: int = 120
-
-
-def render_chart(histories: Sequence[History], options: ChartOptions) -> bytes:
-    """A PNG of one symbol (price, volume) or up to five (% change from start, with a legend).
-
-    Every history needs at least one bar. The PNG is kept under MAX_PNG_BYTES by drawing at
-    a lower resolution if it ever comes out larger.
-    """
-    if not histories or len(histories) > MAX_SERIES:
-        raise ValueError(f"render_chart takes 1 to {MAX_SERIES} histories")
-    if any(not h.bars for h in histories):
-        raise ValueError("every history needs at least one bar")
-    colors = palette(options.theme)
-    png = b""
-    for dpi in (options.dpi, int(options.dpi * 0.75), int(options.dpi * 0.5)):
-        png = _draw(histories, replace(options, dpi=dpi), colors)
-        if len(png) <= MAX_PNG_BYTES:
-            break
-    return png
-
-
-def _draw(histories: Sequence[History], options: ChartOptions, colors: Palette) -> bytes:
-    figure = Figure(
-        figsize=(options.width, options.height), dpi=options.dpi, facecolor=colors.background
+def png(histories: Sequence[History], options: ChartOptions, colors: Palette) -> bytes:
+    """The chart as PNG bytes, drawn at options.dpi."""
+    single = len(histories) == 1
+    key = FrameKey(
+        colors=colors,
+        width=options.width,
+        height=options.height,
+        dpi=options.dpi,
+        volume=single and any(b.volume for b in histories[0].bars),
     )
-    canvas = FigureCanvasAgg(figure)
-    if len(histories) == 1:
-        _single(figure, histories[0], options, colors)
+    frame = figures.take(key)
+    # A render that fails leaves its frame to the garbage collector, never to the next one.
+    if single:
+        _single(frame, histories[0], options, colors)
     else:
-        _compare(figure, histories, options, colors)
+        _compare(frame, histories, options, colors)
     buffer = io.BytesIO()
-    canvas.print_png(buffer, metadata={"Software": "OrbitDesk"})
+    frame.canvas.print_png(buffer, metadata={"Software": "OrbitDesk"})
+    figures.give(key, frame)
     return buffer.getvalue()
 
 
 # --------------------------------------------------------------------------- one symbol
 
 
-def _single(figure: Figure, history: History, options: ChartOptions, colors: Palette) -> None:
+def _single(frame: figures.Frame, history: History, options: ChartOptions, colors: Palette) -> None:
+    figure = frame.figure
+    ax, volume_ax = frame.price, frame.volume
     bars = history.bars
     n = len(bars)
     x = list(range(n))
@@ -112,15 +83,6 @@ def _single(figure: Figure, history: History, options: ChartOptions, colors: Pal
     stamps = local_times(bars, tz)
     change = range_change(history)
     tone = colors.up if change.change_pct >= 0 else colors.down
-    has_volume = any(b.volume for b in bars)
-
-    price_bottom = BOTTOM + VOLUME_HEIGHT + GAP if has_volume else BOTTOM
-    ax = figure.add_axes((LEFT, price_bottom, RIGHT - LEFT, PRICE_TOP - price_bottom))
-    _style_axes(ax, colors)
-    volume_ax = None
-    if has_volume:
-        volume_ax = figure.add_axes((LEFT, BOTTOM, RIGHT - LEFT, VOLUME_HEIGHT), sharex=ax)
-        _style_axes(volume_ax, colors)
 
     lows = [b.low if options.kind == "candle" else b.close for b in bars]
     highs = [b.high if options.kind == "candle" else b.close for b in bars]
@@ -203,8 +165,7 @@ def _single(figure: Figure, history: History, options: ChartOptions, colors: Pal
     bottom_ax = volume_ax or ax
     if volume_ax is not None:
         _volume(volume_ax, history, colors)
-        ax.tick_params(axis="x", labelbottom=False)
-    _xticks(bottom_ax, stamps, intraday, colors)
+    _xticks(bottom_ax, stamps, intraday)
 
     unit = {"1d": "5-min", "5d": "15-min", "5y": "weekly", "max": "monthly"}.get(
         options.range, "daily"
@@ -267,13 +228,12 @@ def _volume(ax: Axes, history: History, colors: Palette) -> None:
 
 
 def _compare(
-    figure: Figure, histories: Sequence[History], options: ChartOptions, colors: Palette
+    frame: figures.Frame, histories: Sequence[History], options: ChartOptions, colors: Palette
 ) -> None:
+    figure, ax = frame.figure, frame.price
     display_tz = zone(histories[0].exchange_tz)
     aligned = align(histories, display_tz)
     n = len(aligned.stamps)
-    ax = figure.add_axes((LEFT, BOTTOM, RIGHT - LEFT, PRICE_TOP - BOTTOM))
-    _style_axes(ax, colors)
     ax.axhline(0, color=colors.muted, lw=0.9, ls=(0, (4, 3)), zorder=2)
     handles = []
     for i, (history, (positions, closes)) in enumerate(zip(histories, aligned.series, strict=True)):
@@ -299,7 +259,7 @@ def _compare(
     if intraday and options.range != "1d":
         for i in day_breaks(aligned.stamps):
             ax.axvline(i - 0.5, color=colors.grid, lw=1.0, zorder=1)
-    _xticks(ax, aligned.stamps, intraday, colors)
+    _xticks(ax, aligned.stamps, intraday)
     _legend(ax, handles, colors)
     symbols = [h.symbol for h in histories]
     _titles(
@@ -336,23 +296,9 @@ def _pct_decimals(ax: Axes) -> int:
 # ------------------------------------------------------------------------------- pieces
 
 
-def _style_axes(ax: Axes, colors: Palette) -> None:
-    ax.set_facecolor(colors.background)
-    for side in ("top", "left", "right"):
-        ax.spines[side].set_visible(False)
-    ax.spines["bottom"].set_color(colors.grid)
-    ax.yaxis.tick_right()
-    ax.yaxis.set_label_position("right")
-    ax.tick_params(colors=colors.muted, labelsize=9, length=0, pad=5)
-    ax.tick_params(axis="y", labelcolor=colors.text)
-    ax.grid(True, axis="both", color=colors.grid, lw=0.6, zorder=0)
-    ax.set_axisbelow(True)
-
-
-def _xticks(ax: Axes, stamps: Sequence[datetime], intraday: bool, colors: Palette) -> None:
+def _xticks(ax: Axes, stamps: Sequence[datetime], intraday: bool) -> None:
     ticks = pick_ticks(stamps, intraday)
     ax.set_xticks([i for i, _ in ticks], [label for _, label in ticks])
-    ax.tick_params(axis="x", labelcolor=colors.text)
 
 
 def _legend(ax: Axes, handles: Sequence[Any], colors: Palette) -> None:
