@@ -10,12 +10,12 @@ flat lines.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
@@ -23,7 +23,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from bot.charts import figures
+from bot.charts import figures, pngfile
 from bot.charts.figures import LEFT, FrameKey
 from bot.charts.render import ChartOptions
 from bot.charts.summary import RangeChange, percent_series, range_change
@@ -63,10 +63,10 @@ def png(histories: Sequence[History], options: ChartOptions, colors: Palette) ->
         _single(frame, histories[0], options, colors)
     else:
         _compare(frame, histories, options, colors)
-    buffer = io.BytesIO()
-    frame.canvas.print_png(buffer, metadata={"Software": "OrbitDesk"})
+    frame.canvas.draw()
+    image = pngfile.encode(np.asarray(frame.canvas.buffer_rgba()), {"Software": "OrbitDesk"})
     figures.give(key, frame)
-    return buffer.getvalue()
+    return image
 
 
 # --------------------------------------------------------------------------- one symbol
