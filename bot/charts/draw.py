@@ -13,11 +13,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -45,6 +47,7 @@ from bot.charts.timeline import (
 from bot.market.types import History
 
 NAME_CHARS = 42
+Shapes = Sequence[npt.ArrayLike]  # what collections take: here always one (n, k, 2) array
 
 
 def png(histories: Sequence[History], options: ChartOptions, colors: Palette) -> bytes:
@@ -187,41 +190,75 @@ def _single(frame: figures.Frame, history: History, options: ChartOptions, color
 
 
 def _candles(ax: Axes, history: History, colors: Palette, span: float) -> None:
-    bodies = []
-    body_colors = []
-    wicks = []
-    wick_colors = []
-    half = 0.35
+    bars = history.bars
+    x = np.arange(len(bars), dtype=float)
+    opens = np.array([b.open for b in bars])
+    closes = np.array([b.close for b in bars])
+    low, high = np.minimum(opens, closes), np.maximum(opens, closes)
     least = span * 0.002  # a doji still shows as a thin body
-    for i, bar in enumerate(history.bars):
-        color = colors.up if bar.close >= bar.open else colors.down
-        low, high = sorted((bar.open, bar.close))
-        if high - low < least:
-            low, high = low - least / 2, high + least / 2
-        bodies.append(((i - half, low), (i - half, high), (i + half, high), (i + half, low)))
-        body_colors.append(color)
-        wicks.append(((i, bar.low), (i, bar.high)))
-        wick_colors.append(color)
-    ax.add_collection(LineCollection(wicks, colors=wick_colors, linewidths=0.9, zorder=3))
+    thin = high - low < least
+    low = np.where(thin, low - least / 2, low)
+    high = np.where(thin, high + least / 2, high)
+    fills = _two_tone(closes >= opens, colors)
+    wicks = np.stack(
+        [
+            np.column_stack([x, [b.low for b in bars]]),
+            np.column_stack([x, [b.high for b in bars]]),
+        ],
+        axis=1,
+    )
+    ax.add_collection(LineCollection(_shapes(wicks), colors=fills, linewidths=0.9, zorder=3))
     ax.add_collection(
-        PolyCollection(bodies, facecolors=body_colors, edgecolors=body_colors, lw=0.4, zorder=4)
+        PolyCollection(
+            _boxes(x, 0.35, low, high), facecolors=fills, edgecolors=fills, lw=0.4, zorder=4
+        )
     )
 
 
 def _volume(ax: Axes, history: History, colors: Palette) -> None:
-    rects = []
-    fills = []
-    previous = history.bars[0].open
-    for i, bar in enumerate(history.bars):
-        rects.append(((i - 0.4, 0), (i - 0.4, bar.volume), (i + 0.4, bar.volume), (i + 0.4, 0)))
-        fills.append(colors.up if bar.close >= previous else colors.down)
-        previous = bar.close
-    ax.add_collection(PolyCollection(rects, facecolors=fills, lw=0, alpha=0.55, zorder=3))
-    top = max(b.volume for b in history.bars)
+    bars = history.bars
+    volumes = np.array([b.volume for b in bars], dtype=float)
+    closes = np.array([b.close for b in bars])
+    previous = np.concatenate(([bars[0].open], closes[:-1]))
+    boxes = _boxes(np.arange(len(bars), dtype=float), 0.4, np.zeros_like(volumes), volumes)
+    fills = _two_tone(closes >= previous, colors)
+    ax.add_collection(PolyCollection(boxes, facecolors=fills, lw=0, alpha=0.55, zorder=3))
+    top = max(b.volume for b in bars)
     ax.set_ylim(0, top * 1.15 or 1)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=2, integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _compact(v)))
     ax.set_ylabel("volume", color=colors.muted, fontsize=8, labelpad=8)
+
+
+def _boxes(
+    x: npt.NDArray[np.float64],
+    half: float,
+    low: npt.NDArray[np.float64],
+    high: npt.NDArray[np.float64],
+) -> Shapes:
+    """(n, 4, 2) corners of boxes centred on x, 2*half wide: one array, not n Python polygons."""
+    left, right = x - half, x + half
+    corners = np.stack(
+        [
+            np.column_stack([left, low]),
+            np.column_stack([left, high]),
+            np.column_stack([right, high]),
+            np.column_stack([right, low]),
+        ],
+        axis=1,
+    )
+    return _shapes(corners)
+
+
+def _shapes(points: npt.NDArray[np.float64]) -> Shapes:
+    """An (n, k, 2) array as collections take it: matplotlib's fast path, no per-shape Path
+    built in Python (its type stubs only name sequences, which an array is at run time)."""
+    return cast(Shapes, points)
+
+
+def _two_tone(up: npt.NDArray[np.bool_], colors: Palette) -> npt.NDArray[np.float64]:
+    """RGBA rows: the theme's up colour where `up`, its down colour elsewhere."""
+    return np.where(up[:, None], to_rgba(colors.up), to_rgba(colors.down))
 
 
 # ------------------------------------------------------------------------------ compare
