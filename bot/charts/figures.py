@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from bot.charts.themes import Palette
 
-KEEP = 2
+KEEP = 1
 # Figure layout in figure fractions. Fixed margins instead of tight/constrained layout:
 # those lay the figure out twice per render, which would double the render time.
 LEFT, RIGHT = 0.045, 0.885
