@@ -105,6 +105,12 @@ def build(key: FrameKey) -> Frame:
         volume = figure.add_axes((LEFT, BOTTOM, RIGHT - LEFT, VOLUME_HEIGHT), sharex=price)
         _style_axes(volume, colors)
         price.tick_params(axis="x", labelbottom=False)
+    # Axis labels these charts never set (all but the volume panel's "volume"): fixed places,
+    # so no draw measures every tick label to place an empty string.
+    price.xaxis.set_label_coords(0.5, 0.0)
+    price.yaxis.set_label_coords(1.0, 0.5)
+    if volume is not None:
+        volume.xaxis.set_label_coords(0.5, 0.0)
     return Frame(figure, canvas, price, volume)
 
 
