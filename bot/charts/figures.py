@@ -6,7 +6,8 @@ next render with the same theme, size and layout draws on it again.
 
 Thread-safe: a frame is taken out of the pool for the whole render, so two renders never
 share one; a render that finds none free builds its own. At most `KEEP` idle frames are kept
-per key (the chart service renders on 2 threads), so memory stays bounded.
+per key (a frame holds ~3 MB, most of it the canvas's pixels), so memory stays bounded: one
+frame per theme and layout in use.
 """
 
 from __future__ import annotations
