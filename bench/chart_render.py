@@ -1,7 +1,7 @@
 """Chart render time and PNG size: bot.charts.render against a naive pyplot chart and against
 the renderer as it was before issue 17, all in the same run.
 
-    .venv/bin/python bench/chart_render.py [--runs 40] [--rounds 1]
+    .venv/bin/python bench/chart_render.py [--runs 15] [--rounds 3]
 
 Bars come once from the fake Yahoo (tests/fakes) through the real yfinance, then each chart
 is rendered `runs` times per contender after one warm-up, the contenders taking turns so a
@@ -344,8 +344,8 @@ def targets(result: dict[str, Any]) -> list[Target]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=40)
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     outcome = asyncio.run(main(args.runs, args.rounds))
     print_table(outcome)
