@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import io
+import json
 import math
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from PIL import Image
 
+from bot.charts import figures, pngfile
 from bot.charts.render import MAX_PNG_BYTES, ChartOptions, render_chart
 from bot.charts.summary import range_change
 from bot.charts.timeline import align, extended_flags, local_times, pick_ticks, runs, split_runs
@@ -301,3 +308,90 @@ def test_compare_lines_break_where_a_market_was_shut() -> None:
     assert step == 900 and interval_seconds("1d") is None
     parts = segments(tokyo, stamps, 3 * step)
     assert [tokyo[p] for p in parts] == [[0, 1, 2, 3], [60, 61, 62]]
+
+
+LAZY_IMPORT_PROBE = """
+import json, sys
+from datetime import UTC, datetime, timedelta
+import bot.app, bot.charts, bot.charts.render, bot.charts.service, commands.chart
+from bot.charts.render import ChartOptions, render_chart
+from bot.market.types import Bar, History
+at_start = sorted(m for m in sys.modules if m.split(".")[0] == "matplotlib")
+start = datetime(2026, 1, 5, tzinfo=UTC)
+bars = tuple(
+    Bar(start + timedelta(days=i), 100 + i, 102 + i, 99 + i, 101 + i, 1000 + i) for i in range(30)
+)
+history = History("AMZN", "Amazon", "USD", "America/New_York", "1d", "1mo", bars)
+png = render_chart([history], ChartOptions(range="1mo"))
+print(json.dumps({
+    "at_start": at_start,
+    "after_chart": "matplotlib" in sys.modules,
+    "png": png[:8].hex(),
+    "size": len(png),
+}))
+"""
+
+
+def test_matplotlib_loads_on_the_first_chart_not_at_start() -> None:
+    """The app's start-up imports leave matplotlib out; the first render loads it and works."""
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", LAZY_IMPORT_PROBE],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    probe = json.loads(done.stdout.strip().splitlines()[-1])
+    assert probe["at_start"] == []
+    assert probe["after_chart"] is True
+    assert bytes.fromhex(probe["png"]) == PNG_SIGNATURE
+    assert probe["size"] > 10_000
+
+
+def test_a_reused_figure_draws_exactly_what_a_new_one_draws() -> None:
+    """Frames go back to a pool after each render; nothing of one chart may show in the next."""
+    one_year = [daily("AMZN", NEW_YORK, YEAR)]
+    span = weekdays(date(2026, 2, 2), 20)
+    others: list[tuple[list[History], ChartOptions]] = [
+        (
+            [daily("7203.T", TOKYO, span, currency="JPY"), daily("AMZN", NEW_YORK, span)],
+            _opt("1mo"),
+        ),
+        ([intraday_day(date(2026, 11, 18))], _opt("1d")),
+        ([daily("AMZN", NEW_YORK, YEAR[:60], rng="3mo")], _opt("3mo", kind="candle")),
+        ([daily("NEWCO", NEW_YORK, [date(2026, 11, 18)], rng="1mo")], _opt("1mo")),
+        ([_without_volume(daily("^GSPC", NEW_YORK, YEAR[:60], rng="3mo"))], _opt("3mo")),
+    ]
+    figures.forget()
+    fresh = {i: render_chart(h, o) for i, (h, o) in enumerate(others)}
+    first = render_chart(one_year, _opt("1y"))
+    for _ in range(2):
+        for i, (histories, options) in enumerate(others):
+            assert render_chart(histories, options) == fresh[i]
+            assert render_chart(one_year, _opt("1y")) == first
+    figures.forget()
+    assert render_chart(one_year, _opt("1y")) == first
+
+
+def _without_volume(history: History) -> History:
+    bars = tuple(Bar(**{**_bar(b), "volume": 0}) for b in history.bars)
+    return History(**{**_fields(history), "bars": bars})
+
+
+def _opt(rng: str, kind: Literal["line", "candle"] = "line") -> ChartOptions:
+    return ChartOptions(range=rng, kind=kind)
+
+
+def test_png_writer_keeps_every_pixel_and_drops_alpha_only_when_opaque() -> None:
+    rng = np.random.default_rng(7)
+    translucent = rng.integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
+    opaque = translucent.copy()
+    opaque[..., 3] = 255
+    for pixels, mode in ((translucent, "RGBA"), (opaque, "RGB")):
+        image = Image.open(io.BytesIO(pngfile.encode(pixels, {"Software": "OrbitDesk"})))
+        image.load()
+        assert image.mode == mode
+        assert image.info["Software"] == "OrbitDesk"
+        assert np.array_equal(np.asarray(image), pixels[..., : len(mode)])

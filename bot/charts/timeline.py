@@ -150,19 +150,17 @@ def pick_ticks(
     if not stamps:
         return []
     levels = _INTRADAY_LEVELS if intraday else _DAILY_LEVELS
-    chosen: list[tuple[int, str]] = []
+    level = levels[0]
+    indexes: list[int] = []
     for level in levels:
-        ticks = [(0, level.label(stamps[0]))] if level.starts(stamps[0]) else []
-        previous = level.key(stamps[0])
-        for i in range(1, len(stamps)):
-            current = level.key(stamps[i])
-            if current != previous:
-                ticks.append((i, level.label(stamps[i])))
-            previous = current
-        chosen = ticks
-        if len(ticks) <= max_ticks:
+        # Where each boundary falls; labels only for the level that is kept.
+        indexes = [0] if level.starts(stamps[0]) else []
+        keys = [level.key(stamp) for stamp in stamps]
+        indexes.extend(i for i in range(1, len(keys)) if keys[i] != keys[i - 1])
+        if len(indexes) <= max_ticks:
             break
-    chosen = chosen[:: max(1, -(-len(chosen) // max_ticks))]
+    indexes = indexes[:: max(1, -(-len(indexes) // max_ticks))]
+    chosen = [(i, level.label(stamps[i])) for i in indexes]
     # Boundaries can sit next to each other (Tokyo's close, then New York's pre-market on a
     # compare chart); labels that close would print over each other.
     gap = len(stamps) / (max_ticks * 1.6)
