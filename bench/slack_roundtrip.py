@@ -42,6 +42,7 @@ from bot.adapters.slack_adapter import SlackAdapter  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.http_server import HttpServer  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
 from tests.fakes.yahoo_server import FakeYahoo  # noqa: E402
 from tests.slack_support import BOT_TOKEN, SIGNING_SECRET, sign, slash_payload  # noqa: E402
@@ -114,10 +115,14 @@ async def run(requests: int) -> dict[str, Any]:
             app = App.build(settings, clock=ManualClock(datetime.now(UTC)))
             await app.start()
             adapter = SlackAdapter(app)
+            # Served as `orbitdesk run slack` serves it: on the bot's shared HTTP listener.
+            http = HttpServer("127.0.0.1", 0, app.metrics)
+            http.app.add_routes(adapter.routes())
+            await http.start()
             await adapter.start()
             bare_runner, bare_port = await serve(bare_app(slack))
-            assert adapter.http_port is not None
-            sides = {"orbitdesk": adapter.http_port, "bare": bare_port}
+            assert http.bound_port is not None
+            sides = {"orbitdesk": http.bound_port, "bare": bare_port}
             results: dict[str, dict[str, list[float]]] = {
                 name: {"ack": [], "answer": []} for name in sides
             }
@@ -137,6 +142,7 @@ async def run(requests: int) -> dict[str, Any]:
             finally:
                 await bare_runner.cleanup()
                 await adapter.stop()
+                await http.stop()
                 await app.close()
     summary: dict[str, Any] = {"bench": "slack_roundtrip", "requests": requests}
     for name, series in results.items():
