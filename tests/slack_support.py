@@ -174,6 +174,20 @@ async def post_signed(
             return resp.status, text
 
 
+async def answer_of(
+    slack: FakeSlack, port: int, payload: dict[str, str], *, timeout: float = 5.0
+) -> dict[str, Any]:
+    """Send a signed slash command (expecting 200) and return its answer: the ack's own body
+    when the answer was ready within the ack grace, else what was posted to its response_url."""
+    body = urlencode(payload).encode()
+    status, answer = await post_signed(port, body, sign(body))
+    assert status == 200, answer
+    if isinstance(answer, dict):
+        return answer
+    assert answer == "", answer  # an empty ack: the answer follows at response_url
+    return await slack.wait_for_answer(response_token(payload), timeout)
+
+
 async def post_interactive(port: int, payload: dict[str, Any]) -> tuple[int, Any]:
     """An interactive request (block_suggestion, block_actions): a signed `payload=` form."""
     body = urlencode({"payload": json.dumps(payload)}).encode()
