@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import itertools
@@ -185,6 +186,28 @@ async def answer_of(
     if isinstance(answer, dict):
         return answer
     assert answer == "", answer  # an empty ack: the answer follows at response_url
+    return await slack.wait_for_answer(response_token(payload), timeout)
+
+
+async def socket_answer(
+    slack: FakeSlack, envelope_id: str, payload: dict[str, str], *, timeout: float = 5.0
+) -> dict[str, Any]:
+    """The answer to a slash command delivered over Socket Mode: the ack's payload when the
+    answer was ready within the ack grace, else what was posted to its response_url."""
+
+    async def acked() -> dict[str, Any]:
+        seen = 0
+        while True:
+            acks = await slack.wait_for_acks(seen + 1, timeout)
+            for ack in acks[seen:]:
+                if ack.get("envelope_id") == envelope_id:
+                    return ack
+            seen = len(acks)
+
+    ack = await asyncio.wait_for(acked(), timeout)
+    if "payload" in ack:
+        answer: dict[str, Any] = ack["payload"]
+        return answer
     return await slack.wait_for_answer(response_token(payload), timeout)
 
 

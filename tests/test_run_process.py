@@ -28,6 +28,7 @@ from tests.fakes.yahoo_server import FakeYahoo, unused_port
 from tests.slack_support import (
     BOT_TOKEN,
     SIGNING_SECRET,
+    answer_of,
     post_form,
     response_token,
     slash_payload,
@@ -91,8 +92,7 @@ async def test_orbitdesk_run_slack_in_http_mode_answers_beside_healthz(
         try:
             health = await wait_for_health(port, process)
             payload = slash_payload(slack, "/quote", "SPCX")
-            assert await post_form(port, payload) == 200
-            answer = await slack.wait_for_answer(response_token(payload), timeout=10)
+            answer = await answer_of(slack, port, payload, timeout=10)
             forged = slash_payload(slack, "/quote", "AMZN")
             assert (
                 await post_form(port, forged, headers=lambda body: {"X-Slack-Signature": "v0=0"})
@@ -261,8 +261,7 @@ async def test_run_without_its_database_answers_quotes_and_waits_for_it(
         async def ask(text: str) -> str:
             command, _, rest = text.partition(" ")
             payload = slash_payload(slack, f"/{command}", rest)
-            assert await post_form(port, payload) == 200
-            return (await slack.wait_for_answer(response_token(payload), timeout=15))["text"]
+            return str((await answer_of(slack, port, payload, timeout=15))["text"])
 
         try:
             async with asyncio.timeout(60):
