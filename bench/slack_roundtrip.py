@@ -39,6 +39,7 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
+from report import Target, report  # noqa: E402
 from slack_bolt.async_app import AsyncApp  # noqa: E402
 from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 
@@ -49,7 +50,6 @@ from bot.config import Settings  # noqa: E402
 from bot.http_server import HttpServer  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
 from tests.fakes.yahoo_server import FakeYahoo  # noqa: E402
-from report import Target, report  # noqa: E402
 from tests.slack_support import BOT_TOKEN, SIGNING_SECRET, sign, slash_payload  # noqa: E402
 
 TARGET = 0.4
