@@ -186,3 +186,17 @@ async def test_a_retry_while_the_first_is_still_running_runs_once(
     assert first[:2] == again[:2] == (200, "")
     assert ran == ["quote NVDA"]
     assert slack.answers(response_token(payload)) == [followed]
+
+
+async def test_an_answer_the_ack_cannot_carry_follows_at_response_url(
+    adapter: SlackAdapter, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(response: object) -> None:
+        raise ValueError("cannot shape this answer for the ack")
+
+    monkeypatch.setattr(adapter, "_slash_message", broken)
+    payload = slash_payload(slack, "/probe", "echo still answered")
+    status, answer, _ = await send(adapter, payload)
+    followed = await slack.wait_for_answer(response_token(payload))
+    assert (status, answer) == (200, "")
+    assert followed["text"] == "still answered"

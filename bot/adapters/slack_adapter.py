@@ -486,12 +486,18 @@ class SlackAdapter:
         work = asyncio.create_task(self._run_command(command, client))
         if self.ack_grace > 0:
             await asyncio.wait((work,), timeout=self.ack_grace)
+        message: dict[str, Any] | None = None
         answered: list[Attachment] | None = None  # the files still to share, when answered
         if work.done() and not work.cancelled() and work.exception() is None:
-            message, answered = self._slash_message(work.result())
-            await ack(message)
-        else:
+            try:
+                message, answered = self._slash_message(work.result())
+            except Exception:  # not in the ack, then: the listener tries again (and logs it)
+                log.exception("slack: rendering the answer to %s failed", command.get("command"))
+                message, answered = None, None
+        if message is None:
             await ack()
+        else:
+            await ack(message)
         context[_PENDING] = (work, answered)
         await next()
         return None
