@@ -94,13 +94,11 @@ async def test_the_database_out_of_reach_never_loses_a_command(tmp_path: Path) -
 
 @pytest.fixture(params=["database", "redis"])
 async def shared_settings(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, fresh_postgres_url: str
 ) -> AsyncIterator[dict[str, Any]]:
-    """Settings two replicas share: one database, and Redis in the "redis" variant."""
-    settings: dict[str, Any] = {
-        "slack_mode": "http",
-        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}",
-    }
+    """Settings two replicas share: one database (PostgreSQL, as replicas need: on SQLite the
+    bot is one process), and Redis in the "redis" variant."""
+    settings: dict[str, Any] = {"slack_mode": "http", "database_url": fresh_postgres_url}
     if request.param == "database":
         yield settings
         return
