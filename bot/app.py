@@ -117,11 +117,15 @@ class App:
             config=WatchConfig(interval=timedelta(minutes=settings.edgar_poll_minutes)),
         )
         metrics = Metrics(market, watch, redis)
-        # Slack deliveries and alert poll periods already taken by some replica
-        deliveries = Layered(
-            SeenRecently(),
-            RedisSeen(redis) if redis is not None else DatabaseSeen(store, clock),
-        )
+        # Slack deliveries and alert poll periods already taken by some replica. Replicas
+        # share Redis or PostgreSQL; on SQLite the bot is one process, whose memory decides
+        # without a database write in front of every Slack ack.
+        shared_seen: Deduplicator | None = None
+        if redis is not None:
+            shared_seen = RedisSeen(redis)
+        elif database.dialect != "sqlite":
+            shared_seen = DatabaseSeen(store, clock)
+        deliveries = Layered(SeenRecently(), shared_seen)
         scheduler = Scheduler(
             store=store,
             market=market,

@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     # Who sees a successful answer: the whole channel, or only the person who asked.
     # Errors are always visible only to the person who asked.
     slack_answer_visibility: Literal["in_channel", "ephemeral"] = "in_channel"
+    slack_ack_grace: float = Field(
+        0.1, ge=0, le=1.0, description="Ack with the answer if ready this fast, else follow up, s."
+    )
 
     # HTTP (Slack HTTP mode, health and metrics)
     http_host: str = "127.0.0.1"

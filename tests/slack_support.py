@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import itertools
@@ -172,6 +173,42 @@ async def post_signed(
             return resp.status, json.loads(text)
         except ValueError:
             return resp.status, text
+
+
+async def answer_of(
+    slack: FakeSlack, port: int, payload: dict[str, str], *, timeout: float = 5.0
+) -> dict[str, Any]:
+    """Send a signed slash command (expecting 200) and return its answer: the ack's own body
+    when the answer was ready within the ack grace, else what was posted to its response_url."""
+    body = urlencode(payload).encode()
+    status, answer = await post_signed(port, body, sign(body))
+    assert status == 200, answer
+    if isinstance(answer, dict):
+        return answer
+    assert answer == "", answer  # an empty ack: the answer follows at response_url
+    return await slack.wait_for_answer(response_token(payload), timeout)
+
+
+async def socket_answer(
+    slack: FakeSlack, envelope_id: str, payload: dict[str, str], *, timeout: float = 5.0
+) -> dict[str, Any]:
+    """The answer to a slash command delivered over Socket Mode: the ack's payload when the
+    answer was ready within the ack grace, else what was posted to its response_url."""
+
+    async def acked() -> dict[str, Any]:
+        seen = 0
+        while True:
+            acks = await slack.wait_for_acks(seen + 1, timeout)
+            for ack in acks[seen:]:
+                if ack.get("envelope_id") == envelope_id:
+                    return ack
+            seen = len(acks)
+
+    ack = await asyncio.wait_for(acked(), timeout)
+    if "payload" in ack:
+        answer: dict[str, Any] = ack["payload"]
+        return answer
+    return await slack.wait_for_answer(response_token(payload), timeout)
 
 
 async def post_interactive(port: int, payload: dict[str, Any]) -> tuple[int, Any]:

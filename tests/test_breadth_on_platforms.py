@@ -21,9 +21,8 @@ from tests.slack_support import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
+    answer_of,
     port_of,
-    post_form,
-    response_token,
     running,
     slash_payload,
 )
@@ -130,8 +129,7 @@ async def slack(
 async def ask(pair: tuple[SlackAdapter, FakeSlack], command: str, text: str) -> dict:  # type: ignore[type-arg]
     adapter, fake = pair
     payload = slash_payload(fake, command, text)
-    assert await post_form(port_of(adapter), payload) == 200
-    answer: dict = await fake.wait_for_answer(response_token(payload))  # type: ignore[type-arg]
+    answer: dict = await answer_of(fake, port_of(adapter), payload)  # type: ignore[type-arg]
     return answer
 
 

@@ -47,9 +47,8 @@ from tests.slack_support import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
+    answer_of,
     port_of,
-    post_form,
-    response_token,
     running,
     slash_payload,
 )
@@ -178,9 +177,7 @@ async def ask(
     adapter: SlackAdapter, slack: FakeSlack, command: str, text: str, user: str
 ) -> dict[str, Any]:
     payload = slash_payload(slack, command, text, user_id=user, user_name=user[2:].lower())
-    assert await post_form(port_of(adapter), payload) == 200
-    answer: dict[str, Any] = await slack.wait_for_answer(response_token(payload))
-    return answer
+    return await answer_of(slack, port_of(adapter), payload)
 
 
 async def test_slack_a_filed_completion_is_posted_once_and_shown_by_acquisition(

@@ -40,12 +40,13 @@ def scheduler_of(app: App, platform: RecordingPlatform, claim: bool = True) -> S
 
 
 async def run_ticks(
-    tmp_path: Path, fake: FakeYahoo, replicas: int, settings: dict[str, Any]
+    tmp_path: Path, fake: FakeYahoo, replicas: int, settings: dict[str, Any], db: str = ""
 ) -> tuple[dict[str, int], int]:
-    """`replicas` schedulers on one database tick through 3 minutes of a trading morning with
-    2 schedules and 12 alerts; returns Yahoo's data requests and the posts made."""
+    """`replicas` schedulers on one database (`db`, else a new SQLite file) tick through 3
+    minutes of a trading morning with 2 schedules and 12 alerts; returns Yahoo's data requests
+    and the posts made."""
     clock = ManualClock(OPEN)
-    db = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    db = db or f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
     apps = [
         await clocked_app(tmp_path / f"r{i}", fake, clock, database_url=db, **settings)
         for i in range(replicas)
@@ -78,10 +79,12 @@ async def run_ticks(
 
 @pytest.mark.parametrize("engine", ["database", "redis"])
 async def test_three_replicas_tick_with_the_upstream_requests_of_one(
-    tmp_path: Path, fake_yahoo: FakeYahoo, engine: str
+    tmp_path: Path, fake_yahoo: FakeYahoo, engine: str, fresh_postgres_url: str
 ) -> None:
     settings: dict[str, Any] = {}
     prefix = ""
+    # Replicas share PostgreSQL (on SQLite the bot is one process, claiming in its memory)
+    shared_db = fresh_postgres_url if engine == "database" else ""
     if engine == "redis":
         url = await require_redis()
         prefix = f"od_test_ticks_{engine}_{id(tmp_path):x}:"
@@ -89,7 +92,11 @@ async def test_three_replicas_tick_with_the_upstream_requests_of_one(
     try:
         one, one_posts = await run_ticks(tmp_path / "one", fake_yahoo, 1, settings)
         three, three_posts = await run_ticks(
-            tmp_path / "three", fake_yahoo, 3, settings | {"redis_key_prefix": prefix + "3:"}
+            tmp_path / "three",
+            fake_yahoo,
+            3,
+            settings | {"redis_key_prefix": prefix + "3:"},
+            shared_db,
         )
     finally:
         if prefix:

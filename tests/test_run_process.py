@@ -16,6 +16,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -28,8 +29,11 @@ from tests.fakes.yahoo_server import FakeYahoo, unused_port
 from tests.slack_support import (
     BOT_TOKEN,
     SIGNING_SECRET,
+    answer_of,
     post_form,
+    post_signed,
     response_token,
+    sign,
     slash_payload,
 )
 
@@ -91,8 +95,11 @@ async def test_orbitdesk_run_slack_in_http_mode_answers_beside_healthz(
         try:
             health = await wait_for_health(port, process)
             payload = slash_payload(slack, "/quote", "SPCX")
-            assert await post_form(port, payload) == 200
-            answer = await slack.wait_for_answer(response_token(payload), timeout=10)
+            answer = await answer_of(slack, port, payload, timeout=10)
+            # From the cache now: the answer is the HTTP response itself, nothing follows.
+            cached = slash_payload(slack, "/quote", "SPCX")
+            body = urlencode(cached).encode()
+            inline = await post_signed(port, body, sign(body))
             forged = slash_payload(slack, "/quote", "AMZN")
             assert (
                 await post_form(port, forged, headers=lambda body: {"X-Slack-Signature": "v0=0"})
@@ -106,6 +113,10 @@ async def test_orbitdesk_run_slack_in_http_mode_answers_beside_healthz(
                 await process.wait()
     assert health == {"status": "ok", "checks": {"slack": True, "database": True}}
     assert answer["text"].startswith("SPCX  153.20 USD")
+    status, cached_answer = inline
+    assert status == 200 and isinstance(cached_answer, dict), inline
+    assert cached_answer["text"].startswith("SPCX  153.20 USD")
+    assert slack.answers(response_token(cached)) == []
     assert slack.answers(response_token(forged)) == []
     assert process.returncode == 0, stderr.decode()
     assert "Traceback" not in stderr.decode()
@@ -261,8 +272,7 @@ async def test_run_without_its_database_answers_quotes_and_waits_for_it(
         async def ask(text: str) -> str:
             command, _, rest = text.partition(" ")
             payload = slash_payload(slack, f"/{command}", rest)
-            assert await post_form(port, payload) == 200
-            return (await slack.wait_for_answer(response_token(payload), timeout=15))["text"]
+            return str((await answer_of(slack, port, payload, timeout=15))["text"])
 
         try:
             async with asyncio.timeout(60):

@@ -28,8 +28,7 @@ from tests.slack_support import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
-    post_form,
-    response_token,
+    answer_of,
     slash_payload,
 )
 
@@ -141,15 +140,13 @@ async def test_slack_schedule_from_an_admin_posts_with_chat_post_message(
             port = http.bound_port
             assert port is not None
             asked = slash_payload(slack, "/schedule", "add SPCX at=close+5m", user_id="U0ADA")
-            assert await post_form(port, asked) == 200
-            refused = await slack.wait_for_answer(response_token(asked))
+            refused = await answer_of(slack, port, asked)
             assert refused["response_type"] == "ephemeral"
             assert "admin" in refused["text"]
             boss = slash_payload(
                 slack, "/schedule", "add SPCX at=close+5m", user_id="U0BOSS", user_name="boss"
             )
-            assert await post_form(port, boss) == 200
-            added = await slack.wait_for_answer(response_token(boss))
+            added = await answer_of(slack, port, boss)
             assert (
                 "Schedule #1" in added["text"]
                 and "Next post: Tue Nov 24 16:05 EST" in (added["text"])

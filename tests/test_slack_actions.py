@@ -15,12 +15,11 @@ from tests.fakes.slack_server import FakeSlack, FakeUser
 from tests.fakes.yahoo_server import FakeYahoo
 from tests.slack_support import (
     action_payload,
+    answer_of,
     port_of,
     post_action,
-    post_form,
     post_interactive,
     record_dispatches,
-    response_token,
     running,
     slack_app,
     slash_payload,
@@ -44,8 +43,7 @@ async def adapter(
 
 async def ask(adapter: SlackAdapter, slack: FakeSlack, command: str, text: str) -> dict[str, Any]:
     payload = slash_payload(slack, command, text)
-    assert await post_form(port_of(adapter), payload) == 200
-    return await slack.wait_for_answer(response_token(payload))
+    return await answer_of(slack, port_of(adapter), payload)
 
 
 async def press(

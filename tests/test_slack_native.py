@@ -20,11 +20,10 @@ from bot.glance import cashtags, quote_link_symbol
 from tests.fakes.slack_server import FakeSlack, FakeUser
 from tests.fakes.yahoo_server import FakeYahoo
 from tests.slack_support import (
+    answer_of,
     port_of,
     post_event,
-    post_form,
     post_interactive,
-    response_token,
     running,
     slack_app,
     slash_payload,
@@ -56,8 +55,7 @@ async def settle(adapter: SlackAdapter) -> None:
 
 async def slash(adapter: SlackAdapter, slack: FakeSlack, command: str, text: str, user: str):
     payload = slash_payload(slack, command, text, user_id=user)
-    assert await post_form(port_of(adapter), payload) == 200
-    return await slack.wait_for_answer(response_token(payload))
+    return await answer_of(slack, port_of(adapter), payload)
 
 
 # ---------------------------------------------------------------------- typeahead

@@ -36,6 +36,7 @@ from tests.fakes.slack_server import FakeSlack, FakeUser
 from tests.fakes.yahoo_server import FakeYahoo
 from tests.slack_support import (
     SIGNING_SECRET,
+    answer_of,
     port_of,
     post_form,
     record_dispatches,
@@ -210,8 +211,7 @@ async def test_install_then_each_workspace_is_answered_and_posted_to_with_its_ow
         slack.users["U0ADA"] = FakeUser("U0ADA", "ada", is_admin=True)
         for team in (TEAM, OTHER):
             payload = slash_payload(slack, "/probe", "guard") | {"team_id": team}
-            assert await post_form(port, payload) == 200
-            answer = await slack.wait_for_answer(payload["response_url"].rsplit("/", 1)[1])
+            answer = await answer_of(slack, port, payload)
             assert "allowed" in answer["text"].lower() or answer.get("response_type")
         assert [c.token for c in slack.calls_to("users.info")] == [TEAM_TOKEN, OTHER_TOKEN]
 
@@ -399,8 +399,7 @@ async def test_orbitdesk_run_slack_installs_a_workspace_and_answers_with_its_tok
         assert await install(port, slack, "code-new", TEAM, TEAM_TOKEN) == 200
         for _ in range(2):
             payload = slash_payload(slack, "/quote", "SPCX") | {"team_id": TEAM}
-            assert await post_form(port, payload) == 200
-            answer = await slack.wait_for_answer(payload["response_url"].rsplit("/", 1)[1], 10)
+            answer = await answer_of(slack, port, payload, timeout=10)
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
     finally:

@@ -23,6 +23,7 @@ from tests.slack_support import (
     running,
     slack_app,
     slash_payload,
+    socket_answer,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,14 +47,18 @@ async def test_slash_command_over_the_socket_is_acked_and_answered(
             assert len(slack.calls_to("apps.connections.open")) == 1
             payload = slash_payload(slack, "/quote", "SPCX AMZN")
             slack.deliver(envelope("env-1", payload))
-            acks = await slack.wait_for_acks(1)
-            answer = await slack.wait_for_answer(response_token(payload))
+            answer = await socket_answer(slack, "env-1", payload)
             umbrella = slash_payload(slack, "/orbitdesk", "quote <!channel>")
             slack.deliver(envelope("env-2", umbrella))
-            refused = await slack.wait_for_answer(response_token(umbrella))
+            refused = await socket_answer(slack, "env-2", umbrella)
         assert not adapter.is_ready()
         await slack.wait_for("ws", 2)  # connected, then closed by stop()
-    assert acks[0] == {"envelope_id": "env-1"}
+    # Each answer once: in its ack when ready within the grace, else at response_url.
+    acks = {a["envelope_id"]: a for a in slack.acks}
+    assert sorted(acks) == ["env-1", "env-2"]
+    for env, sent in (("env-1", payload), ("env-2", umbrella)):
+        followed = slack.answers(response_token(sent))
+        assert len(followed) == (0 if "payload" in acks[env] else 1)
     assert answer["response_type"] == "in_channel"
     headers = [b["text"]["text"] for b in answer["blocks"] if b["type"] == "header"]
     assert headers == [
@@ -128,7 +133,7 @@ async def test_orbitdesk_run_slack_answers_and_exits_cleanly_on_sigterm(
             await slack.wait_for("ws", 1, timeout=20)
             payload = slash_payload(slack, "/quote", "SPCX")
             slack.deliver(envelope("env-run", payload))
-            answer = await slack.wait_for_answer(response_token(payload), timeout=10)
+            answer = await socket_answer(slack, "env-run", payload, timeout=10)
             proc.send_signal(signal.SIGTERM)
             _, stderr = await asyncio.wait_for(proc.communicate(), timeout=15)
         finally:

@@ -23,9 +23,8 @@ from tests.slack_support import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
+    answer_of,
     port_of,
-    post_form,
-    response_token,
     running,
     slash_payload,
 )
@@ -131,9 +130,7 @@ async def ask(
     adapter: SlackAdapter, slack: FakeSlack, command: str, text: str, **who: str
 ) -> dict[str, Any]:
     payload = slash_payload(slack, command, text, **who)
-    assert await post_form(port_of(adapter), payload) == 200
-    answer: dict[str, Any] = await slack.wait_for_answer(response_token(payload))
-    return answer
+    return await answer_of(slack, port_of(adapter), payload)
 
 
 async def test_slack_watchlist_member_and_admin(

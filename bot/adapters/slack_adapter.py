@@ -1,8 +1,9 @@
 """The Slack adapter: slash commands in through slack-bolt, Block Kit answers out.
 
 Socket Mode (default, no public URL) or HTTP mode (`/slack/events`, every request checked
-against the signing secret by Bolt). Each command is acknowledged at once, run through the
-core, and answered through the command's `response_url`; charts go up with files_upload_v2.
+against the signing secret by Bolt). Each command runs through the core at once; an answer
+ready within ORBITDESK_SLACK_ACK_GRACE is the acknowledgement itself, a slower one is acked
+empty and follows through the command's `response_url`; charts go up with files_upload_v2.
 Only translation lives here: parsing is the core's, layout is slack_render's.
 
 One workspace (ORBITDESK_SLACK_BOT_TOKEN) or many (distribution, HTTP mode: the OAuth settings,
@@ -93,6 +94,7 @@ PERMANENT_ERRORS = {
 ACTION_IDS = re.compile(r"(?s)^od.*$")  # buttons and selects OrbitDesk made (bot.actions)
 Ack = Callable[..., Awaitable[None]]
 Respond = Callable[..., Awaitable[Any]]
+_PENDING = "orbitdesk_pending"  # Bolt context key: (the command's task, files left to share)
 
 
 def settings_problem(settings: Settings) -> str | None:
@@ -187,8 +189,11 @@ class SlackAdapter:
             self.bolt.event("app_uninstalled")(self._on_uninstalled)
             self.bolt.event("tokens_revoked")(self._on_tokens_revoked)
         self.commands = [*app.services.registry.top_level_names(), UMBRELLA]
+        # A command runs in the listener middleware, which acks with the answer when it is
+        # ready within the grace (see _ack_command); the listener posts slower answers.
+        self.ack_grace = settings.slack_ack_grace
         for name in self.commands:
-            self.bolt.command(f"/{name}")(self._on_command)
+            self.bolt.command(f"/{name}", middleware=[self._ack_command])(self._on_command)
         # Questions in plain words (bot.router): @mentions, and messages in the bot's DMs.
         self.bolt.event("app_mention")(self._on_mention)
         self.bolt.event("message", matchers=[_direct_message])(self._on_direct_message)
@@ -456,23 +461,53 @@ class SlackAdapter:
 
     # Commands ----------------------------------------------------------------------------
 
-    async def _on_command(
-        self, ack: Ack, command: dict[str, Any], respond: Respond, client: AsyncWebClient
-    ) -> None:
-        """Ack first (Slack drops commands not acked in 3 s), then run and answer.
+    async def _ack_command(
+        self,
+        ack: Ack,
+        command: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+        next: Callable[[], Awaitable[None]],
+    ) -> BoltResponse | None:
+        """Run a slash command and ack it: with the answer itself when it is ready within
+        `ack_grace` (the HTTP response body, or the Socket Mode ack's payload), else empty at
+        once, so Slack's 3 s window holds whatever the data source does.
 
-        `client` is Bolt's, holding the token of the workspace the command came from.
+        A listener middleware rather than the listener: Bolt answers the request as soon as a
+        middleware has acked, while a listener's ack is polled for every 10 ms. The listener
+        (_on_command), which Bolt starts right after, posts what the ack did not carry.
         """
-        await ack()
         trigger = str(command.get("trigger_id") or "")
         if trigger and not await self._seen.claim("slack:trigger:" + trigger):
             # The same signed request again (replayed within Slack's 5-minute window, or
             # delivered twice): it ran once already, so it must not change anything again.
             log.warning("slack: request %s arrived again; not run twice", trigger)
-            return
-        self._in_flight += 1
-        self._idle.clear()
-        try:
+            return BoltResponse(status=200, body="")  # acked; the listener does not run
+        work = asyncio.create_task(self._run_command(command, client))
+        if self.ack_grace > 0:
+            await asyncio.wait((work,), timeout=self.ack_grace)
+        message: dict[str, Any] | None = None
+        answered: list[Attachment] | None = None  # the files still to share, when answered
+        if work.done() and not work.cancelled() and work.exception() is None:
+            try:
+                message, answered = self._slash_message(work.result())
+            except Exception:  # not in the ack, then: the listener tries again (and logs it)
+                log.exception("slack: rendering the answer to %s failed", command.get("command"))
+                message, answered = None, None
+        if message is None:
+            await ack()
+        else:
+            await ack(message)
+        context[_PENDING] = (work, answered)
+        await next()
+        return None
+
+    async def _run_command(self, command: dict[str, Any], client: AsyncWebClient) -> Response:
+        """The core's answer to a slash command (errors included, as short Responses).
+
+        `client` is Bolt's, holding the token of the workspace the command came from.
+        """
+        async with self._busy():
             text = invocation_text(command.get("command", ""), command.get("text", ""))
             invocation = Invocation(
                 text=text,
@@ -484,16 +519,63 @@ class SlackAdapter:
                     guild_id=command.get("team_id"),
                 ),
             )
-            response = await self.app.core.dispatch(
+            return await self.app.core.dispatch(
                 invocation, authorize=lambda inv, spec: self._authorize(client, inv)
             )
-            await self._answer(client, invocation.channel.id, response, respond)
-        except Exception:
-            log.exception("slack: answering %s failed", command.get("command"))
-        finally:
-            self._in_flight -= 1
-            if self._in_flight == 0:
-                self._idle.set()
+
+    def _slash_message(self, response: Response) -> tuple[dict[str, Any], list[Attachment]]:
+        """An answer as a slash command's ack body, and the files to share after it."""
+        ephemeral = response.ephemeral or self.settings.slack_answer_visibility == "ephemeral"
+        # Files are always visible to the whole channel, so private answers carry none.
+        files = [] if ephemeral else list(response.attachments)
+        message = render(response, uploaded=[a.filename for a in files])
+        body: dict[str, Any] = {
+            "response_type": "ephemeral" if ephemeral else "in_channel",
+            "text": message["text"],
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        if message["blocks"]:
+            body["blocks"] = message["blocks"]
+        return body, files
+
+    async def _on_command(
+        self,
+        command: dict[str, Any],
+        context: AsyncBoltContext,
+        respond: Respond,
+        client: AsyncWebClient,
+    ) -> None:
+        """After the ack (_ack_command): share the files of an answer the ack carried, or
+        post the answer that was not ready in time to response_url when it is."""
+        work, answered = context[_PENDING]
+        async with self._busy():
+            channel_id = str(command.get("channel_id", ""))
+            try:
+                if answered is None:
+                    await self._answer(client, channel_id, await work, respond)
+                elif answered:
+                    await self._share(client, channel_id, answered, respond)
+            except Exception:
+                log.exception("slack: answering %s failed", command.get("command"))
+
+    async def _share(
+        self,
+        client: AsyncWebClient,
+        channel_id: str,
+        files: Sequence[Attachment],
+        respond: Respond,
+    ) -> None:
+        """Upload an answer's files; when Slack refuses, say so to the person who asked."""
+        try:
+            await self._upload(client, channel_id, files)
+        except SlackApiError as exc:
+            error = post_error(exc)
+            log.warning("slack: chart upload failed: %s", error.reason)
+            await respond(
+                text=f"The chart could not be attached: {error.message}.",
+                response_type="ephemeral",
+            )
 
     # Questions: @mentions and direct messages ---------------------------------------------
 
