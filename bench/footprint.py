@@ -320,7 +320,10 @@ async def main(runs: int, rounds: int) -> bool:
     print("import costs (fresh interpreter):")
     for name, cost in costs.items():
         print(f"  {name:<24}{cost['ms']:>8.0f} ms{cost['rss_mb']:>8.1f} MB")
-    print("compiled packages mapped after /quote (lean):", ", ".join(figures["lean"]["mapped_after_quote"]))
+    print(
+        "compiled packages mapped after /quote (lean):",
+        ", ".join(figures["lean"]["mapped_after_quote"]),
+    )
 
     def cli_target(label: str, limit: float) -> Target:
         row = cli.get(label, {})

@@ -67,9 +67,10 @@ async def _ask(settings: Settings, text: str, as_json: bool, out_dir: Path) -> i
     from bot.app import App
     from bot.startup import one_line
 
-    app = App.build(settings)
+    # One command: the feature data and the calendar load when it needs them (help never).
+    app = App.build(settings, load_data=False)
     try:
-        await app.start()
+        await app.start(warm=False)
         response = await app.core.dispatch(console.question_or_command(app.core, text))
         try:
             response = console.save_attachments(response, out_dir)
