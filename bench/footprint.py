@@ -129,9 +129,14 @@ class BotRun:
     mapped_after_chart: list[str] = field(default_factory=list)
 
 
-def bot_env(data_dir: Path, yahoo: FakeYahoo, discord: FakeDiscord, port: int) -> dict[str, str]:
+def clean_env() -> dict[str, str]:
+    """This environment without ORBITDESK_ settings; the code measured is this tree's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORBITDESK_")}
-    return env | {
+    return env | {"PYTHONPATH": str(ROOT), "no_proxy": "127.0.0.1,localhost"}
+
+
+def bot_env(data_dir: Path, yahoo: FakeYahoo, discord: FakeDiscord, port: int) -> dict[str, str]:
+    return clean_env() | {
         "ORBITDESK_DISCORD_TOKEN": "bench-token",
         "ORBITDESK_DISCORD_API_BASE": discord.api_base,
         "ORBITDESK_DISCORD_GATEWAY_URL": discord.gateway_url,
@@ -226,11 +231,10 @@ def wall(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int
 
 def cli_timings(port: int, data: Path, runs: int) -> dict[str, dict[str, Any]]:
     """Median wall time of each CLI command, lean and with the heavy preload, interleaved."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORBITDESK_")} | {
+    env = clean_env() | {
         "ORBITDESK_DATA_DIR": str(data / "cli"),
         "ORBITDESK_HTTP_PORT": str(port),
         "ORBITDESK_LOG_LEVEL": "WARNING",
-        "no_proxy": "127.0.0.1,localhost",
     }
     commands = {"healthcheck": ["healthcheck"], "--help": ["--help"], "ask help": ["ask", "help"]}
     out: dict[str, dict[str, Any]] = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -228,12 +229,17 @@ class YahooClient:
         self.session = YahooSession(base_url=base_url, timeout_cap=timeout_cap, stats=stats)
         self.timeout_cap = timeout_cap
 
+    def warm(self) -> None:
+        """Import and set up yfinance now (blocking), rather than in the first request."""
+        self._yf()
+
     def _yf(self) -> ModuleType:
         """yfinance, imported and configured on first use."""
         return configure_yfinance(self.cache_dir)
 
     def _data(self) -> YfData:
-        return self._yf().data.YfData(session=self.session)  # type: ignore[no-any-return]
+        data: YfData = self._yf().data.YfData(session=self.session)
+        return data
 
     def reset_after_failure(self) -> None:
         """yfinance memoises responses (error pages too) in an lru_cache: forget them."""
@@ -435,9 +441,8 @@ def _state_from_periods(meta: dict[str, Any], now: datetime) -> MarketState:
 
 def _regular_sessions(meta: dict[str, Any]) -> list[tuple[datetime, datetime]]:
     periods = meta.get("tradingPeriods")
-    if type(periods).__name__ == "DataFrame":  # only yfinance makes one: pandas is loaded
-        import pandas as pd
-
+    pd = sys.modules.get("pandas")  # a frame comes from yfinance only, which loaded pandas
+    if pd is not None and isinstance(periods, pd.DataFrame):
         # yfinance's history_metadata holds tradingPeriods as a frame with one row per day
         # (start/end, plus pre_*/post_* with prepost), not as Yahoo's raw lists.
         if not {"start", "end"} <= set(periods.columns):
