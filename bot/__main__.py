@@ -67,11 +67,17 @@ async def _ask(settings: Settings, text: str, as_json: bool, out_dir: Path) -> i
     from bot.app import App
     from bot.startup import one_line
 
-    # One command: the feature data and the calendar load when it needs them (help never).
+    # `help` answers from the registry alone: it skips loading the feature data (deal book,
+    # orbital claims, pint) and the market warm-up (calendar, yfinance). Any other command
+    # gets them before its deadline starts, as in a running bot.
     app = App.build(settings, load_data=False)
     try:
-        await app.start(warm=False)
-        response = await app.core.dispatch(console.question_or_command(app.core, text))
+        invocation = console.question_or_command(app.core, text)
+        light = _registry_only(invocation.text)
+        if not light:
+            app.services.data.load_all()
+        await app.start(warm=not light)
+        response = await app.core.dispatch(invocation)
         try:
             response = console.save_attachments(response, out_dir)
         except OSError as exc:
@@ -89,6 +95,15 @@ async def _ask(settings: Settings, text: str, as_json: bool, out_dir: Path) -> i
     if response.kind == "ok":
         return EXIT_OK
     return EXIT_USAGE if response.kind in ("usage", "not_found", "forbidden") else EXIT_UPSTREAM
+
+
+# Commands answered from the command registry alone: no market data to load before them.
+REGISTRY_ONLY = frozenset({"help"})
+
+
+def _registry_only(text: str) -> bool:
+    words = text.split(maxsplit=1)
+    return bool(words) and words[0].lower() in REGISTRY_ONLY
 
 
 async def _console(settings: Settings) -> int:
