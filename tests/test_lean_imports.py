@@ -43,8 +43,9 @@ HEAVY = {
     "aiohttp",
 }
 # What one `ask help` may not load. (matplotlib stays out once bot/charts imports it lazily;
-# SQLAlchemy, aiohttp and pydantic are part of building the app.)
+# SQLAlchemy and pydantic are part of building the app.)
 HEAVY_FOR_ASK = {
+    "aiohttp",
     "pandas",
     "pint",
     "yfinance",
