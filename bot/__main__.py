@@ -68,15 +68,16 @@ async def _ask(settings: Settings, text: str, as_json: bool, out_dir: Path) -> i
     from bot.startup import one_line
 
     # `help` answers from the registry alone: it skips loading the feature data (deal book,
-    # orbital claims, pint) and the market warm-up (calendar, yfinance). Any other command
-    # gets them before its deadline starts, as in a running bot.
+    # orbital claims, pint), the market warm-up (calendar, yfinance) and the database's
+    # migration check. Any other command gets them before its deadline starts, as in a
+    # running bot.
     app = App.build(settings, load_data=False)
     try:
         invocation = console.question_or_command(app.core, text)
         light = _registry_only(invocation.text)
         if not light:
             app.services.data.load_all()
-        await app.start(warm=not light)
+        await app.start(migrate=not light, warm=not light)
         response = await app.core.dispatch(invocation)
         try:
             response = console.save_attachments(response, out_dir)

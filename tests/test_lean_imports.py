@@ -161,12 +161,23 @@ def test_ask_help_loads_no_market_chart_unit_or_platform_library(
     tmp_path: Path, fake_yahoo: FakeYahoo
 ) -> None:
     env = env_for(tmp_path, yahoo_base_url=fake_yahoo.base_url)
-    assert orbitdesk(["ask", "help"], env, tmp_path).returncode == 0  # migrates the new file
     code, out, modules, err = probe(["ask", "help"], env, tmp_path)
     assert code == 0, err
     assert "OrbitDesk commands" in out and "quote" in out
     assert not modules & HEAVY_FOR_ASK, sorted(modules & HEAVY_FOR_ASK)
     assert fake_yahoo.requests == []  # help asked Yahoo nothing
+    assert not (tmp_path / "data" / "orbitdesk.db").exists()  # nor the database
+
+
+def test_ask_quote_still_migrates_and_warms_before_its_budget(
+    tmp_path: Path, fake_yahoo: FakeYahoo
+) -> None:
+    env = env_for(tmp_path, yahoo_base_url=fake_yahoo.base_url)
+    code, out, modules, err = probe(["ask", "quote SPCX"], env, tmp_path)
+    assert code == 0, err
+    assert out.startswith("▌ SPCX") and "153.20 USD" in out
+    assert {"yfinance", "exchange_calendars", "alembic"} <= modules
+    assert (tmp_path / "data" / "orbitdesk.db").exists()
 
 
 def test_healthcheck_exits_0_with_the_body_of_a_ready_bot(tmp_path: Path, ready: Healthz) -> None:
