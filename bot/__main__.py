@@ -11,15 +11,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from pydantic import ValidationError
-
-from bot.adapters import console
-from bot.app import App
-from bot.config import Settings
 from bot.logs import LOG_FILE, setup_logging
-from bot.startup import StartupError, one_line
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+# Only the standard library above: `orbitdesk --help` and `orbitdesk healthcheck` (Docker runs
+# it every 30 s) must not pay for pydantic, SQLAlchemy, pandas or matplotlib. Each command
+# imports what it needs when it runs.
 
 EXIT_OK, EXIT_UPSTREAM, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("bot.cli")
@@ -27,6 +28,10 @@ log = logging.getLogger("bot.cli")
 
 def load_settings() -> Settings:
     """Settings from the environment and .env; a bad value stops here, with its name."""
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+
     try:
         return Settings()
     except ValidationError as exc:
@@ -58,10 +63,22 @@ def _print_to_pipe(text: str) -> None:
 
 
 async def _ask(settings: Settings, text: str, as_json: bool, out_dir: Path) -> int:
-    app = App.build(settings)
+    from bot.adapters import console
+    from bot.app import App
+    from bot.startup import one_line
+
+    # `help` answers from the registry alone: it skips loading the feature data (deal book,
+    # orbital claims, pint), the market warm-up (calendar, yfinance) and the database's
+    # migration check. Any other command gets them before its deadline starts, as in a
+    # running bot.
+    app = App.build(settings, load_data=False)
     try:
-        await app.start()
-        response = await app.core.dispatch(console.question_or_command(app.core, text))
+        invocation = console.question_or_command(app.core, text)
+        light = _registry_only(invocation.text)
+        if not light:
+            app.services.data.load_all()
+        await app.start(migrate=not light, warm=not light)
+        response = await app.core.dispatch(invocation)
         try:
             response = console.save_attachments(response, out_dir)
         except OSError as exc:
@@ -81,10 +98,21 @@ async def _ask(settings: Settings, text: str, as_json: bool, out_dir: Path) -> i
     return EXIT_USAGE if response.kind in ("usage", "not_found", "forbidden") else EXIT_UPSTREAM
 
 
+# Commands answered from the command registry alone: no market data to load before them.
+REGISTRY_ONLY = frozenset({"help"})
+
+
+def _registry_only(text: str) -> bool:
+    words = text.split(maxsplit=1)
+    return bool(words) and words[0].lower() in REGISTRY_ONLY
+
+
 async def _console(settings: Settings) -> int:
     from prompt_toolkit.patch_stdout import patch_stdout
 
+    from bot.adapters import console
     from bot.adapters.console_poster import ConsolePoster
+    from bot.app import App
 
     app = App.build(settings)
     # Schedules and alerts made in the console post here while the console runs.
@@ -138,6 +166,8 @@ async def _doctor(settings: Settings) -> int:
         else "not configured"
     )
     print(f"  slack           {slack}")
+    from bot.app import App
+
     ok = True
     app = App.build(settings)
     try:
@@ -218,22 +248,19 @@ async def _run(settings: Settings, target: str, or_console: bool) -> int:
     return await run_adapters(settings, discord=wants_discord, slack=wants_slack)
 
 
-def _healthcheck(settings: Settings) -> int:
-    """Ask the running bot's /healthz (for Docker's HEALTHCHECK); 0 when ready."""
-    import urllib.error
-    import urllib.request
+def _healthcheck() -> int:
+    """Ask the running bot's /healthz (for Docker's HEALTHCHECK); 0 when ready.
 
-    host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::", "") else settings.http_host
-    url = f"http://{host}:{settings.http_port}/healthz"
-    try:
-        with urllib.request.urlopen(url, timeout=4) as reply:
-            print(reply.read().decode())
-            return EXIT_OK
-    except urllib.error.HTTPError as exc:
-        print(exc.read().decode(), file=sys.stderr)
-    except OSError as exc:
-        print(f"healthcheck: {url}: {exc}", file=sys.stderr)
-    return EXIT_UPSTREAM
+    Host and port are read cheaply (bot.healthcheck); a value that needs explaining goes
+    through the full settings, which stop with its name as for every other command.
+    """
+    from bot.healthcheck import healthcheck, http_address
+
+    address = http_address()
+    if address is None:
+        settings = load_settings()
+        address = (settings.http_host, settings.http_port)
+    return healthcheck(*address)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -330,6 +357,17 @@ def _setup_logging(settings: Settings, cmd: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.cmd == "healthcheck":  # before anything heavy: the standard library suffices
+        try:
+            return _healthcheck()
+        except KeyboardInterrupt:
+            return EXIT_OK
+        except Exception as exc:  # a bug: one line, as for every other command
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+            print(f"orbitdesk healthcheck: unexpected error: {reason}", file=sys.stderr)
+            return EXIT_UPSTREAM
+    from bot.startup import StartupError, one_line
+
     settings = load_settings()
     _setup_logging(settings, args.cmd)
     try:
@@ -340,8 +378,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_console(settings))
         if args.cmd == "doctor":
             return asyncio.run(_doctor(settings))
-        if args.cmd == "healthcheck":
-            return _healthcheck(settings)
         if args.cmd == "slack":
             return _slack_manifest(settings, args.mode, args.url, args.name, args.distribution)
         if args.cmd == "db":

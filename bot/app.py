@@ -69,7 +69,11 @@ class App:
     _watch_task: asyncio.Task[None] | None = None
 
     @classmethod
-    def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
+    def build(
+        cls, settings: Settings, *, clock: Clock | None = None, load_data: bool = True
+    ) -> App:
+        """Wire the app. `load_data=False` (one `orbitdesk ask`) leaves the feature data
+        (deal book, orbital claims) to load on first use instead of now."""
         clock = clock or SystemClock()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         redis: RedisEngine | None = None
@@ -169,6 +173,8 @@ class App:
             data=data,
         )
         knowledge.install(services)  # deal book and orbital claims: validated once, here
+        if load_data:
+            services.data.load_all()
         core = Core(services=services, deadline=settings.command_timeout)
         core.listeners.append(metrics.on_dispatch)
         app = cls(
@@ -187,14 +193,19 @@ class App:
         services.doctor_checks.append(app.dealwatch_check)
         return app
 
-    async def start(self, *, migrate: bool = True, require_database: bool = False) -> None:
+    async def start(
+        self, *, migrate: bool = True, require_database: bool = False, warm: bool = True
+    ) -> None:
         """Start the market service and bring the database schema up to date.
 
         The database out of reach stops nothing but what needs it: quotes, charts and the deal
         book still answer, and commands that need it say it is unavailable. Unless
         `require_database`, the problem is logged and `keep_migrating()` can retry it.
+        `warm=False` (one `orbitdesk ask`) skips loading the New York calendar ahead of need:
+        a command that needs it loads it, `help` never does.
         """
-        await self.market.start()
+        if warm:
+            await self.market.start()
         if not migrate:
             return
         try:

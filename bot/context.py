@@ -82,11 +82,28 @@ class FeatureData:
     """Data sets features load once per app (the deal book, the orbital claims), typed by key."""
 
     _values: dict[DataKey[Any], Any] = field(default_factory=dict, init=False, repr=False)
+    # Data sets registered with `put_lazy`, loaded by their first `get` or by `load_all`.
+    _loaders: dict[DataKey[Any], Callable[[], Any]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def put(self, key: DataKey[T], value: T) -> None:
+        self._loaders.pop(key, None)
         self._values[key] = value
 
+    def put_lazy(self, key: DataKey[T], load: Callable[[], T]) -> None:
+        """Register how to load a data set; it loads on first `get` (or `load_all`)."""
+        self._values.pop(key, None)
+        self._loaders[key] = load
+
+    def load_all(self) -> None:
+        """Load every data set not loaded yet (start-up: a bad file stops it here)."""
+        for key in list(self._loaders):
+            self.get(key)
+
     def get(self, key: DataKey[T]) -> T:
+        if key not in self._values and key in self._loaders:
+            self._values[key] = self._loaders.pop(key)()
         try:
             value: T = self._values[key]
         except KeyError:  # a wiring error, not user input
@@ -94,7 +111,7 @@ class FeatureData:
         return value
 
     def __contains__(self, key: DataKey[Any]) -> bool:
-        return key in self._values
+        return key in self._values or key in self._loaders
 
 
 @dataclass(slots=True)

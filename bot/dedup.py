@@ -21,12 +21,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from redis.asyncio import Redis
-
 from bot.clock import Clock
 from bot.redis_engine import RedisEngine
 
 if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
     from bot.store.repo import Store
 
 log = logging.getLogger(__name__)

@@ -13,11 +13,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
+if TYPE_CHECKING:
+    from redis.asyncio import Redis  # loaded by RedisEngine(), only when a Redis URL is set
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +42,10 @@ class RedisEngine:
     def __init__(self, url: str, prefix: str = "orbitdesk:") -> None:
         self.url = url
         self.prefix = prefix
+        from redis.asyncio import Redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+
         self.client: Redis = Redis.from_url(
             url,
             socket_connect_timeout=CONNECT_TIMEOUT,

@@ -6,7 +6,8 @@ import errno
 import socket
 import ssl
 
-import aiohttp
+# aiohttp is imported by the functions that classify errors (a failure path), not here: the
+# CLI imports this module for StartupError and one_line on every command.
 
 # Default ports, left out of the host a message names ("discord.com", not "discord.com:443").
 _DEFAULT_PORTS = (80, 443, None)
@@ -22,6 +23,8 @@ class StartupError(Exception):
 
 def why_unreachable(exc: BaseException) -> str:
     """A short cause for a failed connection: "DNS lookup failed", "connection refused"..."""
+    import aiohttp
+
     if isinstance(exc, aiohttp.ClientConnectorDNSError | socket.gaierror):
         return "DNS lookup failed"
     if isinstance(exc, aiohttp.ClientConnectorCertificateError | ssl.SSLError):
@@ -42,6 +45,8 @@ def why_unreachable(exc: BaseException) -> str:
 
 def is_connection_error(exc: BaseException) -> bool:
     """Whether `exc` means the server could not be reached at all (not a refusal by it)."""
+    import aiohttp
+
     return isinstance(
         exc,
         aiohttp.ClientConnectionError
@@ -54,6 +59,8 @@ def is_connection_error(exc: BaseException) -> bool:
 
 def host_of(exc: BaseException, fallback: str) -> str:
     """The host (and port, when not the scheme's default) a connection error was about."""
+    import aiohttp
+
     if isinstance(exc, aiohttp.ClientConnectorError):
         port = exc.port if exc.port not in _DEFAULT_PORTS else None
         return f"{exc.host}:{port}" if port else exc.host

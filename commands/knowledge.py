@@ -1,8 +1,8 @@
 """Loading the knowledge data (deal book, orbital claims) once per app, and its doctor check.
 
-`install(services)` is called by bot.app when the app is built: it reads and validates the
-bundled YAML files and the operator's files in DATA_DIR, keeps the results in
-`services.data` under each feature's key, and adds a line to `orbitdesk doctor`. Commands get
+`install(services)` is called by bot.app when the app is built: it registers how to read and
+validate the bundled YAML files and the operator's files in DATA_DIR, kept in
+`services.data` under each feature's key once loaded, and adds a line to `orbitdesk doctor`. Commands get
 the data through their feature's `deal_book(ctx)` / `claim_book(ctx)`, so no command reads a
 file.
 """
@@ -17,13 +17,17 @@ from commands.orbital.claims import BUNDLED_CLAIMS, CLAIM_BOOK, load_claim_book
 
 
 def install(services: Services) -> None:
-    """Load both data sets now (a bad bundled file stops start-up) and add the doctor check."""
-    deals = load_deal_book(bundled(BUNDLED_NAME), services.settings.data_dir)
-    claims = load_claim_book(bundled(BUNDLED_CLAIMS), services.settings.data_dir)
-    services.data.put(DEAL_BOOK, deals)
-    services.data.put(CLAIM_BOOK, claims)
+    """Register both data sets and add the doctor check.
+
+    They load on first use; bot.app loads them at once (`FeatureData.load_all`) unless it was
+    built for one command (`orbitdesk ask`), so a bad bundled file still stops start-up.
+    """
+    data_dir = services.settings.data_dir
+    services.data.put_lazy(DEAL_BOOK, lambda: load_deal_book(bundled(BUNDLED_NAME), data_dir))
+    services.data.put_lazy(CLAIM_BOOK, lambda: load_claim_book(bundled(BUNDLED_CLAIMS), data_dir))
 
     async def check() -> tuple[str, bool]:
+        deals, claims = services.data.get(DEAL_BOOK), services.data.get(CLAIM_BOOK)
         problems = [*deals.problems, *claims.problems]
         summary = (
             f"{plural(len(deals.deals), 'deal')}, {plural(len(claims.claims), 'orbital claim')}"

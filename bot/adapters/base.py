@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Protocol
 
 from bot.response import Response
+
+if TYPE_CHECKING:
+    from aiohttp import web  # only for the routes' type: importing this costs no aiohttp
 
 
 @dataclass(frozen=True, slots=True)

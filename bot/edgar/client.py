@@ -22,12 +22,13 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import aiohttp
-
 from bot.edgar.types import Filing
+
+if TYPE_CHECKING:
+    import aiohttp  # imported with the first request: the deal watch may stay off
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,8 @@ class EdgarClient:
                 headers["If-None-Match"] = cached.etag
             if cached.modified:
                 headers["If-Modified-Since"] = cached.modified
+        import aiohttp
+
         await self.limiter.acquire()
         session = self._session or aiohttp.ClientSession()
         self._session = session

@@ -7,9 +7,9 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-import exchange_calendars as xcals
-import pandas as pd
+# exchange_calendars (and pandas under it, ~70 MB) load with the first schedule, not at import.
 
 # Yahoo suffix -> exchange_calendars code. No suffix (and ^indices) in New York -> XNYS.
 SUFFIX_CALENDARS = {
@@ -72,6 +72,9 @@ class ExchangeSchedule:
     """Sessions of one exchange as sorted arrays, for lock-free lookups from any thread."""
 
     def __init__(self, code: str, start: date, end: date) -> None:
+        import exchange_calendars as xcals
+        import pandas as pd
+
         calendar = xcals.get_calendar(code, start=pd.Timestamp(start), end=pd.Timestamp(end))
         self.code = code
         self.tz = str(calendar.tz)
@@ -79,7 +82,7 @@ class ExchangeSchedule:
         self._sessions = [d.date() for d in schedule.index]
         self._opens = [int(t.timestamp()) for t in schedule["open"]]
         self._closes = [int(t.timestamp()) for t in schedule["close"]]
-        self.calendar = calendar
+        self.calendar: Any = calendar  # exchange_calendars.ExchangeCalendar
 
     def session_at(self, moment: datetime) -> Session | None:
         """The regular session open at `moment`, if any."""
@@ -144,9 +147,11 @@ class MarketCalendar:
         code = calendar_code(symbol, exchange_tz)
         if code is None:
             return None
+        from exchange_calendars.errors import InvalidCalendarName
+
         try:
             return self.schedule(code)
-        except (xcals.errors.InvalidCalendarName, ValueError):
+        except (InvalidCalendarName, ValueError):
             return None
 
     def ttl(self, symbol: str, exchange_tz: str | None, quote_type: str, now: datetime) -> float:

@@ -159,14 +159,35 @@ class MarketData:
         self._other: dict[tuple[Any, ...], _Kept[Any]] = {}
         self._earnings_dates: dict[str, _Entry[EarningsDate]] = {}  # issue 13, per symbol
         self._other_inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
+        self._warming: asyncio.Future[None] | None = None  # _warmed(): imports under way/done
 
     @property
     def stats(self) -> UpstreamStats:
         return self.client.stats
 
     async def start(self) -> None:
-        """Load the New York calendar before the first command needs it."""
-        await self._run(self.calendar.schedule, "XNYS")
+        """Load the New York calendar and the Yahoo library now, before a command needs them."""
+        await self._warmed()
+
+    async def _warmed(self) -> None:
+        """Wait until the calendar and yfinance are loaded, loading them on the first call.
+
+        Every request waits for this before its budget starts: a process that skipped
+        start() (one `orbitdesk ask`) pays the imports once, outside the budget.
+        """
+        if self._warming is None:
+            self._warming = asyncio.ensure_future(self._run(self._warm))
+        if not self._warming.done():
+            await asyncio.shield(self._warming)
+
+    def _warm(self) -> None:
+        try:
+            self.calendar.schedule("XNYS")
+            warm = getattr(self.client, "warm", None)  # YahooClient: import, set up yfinance
+            if warm is not None:
+                warm()
+        except Exception:  # each request loads what it needs again, and says what failed
+            log.warning("loading the market calendar or yfinance ahead failed", exc_info=True)
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -177,6 +198,7 @@ class MarketData:
 
     async def quotes(self, symbols: Sequence[str], *, budget: float | None = None) -> QuoteBatch:
         """Quotes for Yahoo symbols (already resolved); never waits longer than the budget."""
+        await self._warmed()
         now = self.clock.now().timestamp()
         found: dict[str, Quote] = {}
         missing: list[str] = []
@@ -611,6 +633,7 @@ class MarketData:
         ttl: Callable[[T], float],
         budget: float | None,
     ) -> T:
+        await self._warmed()
         now = self.clock.now().timestamp()
         entry = self._other.get(key)
         if entry is not None and entry.fresh_until > now:

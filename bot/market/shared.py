@@ -16,11 +16,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
-
-from redis.asyncio import Redis
+from typing import TYPE_CHECKING, Protocol
 
 from bot.redis_engine import RedisEngine
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis  # redis loads only when ORBITDESK_REDIS_URL is set
 
 # Keys carry a format version: a replica running other code reads the other version's keys
 # as misses instead of misreading them.

@@ -8,24 +8,13 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
-
-import pandas as pd
-import yfinance as yf
-from curl_cffi.requests import exceptions as curl_exc
-from yfinance.data import YfData
-from yfinance.exceptions import (
-    YFException,
-    YFInvalidPeriodError,
-    YFPricesMissingError,
-    YFRateLimitError,
-    YFTickerMissingError,
-)
 
 from bot.errors import UpstreamError
 from bot.market.earnings import EarningsDate, EarningsDetail
@@ -37,7 +26,14 @@ from bot.market.types import Bar, ExtendedPrice, History, MarketState, Quote, Se
 from bot.market.yahoo_earnings import fetch_earnings_dates, fetch_earnings_detail
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
+    from yfinance.data import YfData
+
     from bot.market.options import OptionChain
+
+# yfinance (and pandas under it, ~90 MB) loads with the first request to Yahoo, not at import:
+# the CLI's help, the healthcheck and a bot that never asked Yahoo yet do without it.
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +48,18 @@ _configure_lock = threading.Lock()
 _configured_dir: Path | None = None
 
 
-def configure_yfinance(cache_dir: Path) -> None:
-    """Process-wide yfinance setup; must run before its first request (it ignores later moves)."""
+def configure_yfinance(cache_dir: Path) -> ModuleType:
+    """Import yfinance and set it up for the process, once; returns the module.
+
+    Must run before its first request (yfinance ignores later moves of its cache).
+    """
     global _configured_dir
+    import pandas as pd
+    import yfinance as yf
+
     with _configure_lock:
         if _configured_dir is not None:
-            return
+            return yf
         cache_dir.mkdir(parents=True, exist_ok=True)
         yf.set_tz_cache_location(str(cache_dir))
         # With hidden exceptions, failures turn into empty frames depending on call history;
@@ -70,6 +72,7 @@ def configure_yfinance(cache_dir: Path) -> None:
             warnings.filterwarnings("ignore", category=pandas_future)
         logging.getLogger("yfinance").setLevel(logging.CRITICAL)
         _configured_dir = cache_dir
+    return yf
 
 
 def server_error(status: int | None) -> UpstreamError:
@@ -84,6 +87,14 @@ def classify(exc: BaseException) -> UpstreamError:
     """Sort any failure from yfinance or the transport into an UpstreamError."""
     if isinstance(exc, UpstreamError):
         return exc
+    from curl_cffi.requests import exceptions as curl_exc
+    from yfinance.exceptions import (
+        YFException,
+        YFInvalidPeriodError,
+        YFRateLimitError,
+        YFTickerMissingError,
+    )
+
     if isinstance(exc, YFRateLimitError):
         return UpstreamError("rate_limited", "Yahoo is rate-limiting us; try again in a minute.")
     if isinstance(exc, YFTickerMissingError | YFInvalidPeriodError):
@@ -213,17 +224,26 @@ class YahooClient:
     def __init__(
         self, *, base_url: str | None, timeout_cap: float, cache_dir: Path, stats: UpstreamStats
     ) -> None:
-        configure_yfinance(cache_dir)
+        self.cache_dir = cache_dir
         self.stats = stats
         self.session = YahooSession(base_url=base_url, timeout_cap=timeout_cap, stats=stats)
         self.timeout_cap = timeout_cap
 
+    def warm(self) -> None:
+        """Import and set up yfinance now (blocking), rather than in the first request."""
+        self._yf()
+
+    def _yf(self) -> ModuleType:
+        """yfinance, imported and configured on first use."""
+        return configure_yfinance(self.cache_dir)
+
     def _data(self) -> YfData:
-        return YfData(session=self.session)
+        data: YfData = self._yf().data.YfData(session=self.session)
+        return data
 
     def reset_after_failure(self) -> None:
         """yfinance memoises responses (error pages too) in an lru_cache: forget them."""
-        YfData.cache_get.cache_clear()
+        self._yf().data.YfData.cache_get.cache_clear()
 
     @_reports_server_errors
     def fetch_quotes(
@@ -275,7 +295,7 @@ class YahooClient:
     @_reports_server_errors
     def fetch_chart_quote(self, symbol: str, now: datetime) -> Quote:
         """A quote from five days of daily bars: the fallback when the batch route fails."""
-        ticker = yf.Ticker(symbol, session=self.session)
+        ticker = self._yf().Ticker(symbol, session=self.session)
         frame = ticker.history(period="5d", interval="1d", auto_adjust=False)
         meta = ticker.history_metadata or {}
         if frame is None or frame.empty:
@@ -310,7 +330,7 @@ class YahooClient:
 
     @_reports_server_errors
     def search(self, query: str) -> list[SearchHit]:
-        result = yf.Search(
+        result = self._yf().Search(
             query,
             max_results=8,
             news_count=0,
@@ -340,13 +360,16 @@ class YahooClient:
         self, symbol: str, period: str, interval: str, prepost: bool, now: datetime
     ) -> History:
         """Bars for a symbol over a Yahoo range ("1d", "5d", "1mo", ..., "max")."""
+        yf = self._yf()
         ticker = yf.Ticker(symbol, session=self.session)
         try:
             # No raise_errors=True (deprecated): configure_yfinance already makes it raise.
             frame = ticker.history(
                 period=period, interval=interval, prepost=prepost, auto_adjust=False
             )
-        except YFPricesMissingError as exc:  # the symbol exists (its 404 raises elsewhere)
+        except (
+            yf.exceptions.YFPricesMissingError
+        ) as exc:  # the symbol exists (its 404 raises elsewhere)
             raise NoBarsError(f"Yahoo has no {period} data for {symbol}.") from exc
         meta = ticker.history_metadata or {}
         if frame is None or frame.empty:
@@ -418,7 +441,8 @@ def _state_from_periods(meta: dict[str, Any], now: datetime) -> MarketState:
 
 def _regular_sessions(meta: dict[str, Any]) -> list[tuple[datetime, datetime]]:
     periods = meta.get("tradingPeriods")
-    if isinstance(periods, pd.DataFrame):
+    pd = sys.modules.get("pandas")  # a frame comes from yfinance only, which loaded pandas
+    if pd is not None and isinstance(periods, pd.DataFrame):
         # yfinance's history_metadata holds tradingPeriods as a frame with one row per day
         # (start/end, plus pre_*/post_* with prepost), not as Yahoo's raw lists.
         if not {"start", "end"} <= set(periods.columns):

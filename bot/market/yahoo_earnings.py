@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from yfinance.data import YfData
+if TYPE_CHECKING:
+    from yfinance.data import YfData
 
 from bot.errors import UpstreamError
 from bot.market.earnings import (

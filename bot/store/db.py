@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import functools
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -26,6 +24,12 @@ from sqlalchemy.ext.asyncio import (
 
 from bot.errors import Unavailable
 from bot.startup import database_problem
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic (~35 MB with its templates and autogenerate machinery) loads when migrations run or
+# the revision is asked for, not with the engine.
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,8 @@ _MIGRATION_LOCK = 7_246_001
 
 def alembic_config(url: str | None = None) -> Config:
     """Alembic's config pointing at the migrations shipped inside the package."""
+    from alembic.config import Config
+
     cfg = Config(str(HERE / "alembic.ini"))
     cfg.set_main_option("script_location", str(HERE / "migrations"))
     if url:
@@ -49,7 +55,44 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
+_REVISION = re.compile(r"^revision(?:\s*:[^=]*)?=\s*[\"']([^\"']+)[\"']\s*$", re.MULTILINE)
+_DOWN = re.compile(
+    r"^down_revision(?:\s*:[^=]*)?=\s*(?:None|[\"']([^\"']+)[\"'])\s*$", re.MULTILINE
+)
+
+
+@functools.cache
+def shipped_head() -> str | None:
+    """The newest migration shipped, read from the version files without importing Alembic.
+
+    The one revision no other file names as its down_revision. None when the files are not
+    that simple (a merge, branches, a file this reader does not follow): then Alembic decides.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (HERE / "migrations" / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.findall(source), _DOWN.search(source)
+        if len(revision) != 1 or down is None:
+            return None
+        revisions.add(revision[0])
+        if down.group(1):
+            parents.add(down.group(1))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _stored_revision(connection: Connection) -> str | None:
+    """The revision in alembic_version (None: no table or no row), on `connection`."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).fetchall()
+    return str(rows[0][0]) if len(rows) == 1 else None
+
+
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
@@ -119,12 +162,19 @@ class Database:
         if connection.dialect.name == "postgresql":
             # Two replicas starting together must not both create the tables.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        head = shipped_head()
+        if revision == "head" and head is not None and _stored_revision(connection) == head:
+            return  # up to date: nothing for Alembic to do, so it is not even imported
+        from alembic import command
+
         cfg = alembic_config()
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
     async def current_revision(self) -> str | None:
         """The revision the database is at (None: never migrated)."""
+        from alembic.runtime.migration import MigrationContext
+
         async with self.engine.connect() as conn:
             return await conn.run_sync(
                 lambda sync: MigrationContext.configure(sync).get_current_revision()

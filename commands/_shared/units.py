@@ -16,10 +16,12 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
-
-import pint
+from typing import TYPE_CHECKING, Any
 
 from bot.text import safe_echo
+
+if TYPE_CHECKING:
+    import pint  # ~30 MB: loaded by registry(), on the first unit to convert, not at start
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,8 @@ _ALIASES = {
 @cache
 def registry() -> pint.UnitRegistry:
     """The one pint registry OrbitDesk uses (built once; pint registries are expensive)."""
+    import pint
+
     return pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 
 
@@ -211,9 +215,34 @@ def _absolute_zero(text: str) -> str:
 
 
 def measure(text: str, kind: Kind, source: str = "") -> Measure:
-    """A Measure from text, for defaults written the way users type them, with their source."""
-    value = parse(text, kind)
-    return Measure(si=value, kind=kind.name, text=format_value(value, kind), source=source)
+    """A Measure from text, for defaults written the way users type them, with their source.
+
+    Parsed on first use, not here: the defaults are module constants, and parsing them at
+    import would build pint's registry (~0.8 s, ~30 MB) in every process, `orbitdesk ask help`
+    and a bot nobody asked for a calculation included.
+    """
+    return _Deferred(text, kind, source)
+
+
+class _Deferred(Measure):
+    """A Measure whose `si` and `text` are filled from its typed text on first read."""
+
+    __slots__ = ("_typed",)
+
+    def __init__(self, text: str, kind: Kind, source: str) -> None:
+        object.__setattr__(self, "_typed", (text, kind))
+        object.__setattr__(self, "kind", kind.name)
+        object.__setattr__(self, "source", source)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for slots not filled yet: `si` and `text` before the first read.
+        if name not in ("si", "text"):
+            raise AttributeError(name)
+        text, kind = self._typed
+        value = parse(text, kind)
+        object.__setattr__(self, "si", value)
+        object.__setattr__(self, "text", format_value(value, kind))
+        return getattr(self, name)
 
 
 def _normalise(text: str) -> str:
@@ -233,6 +262,8 @@ def _physical(text: str, kind: Kind) -> float:
         return number
     if kind in (FRACTION, RATIO) and unit == "":
         return number
+    import pint
+
     units = _units(unit, kind)
     ureg = registry()
     quantity = ureg.Quantity(number, units)
@@ -257,6 +288,8 @@ def _units(unit: str, kind: Kind) -> pint.Unit:
         base, _, power = word.partition("^")
         base = _ALIASES.get(base, base)
         fixed.append(base + (f"**{power}" if power else ""))
+    import pint
+
     try:
         return registry().parse_units("".join(fixed))
     except pint.UndefinedUnitError:
@@ -291,6 +324,8 @@ def _money(text: str, kind: Kind) -> float:
             f"give a price per {unit}, like {kind.examples.split(',')[0]}; "
             f"{_quoted(text)} is a total amount"
         )
+    import pint
+
     denominator = ureg_quantity(1.0, _units(per, kind))
     try:
         # $ per (1 unit) -> $ per canonical unit: divide by how many canonical units one is.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Literal
 
 from bot.context import Context
@@ -36,6 +37,23 @@ _BARE_UNIT = {
 
 
 KARMAN_LINE_M = 100e3
+
+
+class SiValues(Mapping[str, float]):
+    """keyword -> a default's value in SI units, read when a calculator runs, not at import
+    (a temperature default would build pint's registry in every process)."""
+
+    def __init__(self, measures: Mapping[str, Measure]) -> None:
+        self._measures = dict(measures)
+
+    def __getitem__(self, key: str) -> float:
+        return self._measures[key].si
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._measures)
+
+    def __len__(self) -> int:
+        return len(self._measures)
 
 
 def _p(help: str, kind: u.Kind, metavar: str, **limits: float) -> Param:
@@ -177,11 +195,13 @@ DATACENTER = Computes(
         "pue": "pue",
     },
     # Not parameters: as in /orbital radiator (the report says so).
-    fixed={
-        "view_factor": d.VIEW_FACTOR.si,
-        "albedo": d.ALBEDO.si,
-        "earth_temperature_k": d.EARTH_TEMPERATURE.si,
-    },
+    fixed=SiValues(
+        {
+            "view_factor": d.VIEW_FACTOR,
+            "albedo": d.ALBEDO,
+            "earth_temperature_k": d.EARTH_TEMPERATURE,
+        }
+    ),
 )
 
 
