@@ -175,22 +175,25 @@ async def main(n: int, gap: float, redis_url: str, database_url: str) -> int:
     print(f"{'run':<24}{'requests':>9}{'failed':>8}{'seconds':>9}{'ready s':>9}  by endpoint")
     for name, r in results.items():
         ends = ", ".join(f"{k} {v}" for k, v in sorted(r["by_endpoint"].items()))
-        print(f"{name:<24}{r['requests']:>9}{r['failed']:>8}{r['s']:>9.2f}{r['ready_s']:>9.2f}  {ends}")
+        print(
+            f"{name:<24}{r['requests']:>9}{r['failed']:>8}{r['s']:>9.2f}{r['ready_s']:>9.2f}  {ends}"
+        )
         for failure in r["failures"]:
             print(f"{'':<24}failed: {failure[:100]}")
     one = results["1 process"]["requests"] or 1
     alone = results["3 replicas, no Redis"]["requests"] / one
     shared = results.get("3 replicas, Redis")
     ratio = shared["requests"] / one if shared else float("nan")
+    target = Target(
+        "3 replicas on Redis: upstream requests / 1 process",
+        ratio,
+        1.0,
+        "x",
+        baseline=round(alone, 3),
+    )
+    database = "postgresql" if db else "sqlite"
     met = report(
-        "replicas",
-        [
-            Target(
-                "3 replicas on Redis: upstream requests / 1 process", ratio, 1.0, "x",
-                baseline=round(alone, 3),
-            )
-        ],  # fmt: skip
-        {"commands": n, "gap_s": gap, "database": "postgresql" if db else "sqlite", **results},
+        "replicas", [target], {"commands": n, "gap_s": gap, "database": database, **results}
     )
     clean_runs = all(r["failed"] == 0 and r["exit_codes"] == [0] for r in results.values())
     if not clean_runs:
