@@ -200,6 +200,15 @@ async def cluster(
             await proxy.close()
 
 
+@pytest.fixture(autouse=True)
+def logs_on_failure(request: pytest.FixtureRequest, cluster: Cluster) -> Iterator[None]:
+    """A failing test shows what the bots said (under "Captured stdout teardown")."""
+    failed = request.session.testsfailed
+    yield
+    if request.session.testsfailed > failed:
+        print(cluster.bots.logs())
+
+
 def since(calls: list[Call], start: int, method: str) -> list[Call]:
     return [c for c in calls[start:] if c.method == method]
 
