@@ -285,19 +285,21 @@ async def test_a_slack_request_delivered_again_to_other_replicas_runs_once(
     ).encode()
     assert await post_json(a, body, retry=None) == 200
     assert await asyncio.gather(post_json(b, body, 1), post_json(c, body, 2)) == [200, 200]
-    await slack.wait_for("chat.postMessage", timeout=30)
 
+    def replies() -> list[Call]:
+        posts = slack.calls_to("chat.postMessage")
+        return [call for call in posts if call.params.get("channel") == "C0MENTION"]
+
+    async with asyncio.timeout(30):
+        while not replies():
+            await asyncio.sleep(0.1)
     await asyncio.sleep(2)  # a second run, if any, would have answered by now
     assert len(slack.answers(response_token(payload))) == 1
-    replies = [
-        call
-        for call in slack.calls_to("chat.postMessage")
-        if call.params.get("channel") == "C0MENTION"
-    ]
-    assert len(replies) == 1
-    assert replies[0].params.get("thread_ts") == ts
-    assert str(replies[0].params.get("text", "")).startswith("ORCL")
-    assert replies[0].token == TEAM_TOKEN
+    assert len(replies()) == 1
+    [reply] = replies()
+    assert reply.params.get("thread_ts") == ts
+    assert str(reply.params.get("text", "")).startswith("ORCL")
+    assert reply.token == TEAM_TOKEN
     skipped = sum(bot.log().count("delivered again") for bot in cluster.replicas)
     assert skipped == 2  # both retries acknowledged and not run
 
@@ -324,8 +326,11 @@ async def test_a_workspace_installed_through_one_replica_is_answered_by_all_with
     assert tested.count(NEW_TOKEN) == 3, tested
     # The chart's image goes up (after the answer) to the new workspace, with its token.
     await slack.wait_for("files.completeUploadExternal", uploaded + 1, timeout=30)
-    uploads = since(slack.calls, start, "files.completeUploadExternal")
-    assert [(u.params.get("channel_id"), u.token) for u in uploads] == [("C0NEW", NEW_TOKEN)]
+    uploads = [
+        (u.params.get("channel_id"), u.token)
+        for u in since(slack.calls, start, "files.completeUploadExternal")
+    ]  # (an earlier test's chart may still be uploading to its own channel)
+    assert [u for u in uploads if "C0NEW" in u or NEW_TOKEN in u] == [("C0NEW", NEW_TOKEN)]
     assert all(
         call.token in (NEW_TOKEN, None)
         for call in slack.calls[start:]
