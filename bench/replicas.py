@@ -48,7 +48,15 @@ from bot.store.db import Database  # noqa: E402
 from tests.conftest import PINNED_NOW  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
 from tests.fakes.yahoo_server import FakeYahoo  # noqa: E402
-from tests.run_support import ask, bot_env, bots_running, burst, data_requests, send_burst  # noqa: E402
+from tests.run_support import (  # noqa: E402
+    ask,
+    asked_for,
+    bot_env,
+    bots_running,
+    burst,
+    data_requests,
+    send_burst,
+)
 from tests.slack_support import BOT_TOKEN, SIGNING_SECRET  # noqa: E402
 
 WARM_UP = ["^GSPC", "^DJI", "QQQ"]  # outside the burst: each process's own handshake
@@ -128,6 +136,7 @@ async def run(
             ports = [p.port for p in processes]
             for port, symbol in zip(ports, WARM_UP, strict=False):
                 await ask(slack, port, f"quote {symbol}")
+            asked = asked_for(yahoo)
             yahoo.reset_counts()
             started = time.perf_counter()
             answers = await send_burst(slack, ports, commands, gap=gap)
@@ -138,6 +147,8 @@ async def run(
     return {
         "requests": sum(requests.values()),
         "by_endpoint": requests,
+        "things_asked": asked.total(),  # quote symbols one by one, other requests as they are
+        "asked_twice": sum(1 for n in asked.values() if n > 1),
         "failed": len(failed),
         "failures": failed[:3],
         "s": round(took, 3),
@@ -172,14 +183,20 @@ async def main(n: int, gap: float, redis_url: str, database_url: str) -> int:
         f"{n} commands, {gap * 1000:.0f} ms apart, round-robin over real `orbitdesk run slack` "
         f"processes ({'one PostgreSQL' if db else 'SQLite each'}); Yahoo data requests:"
     )
-    print(f"{'run':<24}{'requests':>9}{'failed':>8}{'seconds':>9}{'ready s':>9}  by endpoint")
+    print(f"{'run':<22}{'requests':>9}{'things':>7}{'twice':>6}{'failed':>7}{'s':>6}  by endpoint")
     for name, r in results.items():
         ends = ", ".join(f"{k} {v}" for k, v in sorted(r["by_endpoint"].items()))
         print(
-            f"{name:<24}{r['requests']:>9}{r['failed']:>8}{r['s']:>9.2f}{r['ready_s']:>9.2f}  {ends}"
+            f"{name:<22}{r['requests']:>9}{r['things_asked']:>7}{r['asked_twice']:>6}"
+            f"{r['failed']:>7}{r['s']:>6.2f}  {ends}"
         )
         for failure in r["failures"]:
-            print(f"{'':<24}failed: {failure[:100]}")
+            print(f"{'':<22}failed: {failure[:100]}")
+    print(
+        "(things: each quote symbol on its own, other requests as they are; twice: things "
+        "asked more than once. Requests and things differ by how the quotes of commands "
+        "arriving together were batched: one process merges those of one event-loop turn.)"
+    )
     one = results["1 process"]["requests"] or 1
     alone = results["3 replicas, no Redis"]["requests"] / one
     shared = results.get("3 replicas, Redis")

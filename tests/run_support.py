@@ -19,6 +19,7 @@ import os
 import random
 import signal
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,7 +29,8 @@ from typing import Any
 import aiohttp
 
 from tests.fakes.slack_server import FakeSlack
-from tests.fakes.yahoo_server import unused_port
+from tests.fakes.yahoo_server import FakeYahoo, unused_port
+from tests.fakes.yahoo_server import _endpoint as yahoo_endpoint
 from tests.slack_support import post_form, response_token, slash_payload
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -260,6 +262,29 @@ async def send_burst(
         tasks.append(asyncio.ensure_future(ask(slack, port, text, timeout=timeout, **fields)))
         await asyncio.sleep(gap)
     return list(await asyncio.gather(*tasks))
+
+
+def asked_for(fake: FakeYahoo) -> Counter[tuple[str, str]]:
+    """From now on, what `fake` is asked for: each symbol of a quote request, and each other
+    data request (endpoint, path, query and body), counted. A quote request for three symbols is
+    three items: how symbols happen to be batched is not what replicas share."""
+    items: Counter[tuple[str, str]] = Counter()
+    handle = fake.handle
+
+    def spy(
+        host: str, path: str, query: dict[str, list[str]], cookie: str, body: bytes = b""
+    ) -> tuple[int, str, bytes, dict[str, str]]:
+        endpoint = yahoo_endpoint(host, path)
+        if endpoint == "quote":
+            symbols = ",".join(query.get("symbols", [])).split(",")
+            items.update(("quote", symbol) for symbol in symbols if symbol)
+        elif endpoint in DATA_ENDPOINTS:
+            asked = sorted((k, v) for k, v in query.items() if k != "crumb")
+            items[(endpoint, f"{path} {asked} {body.decode(errors='replace')}")] += 1
+        return handle(host, path, query, cookie, body)
+
+    fake.handle = spy  # type: ignore[method-assign]
+    return items
 
 
 def data_requests(counts: dict[str, int]) -> dict[str, int]:

@@ -6,7 +6,8 @@ own fake Yahoo, is the "one process" the burst is compared with. Redis is reache
 TCP proxy the Redis test cuts. The processes are shared by the tests of this module (starting
 them is most of the cost) in this order, which matters:
 
-1. a burst spread over the three asks Yahoo no more than the same burst sent to one process;
+1. a burst spread over the three asks Yahoo for nothing (a quote's symbol, a chart's series, a
+   news feed...) more often than the same burst sent to one process;
 2. a Slack request delivered again (X-Slack-Retry-Num) to another replica runs once;
 3. an OAuth install through one replica: the others answer that workspace with its token;
 4. Redis cut mid-burst: every command is still answered, once; then sharing comes back;
@@ -47,6 +48,7 @@ from tests.run_support import (
     BotProcess,
     Bots,
     ask,
+    asked_for,
     bot_env,
     bots_running,
     burst,
@@ -216,6 +218,8 @@ def since(calls: list[Call], start: int, method: str) -> list[Call]:
 async def test_a_burst_over_three_replicas_asks_yahoo_no_more_than_one_process(
     cluster: Cluster,
 ) -> None:
+    """The same burst, one process alone and then spread over the three replicas: every
+    symbol and series the replicas asked Yahoo for, one process asked for as often."""
     commands = burst(BURST)
     slack = cluster.slack
     # Each process's own Yahoo cookie and crumb first (a symbol outside the burst), as in
@@ -224,19 +228,25 @@ async def test_a_burst_over_three_replicas_asks_yahoo_no_more_than_one_process(
     for port, symbol in zip(cluster.ports, ["^GSPC", "^DJI", "QQQ"], strict=True):
         await ask(slack, port, f"quote {symbol}", team_id=TEAM)
 
+    one_process, three = asked_for(cluster.solo_yahoo), asked_for(cluster.yahoo)
     cluster.solo_yahoo.reset_counts()
     alone = await send_burst(slack, [cluster.solo.port], commands, gap=GAP)
-    one_process = data_requests(cluster.solo_yahoo.counts())
+    requests_one = data_requests(cluster.solo_yahoo.counts())
 
     cluster.yahoo.reset_counts()
     spread = await send_burst(slack, cluster.ports, commands, gap=GAP, team_id=TEAM)
-    three = data_requests(cluster.yahoo.counts())
+    requests_three = data_requests(cluster.yahoo.counts())
 
-    print(f"{BURST} commands: 1 process asked Yahoo {sum(one_process.values())} times "
-          f"{one_process}; 3 replicas on Redis {sum(three.values())} {three}")  # fmt: skip
+    print(f"{BURST} commands: 1 process asked Yahoo for {one_process.total()} things in "
+          f"{sum(requests_one.values())} requests {requests_one}; 3 replicas on Redis for "
+          f"{three.total()} in {sum(requests_three.values())} {requests_three}")  # fmt: skip
     assert [a["text"] for a in spread] == [a["text"] for a in alone]  # the same answers ...
-    assert sum(one_process.values()) > 0
-    assert sum(three.values()) <= sum(one_process.values())  # ... for no more requests
+    assert one_process.total() > 0
+    assert three <= one_process, three - one_process  # ... and nothing asked more often
+    # The HTTP requests (printed above) are as many give or take one or two, either way: how
+    # many quotes of commands arriving in the same instant went out in one request is luck
+    # (one process merges those arriving in one event-loop turn; replicas cannot), and
+    # bench/replicas.py compares them over a longer burst.
 
 
 async def post_json(port: int, body: bytes, retry: int | None) -> int:
