@@ -50,7 +50,10 @@ class RedisEngine:
             url,
             socket_connect_timeout=CONNECT_TIMEOUT,
             socket_timeout=OP_TIMEOUT,
-            retry=Retry(NoBackoff(), 0),  # our own fallback replaces redis-py's retries
+            # One immediate retry, on a new connection: a pooled connection that died while
+            # idle (Redis restarted, a proxy or NAT dropped it) must not count as an outage.
+            # Longer outages are our own fallback's business, not redis-py's retries.
+            retry=Retry(NoBackoff(), 1),
         )
         self.up = True
         self.fallbacks = 0  # calls answered without Redis

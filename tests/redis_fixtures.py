@@ -11,6 +11,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from redis.asyncio import Redis
@@ -56,10 +57,20 @@ async def delete_prefix(url: str, prefix: str) -> int:
         await client.aclose()
 
 
+@asynccontextmanager
+async def own_key_prefix(kind: str = "od_test") -> AsyncIterator[str]:
+    """A key prefix nobody else uses in the test Redis, its keys deleted on the way out
+    (skips when Redis is absent). For fixtures of any scope."""
+    url = await require_redis()
+    prefix = f"{kind}_{uuid.uuid4().hex[:12]}:"
+    try:
+        yield prefix
+    finally:
+        await delete_prefix(url, prefix)
+
+
 @pytest.fixture
 async def redis_prefix() -> AsyncIterator[str]:
     """A key prefix of this test's own in the test Redis (skips when Redis is absent)."""
-    url = await require_redis()
-    prefix = f"od_test_{uuid.uuid4().hex[:12]}:"
-    yield prefix
-    await delete_prefix(url, prefix)
+    async with own_key_prefix() as prefix:
+        yield prefix

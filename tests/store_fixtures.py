@@ -12,6 +12,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -114,21 +115,32 @@ async def store(databases: DatabaseFactory) -> Store:
 StoreOpener = Callable[[], Awaitable[Store]]
 
 
-@pytest.fixture
-async def fresh_postgres_url() -> AsyncIterator[str]:
-    """A fresh, migrated PostgreSQL database, dropped afterwards, for bot processes (which
-    connect by URL, so the per-test schema of `databases` cannot isolate them)."""
+@asynccontextmanager
+async def fresh_postgres_database(prefix: str = "orbitdesk_fault") -> AsyncIterator[str]:
+    """A fresh, migrated PostgreSQL database (its URL), dropped on the way out; skips the test
+    when PostgreSQL is out of reach. For fixtures of any scope (`fresh_postgres_url`, module
+    fixtures sharing bot processes)."""
     admin_url = await require_postgres()
-    name = f"orbitdesk_fault_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = Database(admin_url)
     engine = admin.engine.execution_options(isolation_level="AUTOCOMMIT")
     async with engine.connect() as conn:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    database = Database(url)
-    await database.upgrade()
-    await database.dispose()
-    yield url
-    async with engine.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    try:
+        database = Database(url)
+        await database.upgrade()
+        await database.dispose()
+        yield url
+    finally:
+        async with engine.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+@pytest.fixture
+async def fresh_postgres_url() -> AsyncIterator[str]:
+    """A fresh, migrated PostgreSQL database, dropped afterwards, for bot processes (which
+    connect by URL, so the per-test schema of `databases` cannot isolate them)."""
+    async with fresh_postgres_database() as url:
+        yield url

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from yfinance import cache as yf_cache
 
 from bot.adapters.console import render, save_attachments, to_json
 from bot.app import App
@@ -229,6 +230,19 @@ async def test_a_burst_of_identical_requests_renders_once(chat: Chat, app: App) 
     await chat("chart AMZN 6mo candle theme=light")
     await chat("chart AMZN 6mo line")
     assert charts.stats.renders == 3
+
+
+async def test_a_chart_asks_yahoo_once_when_the_quote_knew_the_time_zone(
+    chat: Chat, fake_yahoo: FakeYahoo
+) -> None:
+    """yfinance looks a symbol's time zone up (one more chart request) before its first
+    history in a process; the chart's own quote already says it, so that look-up is spared."""
+    yf_cache.get_tz_cache().store("AMD", None)  # forgotten, whichever test charted it before
+    fake_yahoo.reset_counts()
+    answer = await chat("chart AMD 5d")
+    assert answer.kind == "ok", answer.text
+    assert (fake_yahoo.count("quote"), fake_yahoo.count("chart")) == (1, 1)  # no look-up
+    assert yf_cache.get_tz_cache().lookup("AMD") == "America/New_York"
 
 
 async def test_console_saves_the_png_and_json_names_the_path(chat: Chat, tmp_path: Path) -> None:

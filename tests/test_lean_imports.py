@@ -47,6 +47,8 @@ HEAVY = {
 HEAVY_FOR_ASK = {
     "aiohttp",
     "pandas",
+    "matplotlib",
+    "numpy",
     "pint",
     "yfinance",
     "exchange_calendars",

@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -163,6 +164,31 @@ async def test_a_burst_over_three_replicas_asks_yahoo_no_more_than_one_process(
     assert sum(shared.values()) <= sum(one.values()), (one, shared)
     for endpoint, count in shared.items():
         assert count <= one[endpoint], (one, shared)
+
+
+async def test_a_value_published_just_before_the_lock_is_taken_is_not_fetched_again(
+    replicas: Replicas, fake_yahoo: FakeYahoo, redis_prefix: str
+) -> None:
+    """The race between looking and locking: B misses SPCX, A publishes SPCX and lets go of
+    its lock, B takes the lock. B must look again before asking Yahoo."""
+    first, second = await replicas.start(2, redis_url=redis_url(), redis_key_prefix=redis_prefix)
+    await warm([first, second])
+    assert (await ask(first, "quote SPCX")).kind == "ok"  # A's answer, published in Redis
+    shared = second.market.shared
+    assert isinstance(shared, RedisSharedCache)
+    kept = await shared.get_many(["quote:SPCX"])
+    await shared.engine.client.delete(shared._key("quote:SPCX"))  # B's first look misses
+    claim = shared.claim
+
+    async def claim_after_a_published(keys: Any, seconds: float = 10.0) -> Any:
+        await shared.put_many({k: (kept[k], 60.0) for k in keys if k in kept})
+        return await claim(keys, seconds)
+
+    shared.claim = claim_after_a_published  # type: ignore[method-assign]
+    fake_yahoo.reset_counts()
+    answer = await ask(second, "quote SPCX")
+    assert answer.kind == "ok" and answer.text.startswith("SPCX")
+    assert data_requests(fake_yahoo) == {}  # adopted A's answer on the second look
 
 
 async def test_a_429_seen_by_one_replica_stops_the_others_asking(

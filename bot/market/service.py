@@ -80,7 +80,13 @@ class QuoteSource(Protocol):
     def search(self, query: str) -> list[SearchHit]: ...
 
     def history(
-        self, symbol: str, period: str, interval: str, prepost: bool, now: datetime
+        self,
+        symbol: str,
+        period: str,
+        interval: str,
+        prepost: bool,
+        now: datetime,
+        exchange_tz: str | None = None,
     ) -> History: ...
 
     def reset_after_failure(self) -> None: ...
@@ -342,7 +348,12 @@ class MarketData:
             if won:
                 mine = [k for k in todo if k in won]
                 try:
-                    await fetch(mine)
+                    # A replica may have published and let go between our look and our lock:
+                    # look again before asking Yahoo (locks are taken after answers are kept).
+                    found = await self.shared.get_many(mine)
+                    rest = [k for k in mine if not (k in found and adopt(k, found[k]))]
+                    if rest:
+                        await fetch(rest)
                 finally:
                     await self.shared.release(mine, token)
                 todo = [k for k in todo if k not in won]
@@ -530,7 +541,12 @@ class MarketData:
 
         async def fetch() -> History:
             now = self.clock.now()
-            return await self._run(self.client.history, symbol, period, interval, prepost, now)
+            # The time zone a quote already told us spares yfinance its own look-up request.
+            known = self._quotes.get(symbol)
+            tz = known.value.exchange_tz if known is not None and known.value else None
+            return await self._run(
+                self.client.history, symbol, period, interval, prepost, now, tz or None
+            )
 
         def ttl(value: History) -> float:
             base = self.calendar.ttl(symbol, value.exchange_tz, "EQUITY", self.clock.now())

@@ -75,6 +75,19 @@ def configure_yfinance(cache_dir: Path) -> ModuleType:
     return yf
 
 
+def remember_time_zone(symbol: str, exchange_tz: str) -> None:
+    """Put a symbol's zone in yfinance's time-zone cache (the one set_tz_cache_location
+    places), unless it is there already; never fails a request."""
+    try:
+        from yfinance import cache as yf_cache  # loaded with yfinance, on first use
+
+        cache = yf_cache.get_tz_cache()
+        if cache.lookup(symbol) != exchange_tz:
+            cache.store(symbol, exchange_tz)
+    except Exception:  # a cache yfinance could not open: it asks Yahoo, as before
+        log.debug("yfinance time-zone cache unavailable", exc_info=True)
+
+
 def server_error(status: int | None) -> UpstreamError:
     """Yahoo answered HTTP 5xx: it is failing, not us and not the symbol."""
     code = f"HTTP {status}" if status else "a server error"
@@ -357,10 +370,22 @@ class YahooClient:
 
     @_reports_server_errors
     def history(
-        self, symbol: str, period: str, interval: str, prepost: bool, now: datetime
+        self,
+        symbol: str,
+        period: str,
+        interval: str,
+        prepost: bool,
+        now: datetime,
+        exchange_tz: str | None = None,
     ) -> History:
-        """Bars for a symbol over a Yahoo range ("1d", "5d", "1mo", ..., "max")."""
+        """Bars for a symbol over a Yahoo range ("1d", "5d", "1mo", ..., "max").
+
+        `exchange_tz` (the symbol's zone, when a quote told us): yfinance asks Yahoo for a
+        symbol's time zone before its first history in a process, one more chart request per
+        symbol and process; given the zone, its time-zone cache already holds it."""
         yf = self._yf()
+        if exchange_tz:
+            remember_time_zone(symbol, exchange_tz)
         ticker = yf.Ticker(symbol, session=self.session)
         try:
             # No raise_errors=True (deprecated): configure_yfinance already makes it raise.
