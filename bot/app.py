@@ -92,7 +92,9 @@ class App:
         )
         market = MarketData(
             client=client,
-            calendar=MarketCalendar(today=clock.now().date()),
+            calendar=MarketCalendar(
+                today=clock.now().date(), cache_dir=settings.resolved_calendar_cache_dir
+            ),
             clock=clock,
             workers=settings.yahoo_workers,
             budget=settings.quote_budget,

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     # Storage
     data_dir: Path = Field(Path("data"), description="Where the SQLite file and caches live.")
     cache_dir: Path | None = Field(None, description="yfinance's cache; default DATA_DIR/cache.")
+    calendar_cache_dir: Path | None = Field(
+        None, description="Exchange session tables; default CACHE_DIR/calendars."
+    )
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default sqlite+aiosqlite:///DATA_DIR/orbitdesk.db."
     )
@@ -191,6 +194,10 @@ class Settings(BaseSettings):
     @property
     def resolved_cache_dir(self) -> Path:
         return self.cache_dir or self.data_dir / "cache"
+
+    @property
+    def resolved_calendar_cache_dir(self) -> Path:
+        return self.calendar_cache_dir or self.resolved_cache_dir / "calendars"
 
     @property
     def resolved_database_url(self) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
 import os
+import shutil
 import socket
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +33,11 @@ for _key in list(os.environ):
     ):
         del os.environ[_key]
 os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
+# Exchange session tables, shared by every app this session builds: each table is computed
+# once (a child process running exchange_calendars), not once per test.
+_calendar_cache = tempfile.mkdtemp(prefix="orbitdesk-calendars-")
+atexit.register(shutil.rmtree, _calendar_cache, ignore_errors=True)
+os.environ["ORBITDESK_CALENDAR_CACHE_DIR"] = _calendar_cache
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 _real_connect = socket.socket.connect

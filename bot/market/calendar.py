@@ -1,15 +1,22 @@
-"""Exchange sessions (exchange_calendars) and the cache lifetimes that follow them."""
+"""Exchange sessions (exchange_calendars) and the cache lifetimes that follow them.
+
+The sessions come as plain sorted arrays from bot.market.session_tables, which runs
+exchange_calendars in a short-lived child process and keeps its answer in a file: the bot
+itself never imports exchange_calendars or pandas for them.
+"""
 
 from __future__ import annotations
 
 import bisect
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from pathlib import Path
 
-# exchange_calendars (and pandas under it, ~70 MB) load with the first schedule, not at import.
+from bot.market import session_tables
+from bot.market.session_tables import CalendarUnavailable
 
 # Yahoo suffix -> exchange_calendars code. No suffix (and ^indices) in New York -> XNYS.
 SUFFIX_CALENDARS = {
@@ -48,6 +55,7 @@ OPEN_TTL = 15.0  # seconds, while the regular session runs
 EXTENDED_TTL = 60.0  # pre-market and after-hours
 CLOSED_TTL_MAX = 900.0  # closed: up to 15 min, and never past the next open
 ALWAYS_OPEN_TTL = 30.0  # crypto
+RETRY_UNAVAILABLE = 300.0  # seconds before a calendar whose child process failed is tried again
 
 
 def calendar_code(symbol: str, exchange_tz: str | None = None) -> str | None:
@@ -71,18 +79,14 @@ class Session:
 class ExchangeSchedule:
     """Sessions of one exchange as sorted arrays, for lock-free lookups from any thread."""
 
-    def __init__(self, code: str, start: date, end: date) -> None:
-        import exchange_calendars as xcals
-        import pandas as pd
-
-        calendar = xcals.get_calendar(code, start=pd.Timestamp(start), end=pd.Timestamp(end))
+    def __init__(self, code: str, start: date, end: date, cache_dir: Path | None = None) -> None:
+        """Raises CalendarUnavailable (a ValueError) when there is no table for `code`."""
+        table = session_tables.load(code, start, end, cache_dir)
         self.code = code
-        self.tz = str(calendar.tz)
-        schedule = calendar.schedule
-        self._sessions = [d.date() for d in schedule.index]
-        self._opens = [int(t.timestamp()) for t in schedule["open"]]
-        self._closes = [int(t.timestamp()) for t in schedule["close"]]
-        self.calendar: Any = calendar  # exchange_calendars.ExchangeCalendar
+        self.tz = table.tz
+        self._sessions = table.sessions
+        self._opens = table.opens
+        self._closes = table.closes
 
     def session_at(self, moment: datetime) -> Session | None:
         """The regular session open at `moment`, if any."""
@@ -125,33 +129,53 @@ class ExchangeSchedule:
 
 
 class MarketCalendar:
-    """Loads exchange schedules on first use (a few hundred ms each) and keeps them."""
+    """Loads exchange schedules on first use and keeps them.
+
+    The first use of a code reads its table from `cache_dir` (default: $ORBITDESK_CALENDAR_
+    CACHE_DIR, else the per-user cache), or computes it in a child process (about a second).
+    A code without a table raises CalendarUnavailable; one whose child failed is not tried
+    again for RETRY_UNAVAILABLE seconds, one exchange_calendars does not know never again.
+    """
 
     def __init__(
-        self, today: date | None = None, years_back: int = 2, years_ahead: int = 2
+        self,
+        today: date | None = None,
+        years_back: int = 2,
+        years_ahead: int = 2,
+        cache_dir: Path | None = None,
     ) -> None:
         today = today or datetime.now(UTC).date()
         self._start = date(today.year - years_back, 1, 1)
         self._end = date(today.year + years_ahead, 12, 31)
+        self._cache_dir = cache_dir
         self._schedules: dict[str, ExchangeSchedule] = {}
+        self._unavailable: dict[str, tuple[CalendarUnavailable, float]] = {}
         self._lock = threading.Lock()
 
     def schedule(self, code: str) -> ExchangeSchedule:
         with self._lock:
             found = self._schedules.get(code)
-            if found is None:
-                found = self._schedules[code] = ExchangeSchedule(code, self._start, self._end)
+            if found is not None:
+                return found
+            failed = self._unavailable.get(code)
+            if failed is not None and time.monotonic() < failed[1]:
+                raise failed[0]
+            try:
+                found = ExchangeSchedule(code, self._start, self._end, self._cache_dir)
+            except CalendarUnavailable as exc:
+                retry = float("inf") if exc.permanent else time.monotonic() + RETRY_UNAVAILABLE
+                self._unavailable[code] = (exc, retry)
+                raise
+            self._schedules[code] = found
             return found
 
     def schedule_for(self, symbol: str, exchange_tz: str | None = None) -> ExchangeSchedule | None:
         code = calendar_code(symbol, exchange_tz)
         if code is None:
             return None
-        from exchange_calendars.errors import InvalidCalendarName
-
         try:
             return self.schedule(code)
-        except (InvalidCalendarName, ValueError):
+        except ValueError:  # CalendarUnavailable among them
             return None
 
     def ttl(self, symbol: str, exchange_tz: str | None, quote_type: str, now: datetime) -> float:
