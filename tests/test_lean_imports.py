@@ -178,8 +178,14 @@ def test_ask_quote_still_migrates_and_warms_before_its_budget(
     code, out, modules, err = probe(["ask", "quote SPCX"], env, tmp_path)
     assert code == 0, err
     assert out.startswith("▌ SPCX") and "153.20 USD" in out
-    assert {"yfinance", "exchange_calendars", "alembic"} <= modules
+    assert {"yfinance", "alembic"} <= modules
     assert (tmp_path / "data" / "orbitdesk.db").exists()
+    # The quote's cache lifetime follows New York's sessions: their table came from a child
+    # process running exchange_calendars, into the cache folder; this process never loaded it.
+    assert "exchange_calendars" not in modules
+    assert [p.name.split("_")[0] for p in (tmp_path / "data/cache/calendars").iterdir()] == [
+        "XNYS"
+    ]
 
 
 def test_healthcheck_exits_0_with_the_body_of_a_ready_bot(tmp_path: Path, ready: Healthz) -> None:
