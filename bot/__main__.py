@@ -17,6 +17,7 @@ from bot.logs import LOG_FILE, setup_logging
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.response import Response
 
 # Only the standard library above: `orbitdesk --help` and `orbitdesk healthcheck` (Docker runs
 # it every 30 s) must not pay for pydantic, SQLAlchemy, pandas or matplotlib. Each command
@@ -64,35 +65,43 @@ def _print_to_pipe(text: str) -> None:
 
 async def _ask(settings: Settings, text: str, as_json: bool, out_dir: Path) -> int:
     from bot.adapters import console
-    from bot.app import App
-    from bot.startup import one_line
+    from bot.app import App, registry_core
 
-    # `help` answers from the registry alone: it skips loading the feature data (deal book,
-    # orbital claims, pint), the market warm-up (calendar, yfinance) and the database's
-    # migration check. Any other command gets them before its deadline starts, as in a
-    # running bot.
-    app = App.build(settings, load_data=False)
+    # `help` answers from the registry alone, through a core built with nothing else
+    # (bot.app.registry_core): no feature data (deal book, orbital claims, pint), no market
+    # warm-up (calendar, yfinance), no database (nor SQLAlchemy) and no migration check. Any
+    # other command gets them before its deadline starts, as in a running bot.
+    if _registry_only(text):
+        core = registry_core(settings)
+        response = await core.dispatch(console.question_or_command(core, text))
+        return _answer(response, as_json, out_dir)
+    app = App.build(settings)
     try:
         invocation = console.question_or_command(app.core, text)
-        light = _registry_only(invocation.text)
-        if not light:
-            app.services.data.load_all()
-        await app.start(migrate=not light, warm=not light)
+        await app.start()
         response = await app.core.dispatch(invocation)
-        try:
-            response = console.save_attachments(response, out_dir)
-        except OSError as exc:
-            log.debug("saving attachments failed", exc_info=exc)
-            reason = exc.strerror or one_line(exc)
-            print(
-                f"orbitdesk ask: cannot save the attachment in {out_dir} ({reason}): "
-                "choose a writable directory with --out",
-                file=sys.stderr,
-            )
-            return EXIT_UPSTREAM
-        _print_to_pipe(console.to_json(response) if as_json else console.render(response))
     finally:
         await app.close()
+    return _answer(response, as_json, out_dir)
+
+
+def _answer(response: Response, as_json: bool, out_dir: Path) -> int:
+    """Print one answer (attachments saved under out_dir); the exit code for its kind."""
+    from bot.adapters import console
+    from bot.startup import one_line
+
+    try:
+        response = console.save_attachments(response, out_dir)
+    except OSError as exc:
+        log.debug("saving attachments failed", exc_info=exc)
+        reason = exc.strerror or one_line(exc)
+        print(
+            f"orbitdesk ask: cannot save the attachment in {out_dir} ({reason}): "
+            "choose a writable directory with --out",
+            file=sys.stderr,
+        )
+        return EXIT_UPSTREAM
+    _print_to_pipe(console.to_json(response) if as_json else console.render(response))
     if response.kind == "ok":
         return EXIT_OK
     return EXIT_USAGE if response.kind in ("usage", "not_found", "forbidden") else EXIT_UPSTREAM

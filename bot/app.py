@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot.charts.service import ChartService
 from bot.clock import Clock, SystemClock
@@ -17,26 +18,28 @@ from bot.context import FeatureData, Invocation, Services
 from bot.core import Core
 from bot.dedup import DatabaseSeen, Deduplicator, Layered, RedisSeen, SeenRecently
 from bot.edgar.client import EdgarClient
-from bot.edgar.store import WatchStore
-from bot.edgar.watch import DealWatch, WatchConfig
 from bot.market.calendar import MarketCalendar
 from bot.market.service import MarketData
 from bot.market.shared import NoSharing, RedisSharedCache, SharedCache
 from bot.market.symbols import SymbolResolver, load_aliases
 from bot.market.transport import UpstreamStats
 from bot.market.yahoo import YahooClient
-from bot.metrics import Metrics
 from bot.redis_engine import RedisEngine, redact
 from bot.response import Response
 from bot.router.ask import Asker
-from bot.scheduler import Scheduler, SchedulerConfig
 from bot.startup import StartupError, database_problem
-from bot.store.db import Database, head_revision
-from bot.store.repo import Store
 from commands import build_registry, dealwatch, knowledge
 from commands.glances import GLANCES
 from commands.phrasing import Phrasing
 from commands.posts import post_renderers
+
+if TYPE_CHECKING:
+    # The database layer (and SQLAlchemy under it, ~190 ms to import) loads in App.build, so a
+    # core built by registry_core (`orbitdesk ask help`) never loads it.
+    from bot.metrics import Metrics
+    from bot.scheduler import Scheduler
+    from bot.store.db import Database
+    from bot.store.repo import Store
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,13 @@ class App:
     ) -> App:
         """Wire the app. `load_data=False` (one `orbitdesk ask`) leaves the feature data
         (deal book, orbital claims) to load on first use instead of now."""
+        from bot.edgar.store import WatchStore
+        from bot.edgar.watch import DealWatch, WatchConfig
+        from bot.metrics import Metrics
+        from bot.scheduler import Scheduler, SchedulerConfig
+        from bot.store.db import Database
+        from bot.store.repo import Store
+
         clock = clock or SystemClock()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         redis: RedisEngine | None = None
@@ -316,6 +326,8 @@ class App:
 
     async def database_check(self) -> tuple[str, bool]:
         """Doctor: can we reach the database, and is its schema current?"""
+        from bot.store.db import head_revision
+
         try:
             current = await self.database.current_revision()
             head = head_revision()
@@ -336,3 +348,36 @@ class App:
             f"{totals['schedules']} schedules, {totals['alerts']} alerts",
             True,
         )
+
+
+class _NotBuilt:
+    """A service registry_core leaves out; reaching for it is a bug in a registry-only command
+    (the core answers "something went wrong" and logs this error)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        raise RuntimeError(f"{self._name} is not built for a registry-only command ({attr})")
+
+
+def registry_core(settings: Settings, *, clock: Clock | None = None) -> Core:
+    """A core for commands answered from the command registry alone (`orbitdesk ask help`).
+
+    Same registry, clock and deadline as App.build's core, so the answer is the same; but no
+    market, database, scheduler, deal watch or feature data is built, and their modules (with
+    SQLAlchemy, pandas, yfinance) stay unloaded.
+    """
+    clock = clock or SystemClock()
+    unbuilt: Any = {
+        name: _NotBuilt(name)
+        for name in ("market", "symbols", "store", "charts", "scheduler", "dealwatch", "asker")
+    }
+    services = Services(
+        settings=settings,
+        clock=clock,
+        registry=build_registry(),
+        glances=GLANCES,
+        **unbuilt,
+    )
+    return Core(services=services, deadline=settings.command_timeout)

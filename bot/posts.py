@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.market.types import Quote, QuoteBatch
 from bot.response import Response
-from bot.store.models import Alert, DealEvent
+
+if TYPE_CHECKING:
+    from bot.store.models import Alert, DealEvent
 
 
 class RenderSchedulePost(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from bot.alert_rules import alert_state
 from bot.completion import complete_symbols
@@ -13,11 +13,14 @@ from bot.errors import Forbidden, NotFound, UpstreamError, UsageError
 from bot.market.symbols import check_symbol_text
 from bot.registry import Param, command, group
 from bot.response import ActionRow, Card, Field, Response
-from bot.store.models import MAX_ROW_ID, Alert
+from bot.store.keys import MAX_ROW_ID
 from bot.text import plural, safe_echo
 from commands._shared.buttons import Confirm, back_to_list, confirm_remove, manage_rows
 from commands._shared.channel_rows import belongs_here, store_of
 from commands.quote_cards import fmt_as_of, fmt_price
+
+if TYPE_CHECKING:
+    from bot.store.models import Alert
 
 alert_group = group("alert", "Price alerts posted into a channel")
 

@@ -9,17 +9,20 @@ curated deals is commands/acquisitions/deal_events.py.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.context import Context, FeatureData
 from bot.edgar.types import WatchedDeal, WatchParty
-from bot.edgar.watch import DealWatch
 from bot.errors import UsageError
 from bot.posts import RenderDealEventPost
 from bot.registry import command, group
 from bot.response import Card, Field, Response, Tone
-from bot.store.models import DealEvent
 from commands.acquisitions.deal_book import DEAL_BOOK, Party, Status, deal_book
 from commands.acquisitions.deal_events import event_data, merge
+
+if TYPE_CHECKING:
+    from bot.edgar.watch import DealWatch
+    from bot.store.models import DealEvent
 
 dealwatch_group = group("dealwatch", "Deal status changes from SEC filings, posted here")
 

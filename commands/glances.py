@@ -13,13 +13,13 @@ from bot.glance import Glances, Home, Picker, Viewer
 from bot.market.types import Quote
 from bot.response import Card, Field, Response, Tone
 from bot.schedule_times import format_local
-from bot.store.models import Alert, Schedule
-from bot.store.watchlists import ListKey
+from bot.store.keys import ListKey
 from commands.alerts import describe_alert
 from commands.quote_cards import fmt_change, fmt_price, footer, quote_line, stale_note
 
 if TYPE_CHECKING:
     from bot.context import Services
+    from bot.store.models import Alert, Schedule
 
 MAX_HOME_ROWS = 25  # rows per home card; the rest are counted
 

@@ -6,17 +6,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.context import FeatureData
 from bot.market.types import Quote, QuoteBatch
 from bot.posts import PostRenderers
 from bot.response import Card, Response, Tone
 from bot.schedule_times import format_local
-from bot.store.models import Alert
 from commands.dealwatch import render_event
 from commands.quote_cards import fmt_price, quote_line, quotes_table_card
 from commands.watchlist_cards import WatchedSymbol, watchlist_response
+
+if TYPE_CHECKING:
+    from bot.store.models import Alert
 
 WATCHLIST_NAMES = {"channel": "This channel's watchlist"}
 

@@ -21,8 +21,7 @@ from bot.schedule_times import (
     parse_tz,
     parse_when,
 )
-from bot.store.models import MAX_ROW_ID, Schedule
-from bot.store.watchlists import ListKey
+from bot.store.keys import MAX_ROW_ID, ListKey
 from bot.text import plural, safe_echo
 from commands._shared.buttons import Confirm, back_to_list, confirm_remove, manage_rows
 from commands._shared.channel_rows import belongs_here, store_of
@@ -31,6 +30,7 @@ from commands.quote import Symbols
 
 if TYPE_CHECKING:
     from bot.scheduler import Scheduler
+    from bot.store.models import Schedule
 
 _INTERVAL_WORD = re.compile(r"^\d+(?:h\d+m?|h|m|min)$", re.IGNORECASE)
 _CHANNEL_REF = re.compile(r"^<?#?([A-Za-z0-9_-]{1,64})(?:\|[^>]{0,100})?>?$")

@@ -6,17 +6,20 @@ personal list; only channel managers (the permission schedules need) change the 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from bot.context import Context
 from bot.errors import Forbidden, NotFound
 from bot.registry import Param, command, group
 from bot.response import Card, Field, Response, Tone
-from bot.store.watchlists import ListKey, WatchlistStore
+from bot.store.keys import ListKey
 from bot.text import plural, safe_echo
 from commands._shared.channel_rows import store_of
 from commands.quote import Symbols
 from commands.watchlist_cards import WatchedSymbol, watchlist_response
+
+if TYPE_CHECKING:
+    from bot.store.watchlists import WatchlistStore
 
 watchlist_group = group(
     "watchlist", "Your and this channel's lists of symbols, quoted together", default="quote"

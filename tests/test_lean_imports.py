@@ -20,9 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.context import DataKey, FeatureData
+from bot.app import App, registry_core
+from bot.context import Channel, DataKey, FeatureData, Invocation, User
 from bot.healthcheck import dotenv_values, http_address
 from bot.store.db import head_revision, shipped_head
+from tests.conftest import make_settings, pinned_clock
 from tests.fakes.yahoo_server import FakeYahoo, unused_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,9 +44,10 @@ HEAVY = {
     "pydantic",
     "aiohttp",
 }
-# What one `ask help` may not load. (matplotlib stays out once bot/charts imports it lazily;
-# SQLAlchemy and pydantic are part of building the app.)
+# What one `ask help` may not load: it answers through bot.app.registry_core, which builds no
+# database layer (SQLAlchemy) and no market. (pydantic reads the settings.)
 HEAVY_FOR_ASK = {
+    "sqlalchemy",
     "aiohttp",
     "pandas",
     "matplotlib",
@@ -171,6 +174,39 @@ def test_ask_help_loads_no_market_chart_unit_or_platform_library(
     assert not (tmp_path / "data" / "orbitdesk.db").exists()  # nor the database
 
 
+@pytest.mark.parametrize("platform", ["console", "discord", "slack"])
+async def test_the_registry_core_answers_help_as_the_apps_core_does(
+    tmp_path: Path, platform: str
+) -> None:
+    settings = make_settings(tmp_path, None)
+    app = App.build(settings, clock=pinned_clock(), load_data=False)
+    light = registry_core(settings, clock=pinned_clock())
+    user, channel = User(id="u1", can_manage_channel=True), Channel(id="c1")
+    try:
+        for text, path in [
+            ("help", ("help",)),
+            ("help quote", ()),
+            ("help orbital", ()),
+            ("help nosuch", ()),
+            ("help watchlist add", ()),
+        ]:
+            ask = Invocation(text=text, platform=platform, user=user, channel=channel)
+            if platform == "discord":
+                words = text.split()[1:]
+                ask = Invocation(
+                    path=("help",),
+                    options={"command": words} if words else {},
+                    platform=platform,
+                    user=user,
+                    channel=channel,
+                )
+            expected = await app.core.dispatch(ask)
+            assert await light.dispatch(ask) == expected
+            assert expected.kind in ("ok", "usage") and expected.text
+    finally:
+        await app.close()
+
+
 def test_ask_quote_still_migrates_and_warms_before_its_budget(
     tmp_path: Path, fake_yahoo: FakeYahoo
 ) -> None:
@@ -183,9 +219,7 @@ def test_ask_quote_still_migrates_and_warms_before_its_budget(
     # The quote's cache lifetime follows New York's sessions: their table came from a child
     # process running exchange_calendars, into the cache folder; this process never loaded it.
     assert "exchange_calendars" not in modules
-    assert [p.name.split("_")[0] for p in (tmp_path / "data/cache/calendars").iterdir()] == [
-        "XNYS"
-    ]
+    assert [p.name.split("_")[0] for p in (tmp_path / "data/cache/calendars").iterdir()] == ["XNYS"]
 
 
 def test_healthcheck_exits_0_with_the_body_of_a_ready_bot(tmp_path: Path, ready: Healthz) -> None:

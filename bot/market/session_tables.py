@@ -96,7 +96,9 @@ def parse(data: Any, code: str) -> SessionTable:
         raise ValueError("arrays of different lengths")
     if sessions != sorted(sessions) or opens != sorted(opens) or closes != sorted(closes):
         raise ValueError("arrays not sorted")
-    return SessionTable(code=code, tz=str(data["tz"]), sessions=sessions, opens=opens, closes=closes)
+    return SessionTable(
+        code=code, tz=str(data["tz"]), sessions=sessions, opens=opens, closes=closes
+    )
 
 
 def _read(path: Path, code: str) -> SessionTable | None:

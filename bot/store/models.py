@@ -9,10 +9,7 @@ from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.store.columns import UTCDateTime
-
-# Row ids are 32-bit on every backend (PostgreSQL INTEGER); commands refuse larger ids before
-# any query rather than let the driver overflow.
-MAX_ROW_ID = 2**31 - 1
+from bot.store.keys import MAX_ROW_ID as MAX_ROW_ID  # re-exported; commands read bot.store.keys
 
 
 class Base(DeclarativeBase):

@@ -5,38 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.db import Database
+from bot.store.keys import ListKey, ListScope
 from bot.store.models import WatchlistEntry
 
+__all__ = ["ListKey", "ListScope", "WatchlistStore"]
+
 _CHUNK = 500  # owners per query (well under SQLite's bound-parameter limit)
-
-
-class ListScope(StrEnum):
-    USER = "user"
-    CHANNEL = "channel"
-
-
-@dataclass(frozen=True, slots=True)
-class ListKey:
-    """Which list: platform + server + (user or channel). `guild` is "" outside a server."""
-
-    platform: str
-    scope: ListScope
-    guild: str
-    owner: str
-
-    @classmethod
-    def of_user(cls, platform: str, guild: str | None, user: str) -> ListKey:
-        return cls(platform, ListScope.USER, guild or "", user)
-
-    @classmethod
-    def of_channel(cls, platform: str, guild: str | None, channel: str) -> ListKey:
-        return cls(platform, ListScope.CHANNEL, guild or "", channel)
 
 
 @dataclass(frozen=True, slots=True)

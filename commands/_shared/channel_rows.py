@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.context import Context
-from bot.store.repo import Store
+
+if TYPE_CHECKING:
+    from bot.store.repo import Store
 
 
 class ChannelRow(Protocol):

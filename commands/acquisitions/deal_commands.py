@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
@@ -15,7 +15,6 @@ from bot.errors import NotFound, UpstreamError, UsageError
 from bot.market.types import Bar, History
 from bot.registry import Param, command
 from bot.response import Card, Field, Response, Tone
-from bot.store.models import DealEvent
 from bot.text import safe_echo
 from commands._shared import units as u
 from commands._shared.buttons import page_buttons
@@ -24,6 +23,9 @@ from commands._shared.units import Measure
 from commands._shared.yaml_entries import normalise, skipped_warning
 from commands.acquisitions.deal_book import KIND_TEXT, Deal, DealBook, ValueKind, deal_book
 from commands.acquisitions.deal_events import event_data, events_for, merge
+
+if TYPE_CHECKING:
+    from bot.store.models import DealEvent
 
 PAGE_SIZE = 8
 IMPACT_DAYS = (1, 5, 30)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.context import Context
-from bot.store.models import DealEvent
 from commands.acquisitions.deal_book import Deal, Status
+
+if TYPE_CHECKING:
+    from bot.store.models import DealEvent
 
 
 @dataclass(frozen=True, slots=True)
