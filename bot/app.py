@@ -213,8 +213,8 @@ class App:
         The database out of reach stops nothing but what needs it: quotes, charts and the deal
         book still answer, and commands that need it say it is unavailable. Unless
         `require_database`, the problem is logged and `keep_migrating()` can retry it.
-        `warm=False` (one `orbitdesk ask`) skips loading the New York calendar ahead of need:
-        a command that needs it loads it, `help` never does.
+        `warm=False` skips loading the New York calendar ahead of need: a command that needs
+        it loads it.
         """
         if warm:
             await self.market.start()
