@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib.resources import files
@@ -206,7 +208,12 @@ class App:
         return app
 
     async def start(
-        self, *, migrate: bool = True, require_database: bool = False, warm: bool = True
+        self,
+        *,
+        migrate: bool = True,
+        require_database: bool = False,
+        warm: bool = True,
+        migrate_apart: bool = False,
     ) -> None:
         """Start the market service and bring the database schema up to date.
 
@@ -214,12 +221,18 @@ class App:
         book still answer, and commands that need it say it is unavailable. Unless
         `require_database`, the problem is logged and `keep_migrating()` can retry it.
         `warm=False` skips loading the New York calendar ahead of need: a command that needs
-        it loads it.
+        it loads it. `migrate_apart` (the long-running bot): a schema that is behind is
+        migrated by a short-lived `orbitdesk db upgrade` child, while the market warms up, so
+        Alembic (~9 MB) never stays in this process; if the child fails, this process
+        migrates as before.
         """
+        child = await self._migration_child() if migrate and migrate_apart else None
         if warm:
             await self.market.start()
         if not migrate:
             return
+        if child is not None:
+            await _wait_for_child(child)
         try:
             await self.database.upgrade()
         except Exception as exc:
@@ -233,6 +246,27 @@ class App:
             log.warning("%s; commands that need it will say so", problem)
             return
         self.database_ready.set()
+
+    async def _migration_child(self) -> asyncio.subprocess.Process | None:
+        """Start `orbitdesk db upgrade` for this database when its schema is behind."""
+        if await self.database.is_current():
+            return None
+        env = {**os.environ, "ORBITDESK_DATABASE_URL": self.settings.resolved_database_url}
+        try:
+            return await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "db",
+                "upgrade",
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        except OSError:
+            log.debug("could not start the migration child", exc_info=True)
+            return None
 
     def keep_migrating(self) -> None:
         """Until the database answers, retry bringing it up to date with backoff (1 s to 60 s)."""
@@ -381,3 +415,19 @@ def registry_core(settings: Settings, *, clock: Clock | None = None) -> Core:
         **unbuilt,
     )
     return Core(services=services, deadline=settings.command_timeout)
+
+
+async def _wait_for_child(child: asyncio.subprocess.Process, timeout: float = 120) -> None:
+    """Wait for the migration child and pass its log on; its failure is logged at DEBUG (this
+    process migrates itself then)."""
+    try:
+        _, err = await asyncio.wait_for(child.communicate(), timeout)
+    except TimeoutError:
+        child.kill()
+        await child.wait()
+        log.debug("the migration child took over %.0f s; migrating in this process", timeout)
+        return
+    if child.returncode != 0:
+        log.debug("the migration child failed (%s): %s", child.returncode, err.decode()[-500:])
+        return
+    sys.stderr.write(err.decode(errors="replace"))  # its log lines ("Running upgrade ..."), as ours

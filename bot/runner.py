@@ -44,7 +44,7 @@ async def run_adapters(settings: Settings, *, discord: bool, slack: bool) -> int
     http.checks.append(_database_check(app))
     app.services.http = http
     try:
-        await app.start()
+        await app.start(migrate_apart=True)
         app.keep_migrating()  # the database away: /healthz says not ready until it is back
         await http.start()
         for adapter in adapters:

@@ -316,3 +316,43 @@ def test_unit_defaults_parse_on_first_read_with_the_same_values() -> None:
         env=os.environ | {"PYTHONPATH": str(ROOT)},
     )
     assert done.stdout.split() == ["False", "293.15", "$3,600/kg", "True"]
+
+
+# Starts an App as `orbitdesk run` does (migrate_apart) on a fresh SQLite file, then prints
+# the schema state and whether Alembic was ever loaded in this process. argv[1] "fail" makes
+# the child fail to start (a missing interpreter), so this process must migrate itself.
+MIGRATE_PROBE = """
+import asyncio, json, sys
+from bot.app import App
+from bot.config import Settings
+if sys.argv[1:] == ["fail"]:
+    sys.executable = "/nonexistent/python"
+async def main():
+    app = App.build(Settings(), load_data=False)
+    await app.start(warm=False, migrate_apart=True)
+    current = await app.database.is_current()
+    ready = app.database_ready.is_set()
+    await app.close()
+    return {"current": current, "ready": ready, "alembic": "alembic" in sys.modules}
+print(json.dumps(asyncio.run(main())))
+"""
+
+
+@pytest.mark.parametrize(
+    ("child", "alembic_here"), [("works", False), ("fail", True)], ids=["child", "fallback"]
+)
+def test_the_running_bot_migrates_in_a_child_and_keeps_alembic_out(
+    tmp_path: Path, child: str, alembic_here: bool
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", MIGRATE_PROBE, child],
+        env=env_for(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"current": True, "ready": True, "alembic": alembic_here}

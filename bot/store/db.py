@@ -171,6 +171,19 @@ class Database:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
+    async def is_current(self) -> bool:
+        """True when the schema is at the shipped head, read without importing Alembic; False
+        when it is behind, cannot be told without Alembic, or the database is out of reach."""
+        head = shipped_head()
+        if head is None:
+            return False
+        try:
+            async with self.engine.connect() as conn:
+                return await conn.run_sync(_stored_revision) == head
+        except Exception:
+            log.debug("schema check failed", exc_info=True)
+            return False
+
     async def current_revision(self) -> str | None:
         """The revision the database is at (None: never migrated)."""
         from alembic.runtime.migration import MigrationContext
