@@ -178,7 +178,8 @@ def test_ask_quote_still_migrates_and_warms_before_its_budget(
     code, out, modules, err = probe(["ask", "quote SPCX"], env, tmp_path)
     assert code == 0, err
     assert out.startswith("▌ SPCX") and "153.20 USD" in out
-    assert {"yfinance", "exchange_calendars", "alembic"} <= modules
+    assert {"exchange_calendars", "alembic"} <= modules
+    assert "yfinance" not in modules  # a quote needs only our cookie/crumb session (issue 17)
     assert (tmp_path / "data" / "orbitdesk.db").exists()
 
 
