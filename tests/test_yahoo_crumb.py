@@ -180,9 +180,9 @@ asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]))
 def run_app(fake: FakeYahoo, tmp_path: Path, *texts: str) -> list[dict[str, Any]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORBITDESK_")}
     env |= {"PYTHONPATH": str(ROOT), "no_proxy": "127.0.0.1,localhost"}
+    args = [fake.base_url, str(tmp_path / "data"), PINNED_NOW.isoformat(), *texts]
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, fake.base_url, str(tmp_path / "data")]
-        + [PINNED_NOW.isoformat(), *texts],
+        [sys.executable, "-c", PROBE, *args],
         env=env,
         cwd=tmp_path,
         capture_output=True,

@@ -205,14 +205,15 @@ class CrumbSession:
         if not token or not session_id:
             log.debug("no csrfToken/sessionId on Yahoo's consent page")
             return None
-        form = {
-            "agree": ["agree", "agree"],
-            "consentUUID": "default",
-            "sessionId": session_id,
-            "csrfToken": token,
-            "originalDoneUrl": "https://finance.yahoo.com/",
-            "namespace": "yahoo",
-        }
+        form = [  # what yfinance posts (agree twice, as Yahoo's own form does)
+            ("agree", "agree"),
+            ("agree", "agree"),
+            ("consentUUID", "default"),
+            ("sessionId", session_id),
+            ("csrfToken", token),
+            ("originalDoneUrl", "https://finance.yahoo.com/"),
+            ("namespace", "yahoo"),
+        ]
         self.session.post(
             COLLECT_CONSENT_URL.format(session=session_id), data=form, timeout=timeout
         )

@@ -25,8 +25,8 @@ from bot.market.news import NewsFeed, fetch_news
 from bot.market.profile import CompanyProfile, fetch_profile
 from bot.market.screeners import Screen, ScreenResult, fetch_screen
 from bot.market.transport import UpstreamStats, YahooSession
-from bot.market.upstream_json import answer_json
 from bot.market.types import Bar, ExtendedPrice, History, MarketState, Quote, SearchHit
+from bot.market.upstream_json import answer_json
 from bot.market.yahoo_earnings import fetch_earnings_dates, fetch_earnings_detail
 
 if TYPE_CHECKING:
@@ -491,6 +491,10 @@ class YahooClient:
         return fetch_profile(self.crumbs, symbol, self.timeout_cap, now)
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _chart_bars(
     payload: Any, symbol: str
 ) -> tuple[dict[str, Any], list[float], list[float | None]]:
@@ -511,8 +515,8 @@ def _chart_bars(
     indicators = first.get("indicators")
     quotes = indicators.get("quote") if isinstance(indicators, dict) else None
     bars = quotes[0] if isinstance(quotes, list) and quotes and isinstance(quotes[0], dict) else {}
-    raw_closes = bars.get("close") if isinstance(bars.get("close"), list) else []
-    raw_volumes = bars.get("volume") if isinstance(bars.get("volume"), list) else []
+    raw_closes = _list(bars.get("close"))
+    raw_volumes = _list(bars.get("volume"))
     closes: list[float] = []
     volumes: list[float | None] = []
     for i, close in enumerate(raw_closes):
