@@ -31,7 +31,7 @@ class Settings(BaseSettings):
         None, description="Send every Yahoo request to {base}/HOST/PATH (mirrors, tests)."
     )
     yahoo_timeout: float = Field(2.0, gt=0, le=60, description="Cap per Yahoo HTTP request, s.")
-    yahoo_workers: int = Field(4, ge=1, le=64, description="Threads running yfinance.")
+    yahoo_workers: int = Field(4, ge=1, le=64, description="Threads running Yahoo requests.")
     quote_budget: float = Field(2.5, gt=0, le=60, description="Longest a quote waits, s.")
     command_timeout: float = Field(3.0, gt=0, le=120, description="Default command deadline, s.")
     shutdown_grace: float = Field(

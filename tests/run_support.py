@@ -31,7 +31,7 @@ import aiohttp
 from tests.fakes.slack_server import FakeSlack
 from tests.fakes.yahoo_server import FakeYahoo, unused_port
 from tests.fakes.yahoo_server import _endpoint as yahoo_endpoint
-from tests.slack_support import post_form, response_token, slash_payload
+from tests.slack_support import answer_of, slash_payload
 
 ROOT = Path(__file__).resolve().parents[1]
 # What Yahoo is asked for data; the cookie and crumb handshake is each process's own.
@@ -237,12 +237,9 @@ def umbrella(slack: FakeSlack, text: str, **fields: str) -> dict[str, str]:
 async def ask(
     slack: FakeSlack, port: int, text: str, *, timeout: float = 30, **fields: str
 ) -> dict[str, Any]:
-    """Send `/orbitdesk <text>` to the bot on `port`; its answer (the response_url post)."""
-    payload = umbrella(slack, text, **fields)
-    status = await post_form(port, payload)
-    if status != 200:
-        raise AssertionError(f"/slack/events answered {status} to {text!r}")
-    return await slack.wait_for_answer(response_token(payload), timeout=timeout)
+    """Send `/orbitdesk <text>` to the bot on `port`; its answer: the ack's own body when it
+    was ready within the ack grace, else the response_url post."""
+    return await answer_of(slack, port, umbrella(slack, text, **fields), timeout=timeout)
 
 
 async def send_burst(

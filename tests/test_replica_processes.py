@@ -29,6 +29,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -56,7 +57,13 @@ from tests.run_support import (
     send_burst,
     umbrella,
 )
-from tests.slack_support import BOT_TOKEN, SIGNING_SECRET, post_form, response_token, sign
+from tests.slack_support import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    post_signed,
+    response_token,
+    sign,
+)
 from tests.store_fixtures import fresh_postgres_database
 from tests.test_slack_oauth import STATE_SECRET, install
 
@@ -268,10 +275,15 @@ async def test_a_slack_request_delivered_again_to_other_replicas_runs_once(
     a, b, c = cluster.ports
     # A slash command reaching two replicas at once (a duplicate delivery): one answer.
     payload = umbrella(slack, "quote NFLX", team_id=TEAM)
-    statuses = await asyncio.gather(post_form(a, payload), post_form(b, payload))
-    assert statuses == [200, 200]
-    answer = await slack.wait_for_answer(response_token(payload), timeout=30)
-    assert answer["text"].startswith("NFLX")
+    form = urlencode(payload).encode()
+    delivered = await asyncio.gather(
+        post_signed(a, form, sign(form)), post_signed(b, form, sign(form))
+    )
+    assert [status for status, _ in delivered] == [200, 200]
+    # An answer ready within the ack grace rides in the ack; else it follows at response_url.
+    in_acks = [body for _, body in delivered if isinstance(body, dict)]
+    if not in_acks:
+        await slack.wait_for_answer(response_token(payload), timeout=30)
 
     # An @mention the first replica took too long to acknowledge: Slack retries it, with
     # X-Slack-Retry-Num, and the retries land on the other two.
@@ -304,7 +316,9 @@ async def test_a_slack_request_delivered_again_to_other_replicas_runs_once(
         while not replies():
             await asyncio.sleep(0.1)
     await asyncio.sleep(2)  # a second run, if any, would have answered by now
-    assert len(slack.answers(response_token(payload))) == 1
+    answers = in_acks + slack.answers(response_token(payload))
+    assert len(answers) == 1  # one replica ran it; the other acknowledged and left it
+    assert answers[0]["text"].startswith("NFLX")
     assert len(replies()) == 1
     [reply] = replies()
     assert reply.params.get("thread_ts") == ts
@@ -367,8 +381,10 @@ async def test_redis_cut_mid_burst_every_command_is_still_answered_once(
         answers = await asyncio.wait_for(under_way, timeout=90)
         for text, answer in zip(commands, answers, strict=True):
             assert answer["text"].startswith(text.split()[1]), (text, answer["text"])
-        answered = [c.path for c in since(slack.calls, start, "response")]
-        assert len(answered) == len(set(answered)) == len(commands)  # each exactly once
+        # Each exactly once: an answer ready within the ack grace rode in the ack (and was
+        # never posted, tests/test_slack_ack.py); the others were posted once each.
+        posted = [c.path for c in since(slack.calls, start, "response")]
+        assert len(posted) == len(set(posted)) <= len(commands)
         for port in cluster.ports:  # and still answering, with Redis away
             answer = await ask(slack, port, "quote TST0007", team_id=TEAM)
             assert answer["text"].startswith("TST0007")

@@ -140,7 +140,7 @@ def merge_feeds(feeds: Sequence[NewsFeed], limit: int) -> list[tuple[NewsItem, t
 
 
 def fetch_news(data: Any, symbol: str, count: int, timeout: float, now: datetime) -> NewsFeed:
-    """Blocking: one POST for one symbol's stream (`data` is yfinance's YfData)."""
+    """Blocking: one POST for one symbol's stream (`data` is our CrumbSession)."""
     params, body = news_request(symbol, count)
     response = data.post(NCP_URL, body=body, params=params, timeout=timeout)
     return parse_news(answer_json(response), symbol, now)

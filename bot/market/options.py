@@ -138,7 +138,7 @@ def parse_chain(payload: Any, symbol: str, fetched_at: datetime) -> OptionChain:
 def fetch_chain(
     data: Any, symbol: str, expiry: date | None, timeout: float, now: datetime
 ) -> OptionChain:
-    """Blocking: one GET for the nearest expiry, or for `expiry` (`data` is YfData)."""
+    """Blocking: one GET for the nearest expiry, or for `expiry` (`data` is our CrumbSession)."""
     params = {"date": str(expiry_epoch(expiry))} if expiry else None
     response = data.get(OPTIONS_URL.format(symbol=symbol), params=params, timeout=timeout)
     return parse_chain(answer_json(response), symbol, now)

@@ -194,7 +194,7 @@ def parse_profile(payload: Any, symbol: str, fetched_at: datetime) -> CompanyPro
 
 
 def fetch_profile(data: Any, symbol: str, timeout: float, now: datetime) -> CompanyProfile:
-    """Blocking: one quoteSummary GET with every profile module (`data` is YfData)."""
+    """Blocking: one quoteSummary GET with every profile module (`data` is our CrumbSession)."""
     url = SUMMARY_URL.format(symbol=symbol)
     response = data.get(url, params=profile_params(symbol), timeout=timeout)
     return parse_profile(answer_json(response), symbol, now)

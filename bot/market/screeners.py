@@ -61,11 +61,20 @@ _CRITERIA: dict[Screen, tuple[str, str, list[dict[str, Any]]]] = {
 }
 
 
-def known_regions() -> frozenset[str]:
-    """Two-letter regions Yahoo's equity screener takes (from yfinance's field map)."""
-    from yfinance.const import EQUITY_SCREENER_EQ_MAP
+# Two-letter regions Yahoo's equity screener takes: yfinance 1.7's EQUITY_SCREENER_EQ_MAP
+# ["region"], copied so that a /movers does not import yfinance (and pandas) to check one.
+SCREENER_REGIONS = frozenset(
+    (  # noqa: SIM905 (one line of codes reads better than 59)
+        "AE AR AT AU BE BR CA CH CL CN CO CZ DE DK EE EG ES FI FR GB GR HK HU ID IE IL IN IS IT"
+        " JP KR KW LK LT LV MX MY NL NO NZ PE PH PK PL PT QA RO RU SA SE SG SR TH TR TW US VE"
+        " VN ZA"
+    ).split()
+)
 
-    return frozenset(str(r).upper() for r in EQUITY_SCREENER_EQ_MAP.get("region", ()))
+
+def known_regions() -> frozenset[str]:
+    """Two-letter regions Yahoo's equity screener takes."""
+    return SCREENER_REGIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +203,7 @@ def parse_screen(payload: Any, screen: Screen, region: str, fetched_at: datetime
 def fetch_screen(
     data: Any, screen: Screen, region: str, timeout: float, now: datetime
 ) -> ScreenResult:
-    """Blocking: one request for a screen's top SCREEN_SIZE (`data` is yfinance's YfData)."""
+    """Blocking: one request for a screen's top SCREEN_SIZE (`data` is our CrumbSession)."""
     if region == "US":
         response = data.get(
             PREDEFINED_URL, params=predefined_params(screen, SCREEN_SIZE), timeout=timeout

@@ -166,6 +166,7 @@ class MarketData:
         self._earnings_dates: dict[str, _Entry[EarningsDate]] = {}  # issue 13, per symbol
         self._other_inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
         self._warming: asyncio.Future[None] | None = None  # _warmed(): imports under way/done
+        self._history_library: asyncio.Future[None] | None = None  # yfinance, on first history
 
     @property
     def stats(self) -> UpstreamStats:
@@ -189,11 +190,29 @@ class MarketData:
     def _warm(self) -> None:
         try:
             self.calendar.schedule("XNYS")
-            warm = getattr(self.client, "warm", None)  # YahooClient: import, set up yfinance
+            warm = getattr(self.client, "warm", None)
             if warm is not None:
                 warm()
         except Exception:  # each request loads what it needs again, and says what failed
             log.warning("loading the market calendar or yfinance ahead failed", exc_info=True)
+
+    async def _history_library_loaded(self) -> None:
+        """Load yfinance (and pandas) on the first history, before its budget starts.
+
+        Quotes and the other JSON APIs never need it (bot/market/crumb.py); charts do.
+        """
+        if self._history_library is None:
+            self._history_library = asyncio.ensure_future(self._run(self._load_history_library))
+        if not self._history_library.done():
+            await asyncio.shield(self._history_library)
+
+    def _load_history_library(self) -> None:
+        load = getattr(self.client, "load_history_library", None)  # YahooClient: yfinance
+        try:
+            if load is not None:
+                load()
+        except Exception:  # the history itself loads it again, and says what failed
+            log.warning("loading yfinance for price history failed", exc_info=True)
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -538,6 +557,7 @@ class MarketData:
     ) -> History:
         """Bars for one symbol and range (cached by market session). Raises UpstreamError."""
         key = ("history", symbol, period, interval, prepost)
+        await self._history_library_loaded()
 
         async def fetch() -> History:
             now = self.clock.now()

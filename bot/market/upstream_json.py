@@ -1,7 +1,7 @@
 """Reading Yahoo's JSON answers for news, screeners, options and profiles.
 
-Shared by the modules that call those APIs through yfinance's authenticated session
-(cookie and crumb) without yfinance's parsers, which swallow failures into empty results
+Shared by the modules that call those APIs through our cookie/crumb session
+(bot/market/crumb.py), not through yfinance, whose parsers swallow failures into empty results
 (news turns an HTTP 500 into "no news") or crash on shapes Yahoo really sends.
 """
 

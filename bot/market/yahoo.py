@@ -1,6 +1,8 @@
-"""Blocking calls to Yahoo through yfinance, and their failures sorted into a few reasons.
+"""Blocking calls to Yahoo, and their failures sorted into a few reasons.
 
-Everything here runs in the market service's own thread pool, never on the event loop.
+Yahoo's JSON APIs go through our own cookie/crumb session (bot/market/crumb.py); yfinance
+(and pandas under it, ~90 MB) loads only for price history (charts). Everything here runs in
+the market service's own thread pool, never on the event loop.
 """
 
 from __future__ import annotations
@@ -17,27 +19,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from bot.errors import UpstreamError
+from bot.market.crumb import CrumbSession
 from bot.market.earnings import EarningsDate, EarningsDetail
 from bot.market.news import NewsFeed, fetch_news
 from bot.market.profile import CompanyProfile, fetch_profile
 from bot.market.screeners import Screen, ScreenResult, fetch_screen
 from bot.market.transport import UpstreamStats, YahooSession
 from bot.market.types import Bar, ExtendedPrice, History, MarketState, Quote, SearchHit
+from bot.market.upstream_json import answer_json
 from bot.market.yahoo_earnings import fetch_earnings_dates, fetch_earnings_detail
 
 if TYPE_CHECKING:
     from types import ModuleType
 
-    from yfinance.data import YfData
-
     from bot.market.options import OptionChain
 
-# yfinance (and pandas under it, ~90 MB) loads with the first request to Yahoo, not at import:
-# the CLI's help, the healthcheck and a bot that never asked Yahoo yet do without it.
+# yfinance (and pandas under it, ~90 MB) loads with the first price history, not at import nor
+# for quotes, search, earnings, news, screeners, options or profiles.
 
 log = logging.getLogger(__name__)
 
 QUOTE_URL = "https://query1.finance.yahoo.com/v7/finance/quote"
+CHART_URL = "https://query2.finance.yahoo.com/v8/finance/chart/{symbol}"
+SEARCH_URL = "https://query2.finance.yahoo.com/v1/finance/search"
 # Yahoo answers a few hundred symbols per quote request; stay well below URL-length trouble.
 QUOTE_CHUNK = 50
 
@@ -101,17 +105,19 @@ def classify(exc: BaseException) -> UpstreamError:
     if isinstance(exc, UpstreamError):
         return exc
     from curl_cffi.requests import exceptions as curl_exc
-    from yfinance.exceptions import (
-        YFException,
-        YFInvalidPeriodError,
-        YFRateLimitError,
-        YFTickerMissingError,
-    )
 
-    if isinstance(exc, YFRateLimitError):
-        return UpstreamError("rate_limited", "Yahoo is rate-limiting us; try again in a minute.")
-    if isinstance(exc, YFTickerMissingError | YFInvalidPeriodError):
-        return UpstreamError("not_found", "Yahoo has no data for that.")
+    # yfinance's own exceptions can only come from yfinance, once loaded (by a history call);
+    # importing it here would load it (and pandas) for every failed quote.
+    yf_exc = sys.modules.get("yfinance.exceptions")
+    if yf_exc is not None:
+        if isinstance(exc, yf_exc.YFRateLimitError):
+            return UpstreamError(
+                "rate_limited", "Yahoo is rate-limiting us; try again in a minute."
+            )
+        if isinstance(exc, yf_exc.YFTickerMissingError | yf_exc.YFInvalidPeriodError):
+            return UpstreamError("not_found", "Yahoo has no data for that.")
+        if isinstance(exc, yf_exc.YFException):
+            return UpstreamError("bad_answer", "Yahoo sent an answer we could not read.")
     if isinstance(exc, curl_exc.HTTPError):  # before RequestException: it is a subclass
         status = getattr(getattr(exc, "response", None), "status_code", None)
         if status == 404:
@@ -127,7 +133,7 @@ def classify(exc: BaseException) -> UpstreamError:
         return UpstreamError("timeout", "Yahoo did not answer in time.")
     if isinstance(exc, curl_exc.RequestException | OSError):
         return UpstreamError("unreachable", "Yahoo Finance cannot be reached right now.")
-    if isinstance(exc, ValueError | KeyError | TypeError | IndexError | YFException):
+    if isinstance(exc, ValueError | KeyError | TypeError | IndexError):
         return UpstreamError("bad_answer", "Yahoo sent an answer we could not read.")
     return UpstreamError("bad_answer", f"Yahoo request failed ({type(exc).__name__}).")
 
@@ -232,7 +238,11 @@ def _reports_server_errors(
 
 
 class YahooClient:
-    """yfinance behind one capped session. Methods block; call them from worker threads."""
+    """Yahoo behind one capped session. Methods block; call them from worker threads.
+
+    JSON requests go through `crumbs` (our cookie/crumb session); yfinance, imported on the
+    first history, shares the same HTTP session and is handed the crumb we already hold.
+    """
 
     def __init__(
         self, *, base_url: str | None, timeout_cap: float, cache_dir: Path, stats: UpstreamStats
@@ -240,23 +250,40 @@ class YahooClient:
         self.cache_dir = cache_dir
         self.stats = stats
         self.session = YahooSession(base_url=base_url, timeout_cap=timeout_cap, stats=stats)
+        self.crumbs = CrumbSession(self.session)
         self.timeout_cap = timeout_cap
 
     def warm(self) -> None:
-        """Import and set up yfinance now (blocking), rather than in the first request."""
+        """Nothing heavy to load ahead: quotes need only curl_cffi, already loaded.
+
+        yfinance waits for the first price history (load_history_library)."""
+
+    def load_history_library(self) -> None:
+        """Import and set up yfinance (and pandas) now, blocking: before a history's budget."""
         self._yf()
 
     def _yf(self) -> ModuleType:
         """yfinance, imported and configured on first use."""
-        return configure_yfinance(self.cache_dir)
+        yf = configure_yfinance(self.cache_dir)
+        self._share_crumb(yf)
+        return yf
 
-    def _data(self) -> YfData:
-        data: YfData = self._yf().data.YfData(session=self.session)
-        return data
+    def _share_crumb(self, yf: ModuleType) -> None:
+        """Give yfinance's session singleton our session and crumb, so that its first history
+        does not fetch a cookie and crumb of its own (private attributes: best effort)."""
+        data = yf.data.YfData(session=self.session)
+        crumb = self.crumbs.crumb
+        try:
+            if crumb is not None and getattr(data, "_crumb", None) is None:
+                data._crumb = crumb
+                data._cookie = True
+        except Exception:  # a yfinance without these attributes fetches its own: still works
+            log.debug("could not share the crumb with yfinance", exc_info=True)
 
     def reset_after_failure(self) -> None:
         """yfinance memoises responses (error pages too) in an lru_cache: forget them."""
-        self._yf().data.YfData.cache_get.cache_clear()
+        if "yfinance.data" in sys.modules:  # never loaded: nothing memoised, nothing to load
+            sys.modules["yfinance.data"].YfData.cache_get.cache_clear()
 
     @_reports_server_errors
     def fetch_quotes(
@@ -265,7 +292,7 @@ class YahooClient:
         """Quotes for many symbols in one request to Yahoo's v7 quote endpoint.
 
         Returns (found, missing): `missing` holds the symbols Yahoo left out of its answer; a
-        symbol in neither came back without a price. Uses yfinance's authenticated session.
+        symbol in neither came back without a price. Sent with our cookie and crumb.
         """
         params = {
             "symbols": ",".join(symbols),
@@ -273,7 +300,7 @@ class YahooClient:
             "lang": "en-US",
             "region": "US",
         }
-        payload = self._data().get_raw_json(QUOTE_URL, params=params, timeout=self.timeout_cap)
+        payload = self.crumbs.get_raw_json(QUOTE_URL, params=params, timeout=self.timeout_cap)
         body = payload.get("quoteResponse") if isinstance(payload, dict) else None
         if not isinstance(body, dict) or not isinstance(body.get("result"), list):
             raise ValueError("quoteResponse.result missing")
@@ -297,28 +324,34 @@ class YahooClient:
     def fetch_earnings_dates(
         self, symbols: Sequence[str], now: datetime
     ) -> dict[str, EarningsDate]:
-        return fetch_earnings_dates(self._data(), symbols, now, self.timeout_cap)
+        return fetch_earnings_dates(self.crumbs, symbols, now, self.timeout_cap)
 
     @_reports_server_errors
     def fetch_earnings_detail(self, symbol: str, now: datetime) -> EarningsDetail:
-        return fetch_earnings_detail(self._data(), symbol, now, self.timeout_cap)
+        return fetch_earnings_detail(self.crumbs, symbol, now, self.timeout_cap)
 
     # ---- end earnings
 
     @_reports_server_errors
     def fetch_chart_quote(self, symbol: str, now: datetime) -> Quote:
-        """A quote from five days of daily bars: the fallback when the batch route fails."""
-        ticker = self._yf().Ticker(symbol, session=self.session)
-        frame = ticker.history(period="5d", interval="1d", auto_adjust=False)
-        meta = ticker.history_metadata or {}
-        if frame is None or frame.empty:
-            raise UpstreamError("not_found", f"Yahoo has no data for {symbol}.")
-        closes = [float(c) for c in frame["Close"].tolist() if c == c]
+        """A quote from five days of daily bars: the fallback when the batch route fails.
+
+        One v8 chart request read as JSON (no yfinance: a failing quote route must not load
+        pandas to answer)."""
+        params = {
+            "range": "5d",
+            "interval": "1d",
+            "includePrePost": "false",
+            "events": "div,splits,capitalGains",
+        }
+        response = self.crumbs.get(
+            CHART_URL.format(symbol=symbol), params=params, timeout=self.timeout_cap
+        )
+        meta, closes, volumes = _chart_bars(answer_json(response), symbol)
         price = _num(meta.get("regularMarketPrice")) or closes[-1]
         previous = closes[-2] if len(closes) >= 2 else _num(meta.get("chartPreviousClose"))
         change = price - previous if previous else None
-        last = frame.iloc[-1]
-        volume = last.get("Volume")
+        volume = volumes[-1]
         return Quote(
             symbol=str(meta.get("symbol") or symbol).upper(),
             name=str(meta.get("longName") or meta.get("shortName") or symbol),
@@ -332,7 +365,7 @@ class YahooClient:
             previous_close=previous,
             day_low=_num(meta.get("regularMarketDayLow")),
             day_high=_num(meta.get("regularMarketDayHigh")),
-            volume=int(volume) if volume == volume and volume is not None else None,
+            volume=int(volume) if volume is not None else None,
             year_low=_num(meta.get("fiftyTwoWeekLow")),
             year_high=_num(meta.get("fiftyTwoWeekHigh")),
             market_state=_state_from_periods(meta, now),
@@ -343,20 +376,30 @@ class YahooClient:
 
     @_reports_server_errors
     def search(self, query: str) -> list[SearchHit]:
-        result = self._yf().Search(
-            query,
-            max_results=8,
-            news_count=0,
-            lists_count=0,
-            include_cb=False,
-            session=self.session,
-            timeout=self.timeout_cap,
-            raise_errors=True,
-        )
+        """Yahoo's symbol search, with the parameters yfinance's Search sends."""
+        params = {
+            "q": query,
+            "quotesCount": 8,
+            "enableFuzzyQuery": False,
+            "newsCount": 0,
+            "quotesQueryId": "tss_match_phrase_query",
+            "newsQueryId": "news_cie_vespa",
+            "listsCount": 0,
+            "enableCb": False,
+            "enableNavLinks": False,
+            "enableResearchReports": False,
+            "enableCulturalAssets": False,
+            "recommendedCount": 8,
+        }
+        response = self.crumbs.get(SEARCH_URL, params=params, timeout=self.timeout_cap)
+        if getattr(response, "status_code", 0) == 404:  # yfinance read this as no matches
+            return []
+        payload = answer_json(response)
+        rows = payload.get("quotes") if isinstance(payload, dict) else None
         hits = []
-        for row in result.quotes:
-            symbol = row.get("symbol")
-            if not isinstance(symbol, str):
+        for row in rows if isinstance(rows, list) else []:
+            symbol = row.get("symbol") if isinstance(row, dict) else None
+            if not isinstance(symbol, str):  # Crunchbase rows carry no symbol
                 continue
             hits.append(
                 SearchHit(
@@ -430,22 +473,61 @@ class YahooClient:
         )
 
     # --- market breadth (issue 13): news, screeners, options, profiles -----------------
-    # Sent through yfinance's session (cookie, crumb, capped timeouts); parsed in their own
-    # modules. Each is one HTTP request.
+    # Sent through our cookie/crumb session (capped timeouts); parsed in their own modules.
+    # Each is one HTTP request.
 
     def news(self, symbol: str, count: int, now: datetime) -> NewsFeed:
-        return fetch_news(self._data(), symbol, count, self.timeout_cap, now)
+        return fetch_news(self.crumbs, symbol, count, self.timeout_cap, now)
 
     def screen(self, screen: Screen, region: str, now: datetime) -> ScreenResult:
-        return fetch_screen(self._data(), screen, region, self.timeout_cap, now)
+        return fetch_screen(self.crumbs, screen, region, self.timeout_cap, now)
 
     def option_chain(self, symbol: str, expiry: date | None, now: datetime) -> OptionChain:
         from bot.market.options import fetch_chain  # options reads quotes with quote_from_v7
 
-        return fetch_chain(self._data(), symbol, expiry, self.timeout_cap, now)
+        return fetch_chain(self.crumbs, symbol, expiry, self.timeout_cap, now)
 
     def profile(self, symbol: str, now: datetime) -> CompanyProfile:
-        return fetch_profile(self._data(), symbol, self.timeout_cap, now)
+        return fetch_profile(self.crumbs, symbol, self.timeout_cap, now)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _chart_bars(
+    payload: Any, symbol: str
+) -> tuple[dict[str, Any], list[float], list[float | None]]:
+    """A v8 chart answer's meta, its closes and their volumes (bars without a close dropped).
+
+    Raises UpstreamError "not_found" when Yahoo has no bars for the symbol."""
+    chart = payload.get("chart") if isinstance(payload, dict) else None
+    if not isinstance(chart, dict):
+        raise ValueError("chart missing")
+    results = chart.get("result")
+    if not results:  # {"result": null, "error": {"code": "Not Found", ...}}
+        raise UpstreamError("not_found", f"Yahoo has no data for {symbol}.")
+    first = results[0]
+    if not isinstance(first, dict):
+        raise ValueError("chart.result[0] is not an object")
+    meta = first.get("meta")
+    meta = meta if isinstance(meta, dict) else {}
+    indicators = first.get("indicators")
+    quotes = indicators.get("quote") if isinstance(indicators, dict) else None
+    bars = quotes[0] if isinstance(quotes, list) and quotes and isinstance(quotes[0], dict) else {}
+    raw_closes = _list(bars.get("close"))
+    raw_volumes = _list(bars.get("volume"))
+    closes: list[float] = []
+    volumes: list[float | None] = []
+    for i, close in enumerate(raw_closes):
+        value = _num(close)
+        if value is None:  # a bar Yahoo left empty
+            continue
+        closes.append(value)
+        volumes.append(_num(raw_volumes[i]) if i < len(raw_volumes) else None)
+    if not closes:
+        raise UpstreamError("not_found", f"Yahoo has no data for {symbol}.")
+    return meta, closes, volumes
 
 
 def _state_from_periods(meta: dict[str, Any], now: datetime) -> MarketState:

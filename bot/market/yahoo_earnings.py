@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from yfinance.data import YfData
+    from bot.market.crumb import CrumbSession
 
 from bot.errors import UpstreamError
 from bot.market.earnings import (
@@ -23,7 +23,7 @@ SUMMARY_URL = "https://query2.finance.yahoo.com/v10/finance/quoteSummary/{symbol
 
 
 def fetch_earnings_dates(
-    data: YfData, symbols: Sequence[str], now: datetime, timeout: float
+    data: CrumbSession, symbols: Sequence[str], now: datetime, timeout: float
 ) -> dict[str, EarningsDate]:
     """Next report dates for many symbols from ONE v7 quote request (symbols absent: unknown)."""
     params = {
@@ -44,7 +44,7 @@ def fetch_earnings_dates(
 
 
 def fetch_earnings_detail(
-    data: YfData, symbol: str, now: datetime, timeout: float
+    data: CrumbSession, symbol: str, now: datetime, timeout: float
 ) -> EarningsDetail:
     """Estimates and the last four quarters from ONE quoteSummary request (three modules)."""
     params = {

@@ -8,10 +8,11 @@ search with a symbol-less Crunchbase row, 401 "Invalid Crumb" without a crumb, p
 "Edge: Too Many Requests" for 429, and 404 chart errors for unknown symbols.
 
 Failure modes are switched per endpoint with `fail(endpoint, mode)`:
-  "404", "429", "500" (an HTML error page), "garbage" (200 with HTML), "hang" (never answers
-  until released), "empty" (quote only: 200 with an empty result list) and "null" (quote only:
-  200 with each row's prices null, as Yahoo glitches), or None to heal. Every request is
-  recorded in `requests`.
+  "401" (Invalid Crumb), "404", "429", "500" (an HTML error page), "garbage" (200 with
+  HTML), "hang" (never answers until released), "empty" (quote only: 200 with an empty result
+  list) and "null" (quote only: 200 with each row's prices null, as Yahoo glitches), or None
+  to heal. Every request is recorded in `requests`. `consent_wall = True` plays Yahoo's EU
+  consent wall: no cookie from fc.yahoo.com, one from the consent form.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from tests.fakes.yahoo_earnings import (
 )
 
 CRUMB = "fAkeCrumb123"
+CONSENT_TOKEN = "csrf-tok-42"
+CONSENT_SESSION = "3_cc-session_0f1e"
 COOKIE = "A3=d=AQABBfake&S=AQAAAfake"
 VALID_RANGES = ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"]
 RANGE_DAYS = {
@@ -310,6 +313,8 @@ class FakeYahoo:
         self.delay = delay
         self.symbols = symbols if symbols is not None else default_universe()
         self.failures: dict[str, str] = {}
+        # True: fc.yahoo.com sets no cookie; only the consent form (the "csrf" way) gets one.
+        self.consent_wall = False
         # Chart meta keys to answer differently (None leaves the key out), for Yahoo variants.
         self.meta_overrides: dict[str, Any] = {}
         self.requests: list[tuple[str, str]] = []  # (endpoint, path?query)
@@ -413,6 +418,8 @@ class FakeYahoo:
             if failed is not None:
                 return failed
         if endpoint == "cookie":
+            if self.consent_wall:  # the EU's fc.yahoo.com sets no cookie before consent
+                return 404, "text/html", b"<html>fc</html>", {}
             return (
                 404,
                 "text/html",
@@ -488,7 +495,7 @@ class FakeYahoo:
         if endpoint == "timeseries":
             return _json(200, {"timeseries": {"result": [], "error": None}})
         if endpoint == "consent":
-            return 200, "text/html", b"<html><body>consent</body></html>", {}
+            return self.consent(path, query, body)
         return _json(
             404,
             {
@@ -499,6 +506,36 @@ class FakeYahoo:
             },
         )
 
+    def consent(
+        self, path: str, query: dict[str, list[str]], body: bytes
+    ) -> tuple[int, str, bytes, dict[str, str]]:
+        """Yahoo's consent wall (guce/consent.yahoo.com), the crumb's "csrf" way in.
+
+        Without `consent_wall` a bare page (no form: the csrf way finds nothing). With it: the
+        form with csrfToken and sessionId; posting them back with agree sets the cookie.
+        """
+        if not self.consent_wall:
+            return 200, "text/html", b"<html><body>consent</body></html>", {}
+        if path.startswith("/consent"):
+            page = (
+                '<html><body><form method="post" action="/v2/collectConsent">'
+                f'<input type="hidden" name="csrfToken" value="{CONSENT_TOKEN}">'
+                f'<input type="hidden" value="{CONSENT_SESSION}" name="sessionId">'
+                '<button name="agree" value="agree">Accept all</button></form></body></html>'
+            )
+            return 200, "text/html", page.encode(), {}
+        if path.startswith("/v2/collectConsent"):
+            form = parse_qs(body.decode(errors="replace"))
+            if (
+                form.get("csrfToken") == [CONSENT_TOKEN]
+                and form.get("sessionId") == [CONSENT_SESSION]
+                and query.get("sessionId") == [CONSENT_SESSION]
+                and "agree" in form
+            ):
+                return 302, "text/html", b"", {"Set-Cookie": f"{COOKIE}; Path=/; Max-Age=3600"}
+            return 400, "text/html", b"<html>bad consent</html>", {}
+        return 200, "text/html", b"<html>copied</html>", {}  # copyConsent
+
     def _failure(self, mode: str) -> tuple[int, str, bytes, dict[str, str]] | None:
         if mode in ("empty", "null"):  # a 200 shaped by the endpoint itself
             return None
@@ -507,6 +544,16 @@ class FakeYahoo:
             return 503, "text/plain", b"released", {}
         if mode == "429":
             return 429, "text/plain", b"Edge: Too Many Requests", {}
+        if mode == "401":  # Yahoo refusing the cookie/crumb pair, whatever it is
+            return _json(
+                401,
+                {
+                    "finance": {
+                        "result": None,
+                        "error": {"code": "Unauthorized", "description": "Invalid Crumb"},
+                    }
+                },
+            )
         if mode == "404":
             return _json(
                 404,
