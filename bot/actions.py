@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shlex
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.errors import UsageError
@@ -121,6 +121,13 @@ def refusal() -> str:
     )
 
 
+# Lines already worked out, per command: a Refresh button on every quote asks for the same
+# few lines over and over, and checking one by parsing it back costs more than the answer's
+# own rendering. Bounded: a command's table is emptied when it fills.
+_LINES: dict[int, tuple[CommandSpec, dict[Hashable, str | ValueError]]] = {}
+_LINES_PER_COMMAND = 512
+
+
 def command_line(spec: CommandSpec, raw: Raw, changes: Mapping[str, object] | None = None) -> str:
     """`spec` run again with the words it was given, some replaced: "chart SPCX 1y candle".
 
@@ -128,6 +135,36 @@ def command_line(spec: CommandSpec, raw: Raw, changes: Mapping[str, object] | No
     to go back to the default). The line is checked by parsing it back; ValueError when no
     spelling of it reads back the same (then the caller offers no action).
     """
+    try:
+        key: Hashable = (_frozen(raw), _frozen(changes or {}))
+        hash(key)
+    except TypeError:  # a value that cannot be a key: work it out every time
+        return _command_line(spec, raw, changes)
+    held = _LINES.get(id(spec))
+    if held is None or held[0] is not spec:
+        held = _LINES[id(spec)] = (spec, {})
+    lines = held[1]
+    line = lines.get(key)
+    if line is None:
+        try:
+            line = _command_line(spec, raw, changes)
+        except ValueError as exc:
+            line = exc
+        if len(lines) >= _LINES_PER_COMMAND:
+            lines.clear()
+        lines[key] = line
+    if isinstance(line, ValueError):
+        raise ValueError(str(line))
+    return line
+
+
+def _frozen(values: Mapping[str, object]) -> tuple[tuple[str, object], ...]:
+    return tuple(
+        sorted((k, tuple(v) if isinstance(v, list | tuple) else v) for k, v in values.items())
+    )
+
+
+def _command_line(spec: CommandSpec, raw: Raw, changes: Mapping[str, object] | None) -> str:
     words: dict[str, list[str]] = {k: list(v) for k, v in raw.items()}
     for name, value in (changes or {}).items():
         if spec.param(name) is None:

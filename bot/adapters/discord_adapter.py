@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -787,10 +788,28 @@ def _ours(interaction: discord.Interaction) -> bool:
     return ID_PATTERN.fullmatch(str(data.get("custom_id", ""))) is not None
 
 
+# Finished views by their component JSON: the same buttons (a quote's Refresh) come back on
+# every answer, and building a View costs more than the answer's embed. A finished view is
+# only read when sent (discord.py stores unfinished views alone), so one can serve many.
+_VIEWS: dict[str, discord.ui.View] = {}
+_VIEWS_KEPT = 256
+
+
 def _view(rows: Sequence[dict[str, Any]]) -> discord.ui.View | None:
-    """Component JSON (discord_render) as the View discord.py sends; never kept in memory."""
+    """Component JSON (discord_render) as the View discord.py sends; never registered."""
     if not rows:
         return None
+    key = json.dumps(rows, sort_keys=True)
+    view = _VIEWS.get(key)
+    if view is None:
+        view = _build_view(rows)
+        if len(_VIEWS) >= _VIEWS_KEPT:
+            _VIEWS.clear()
+        _VIEWS[key] = view
+    return view
+
+
+def _build_view(rows: Sequence[dict[str, Any]]) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for index, row in enumerate(rows):
         for item in row["components"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
@@ -158,9 +159,10 @@ class SymbolResolver:
             Resolution(text, hits[0].symbol, "search") if hits else Resolution(text, None, "none")
         )
 
-    @property
+    @functools.cached_property
     def longest_alias(self) -> int:
-        """Words in the longest alias name (2 for "rocket lab")."""
+        """Words in the longest alias name (2 for "rocket lab"); worked out once, as the
+        aliases are loaded once."""
         return max((len(name.split()) for name in self.aliases), default=1)
 
     async def suggestions(self, text: str, search: SymbolSearch, limit: int = 3) -> list[str]:
