@@ -201,16 +201,28 @@ async def main(n: int, gap: float, redis_url: str, database_url: str) -> int:
     alone = results["3 replicas, no Redis"]["requests"] / one
     shared = results.get("3 replicas, Redis")
     ratio = shared["requests"] / one if shared else float("nan")
-    target = Target(
-        "3 replicas on Redis: upstream requests / 1 process",
-        ratio,
-        1.0,
-        "x",
-        baseline=round(alone, 3),
-    )
+    twice = shared["asked_twice"] if shared else float("nan")
+    targets = [
+        # Sharing itself: nothing Yahoo is asked for is asked again by another replica.
+        Target(
+            "3 replicas on Redis: things asked more than once",
+            twice,
+            0,
+            baseline=results["3 replicas, no Redis"]["asked_twice"],
+        ),
+        # Raw requests may differ by one or two either way: one process batches the quotes of
+        # commands arriving in one event-loop turn, three processes cannot.
+        Target(
+            "3 replicas on Redis: upstream requests / 1 process",
+            ratio,
+            1.1,
+            "x",
+            baseline=round(alone, 3),
+        ),
+    ]
     database = "postgresql" if db else "sqlite"
     met = report(
-        "replicas", [target], {"commands": n, "gap_s": gap, "database": database, **results}
+        "replicas", targets, {"commands": n, "gap_s": gap, "database": database, **results}
     )
     clean_runs = all(r["failed"] == 0 and r["exit_codes"] == [0] for r in results.values())
     if not clean_runs:
