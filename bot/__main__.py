@@ -217,10 +217,17 @@ def _mask_url(url: str) -> str:
     return url
 
 
+def _opens_console(settings: Settings, target: str, or_console: bool) -> bool:
+    """Whether `orbitdesk run` opens the local console (asked for, or no chat token set)."""
+    wants_discord = target in ("all", "discord") and settings.discord_configured
+    wants_slack = target in ("all", "slack") and settings.slack_configured
+    return target == "console" or (not wants_discord and not wants_slack and or_console)
+
+
 async def _run(settings: Settings, target: str, or_console: bool) -> int:
     wants_discord = target in ("all", "discord") and settings.discord_configured
     wants_slack = target in ("all", "slack") and settings.slack_configured
-    if target == "console" or (not wants_discord and not wants_slack and or_console):
+    if _opens_console(settings, target, or_console):
         if target != "console":
             print("No chat tokens configured (ORBITDESK_DISCORD_TOKEN, ORBITDESK_SLACK_BOT_TOKEN):")
             print("opening the local console instead. See README, 'Connecting to Discord/Slack'.")
@@ -378,7 +385,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.startup import StartupError, one_line
 
     settings = load_settings()
-    _setup_logging(settings, args.cmd)
+    console = args.cmd == "run" and _opens_console(settings, args.target, args.or_console)
+    _setup_logging(settings, "console" if console else args.cmd)
     try:
         if args.cmd == "ask":
             out = args.out or settings.data_dir / "out"

@@ -62,6 +62,18 @@ def test_console_keeps_log_lines_off_the_screen(fake_yahoo: FakeYahoo, tmp_path:
     assert "Yahoo request failed" in (tmp_path / "data" / "orbitdesk.log").read_text()
 
 
+def test_make_run_without_tokens_opens_a_console_that_keeps_log_lines_off_the_screen(
+    fake_yahoo: FakeYahoo, tmp_path: Path
+) -> None:
+    fake_yahoo.fail("all", "500")
+    done = run(["run", "--or-console"], tmp_path, fake_yahoo, stdin="quote SPCX\nexit\n")
+    assert done.returncode == 0
+    assert "opening the local console instead" in done.stdout
+    assert "Yahoo" in done.stdout  # the answer explains the failure...
+    assert "WARNING" not in done.stdout + done.stderr  # ...so the warnings stay in the log
+    assert "Yahoo request failed" in (tmp_path / "data" / "orbitdesk.log").read_text()
+
+
 def test_ask_with_an_unwritable_out_directory_is_one_clear_line(
     fake_yahoo: FakeYahoo, tmp_path: Path
 ) -> None:

@@ -79,7 +79,7 @@ async def test_a_button_press_over_the_socket_is_acked_and_replaces_the_original
         async with running(app) as adapter:
             payload = slash_payload(slack, "/quote", "SPCX")
             slack.deliver(envelope("env-1", payload))
-            answer = await slack.wait_for_answer(response_token(payload))
+            answer = await socket_answer(slack, "env-1", payload)  # in the ack when ready
             [refresh] = [
                 e
                 for b in answer["blocks"]
