@@ -195,10 +195,10 @@ def run_app(fake: FakeYahoo, tmp_path: Path, *texts: str) -> list[dict[str, Any]
 
 
 def assert_lean(modules: set[str]) -> None:
-    # yfinance and what only it brings (its SQLite caches, its HTML parser)
-    assert not modules & {"yfinance", "peewee", "bs4"}, sorted(modules & {"yfinance", "peewee"})
-    if "exchange_calendars" not in modules:  # the market calendar still loads pandas itself
-        assert "pandas" not in modules
+    # yfinance and what only it brings (its SQLite caches, its HTML parser); exchange sessions
+    # come from a child process, so nothing brings pandas either
+    heavy = {"yfinance", "peewee", "bs4", "pandas", "exchange_calendars"}
+    assert not modules & heavy, sorted(modules & heavy)
 
 
 def test_a_quote_loads_no_yfinance_and_a_chart_then_does(

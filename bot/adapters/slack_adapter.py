@@ -673,17 +673,8 @@ class SlackAdapter:
         status = getattr(result, "status_code", 200)
         if status != 200:
             log.warning("slack: response_url answered %s", status)
-        if not files:
-            return
-        try:
-            await self._upload(client, channel_id, files)
-        except SlackApiError as exc:
-            error = post_error(exc)
-            log.warning("slack: chart upload failed: %s", error.reason)
-            await respond(
-                text=f"The chart could not be attached: {error.message}.",
-                response_type="ephemeral",
-            )
+        if files:
+            await self._share(client, channel_id, files, respond)
 
     async def _upload(
         self, client: AsyncWebClient, channel_id: str, files: Sequence[Attachment]
