@@ -34,7 +34,9 @@ HEAD = f"{PREFIX}{VERSION}|"  # "od1|"
 MAX_ID_LENGTH = 100  # Discord custom_id and select option value; Slack allows 255 / 150
 MENU_MARK = "?"  # a command line never starts with "?": marks a menu's own id
 # What adapters route to the action handler: every id that claims to be OrbitDesk's.
-ID_PATTERN = re.compile(r"(?s)od.*")
+ID_PATTERN = re.compile(rf"(?s){PREFIX}.*")
+# Every other id (another app's, or typed by hand): adapters refuse it in a line.
+FOREIGN_ID_PATTERN = re.compile(rf"(?s)(?!{PREFIX}).*")
 
 _NEEDS_QUOTES = re.compile(r"[\s'\"\\]")
 _NAMED = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,30}[=:]")

@@ -41,7 +41,7 @@ import yarl
 from aiohttp import web
 from discord import app_commands
 
-from bot.actions import ID_PATTERN, ActionIdError, decode, refusal
+from bot.actions import FOREIGN_ID_PATTERN, ID_PATTERN, ActionIdError, decode, refusal
 from bot.adapters.base import PostError, PostKey
 from bot.adapters.discord_render import (
     BUTTON,
@@ -317,9 +317,12 @@ class DiscordAdapter:
         if sharded:
             client.before_identify_hook = self._before_identify  # type: ignore[method-assign]
         client.event(self.on_ready)
-        client.event(self.on_interaction)
         client.event(self.on_message)
-        client.add_dynamic_items(action_item(self))
+        # Slash commands and autocomplete come in through discord.py's command tree, buttons
+        # and menus through its view store (ActionItem): each interaction is handled once,
+        # with no catch-all on_interaction event running beside it.
+        CommandEntry(client, self)
+        client.add_dynamic_items(action_item(self), foreign_item(self))
         return client
 
     async def _setup_hook(self) -> None:
@@ -385,6 +388,7 @@ class DiscordAdapter:
     # ------------------------------------------------------------------ interactions
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A slash command or an autocomplete request (called by CommandEntry)."""
         task = asyncio.current_task()
         if task is not None:
             self._inflight.add(task)
@@ -393,9 +397,6 @@ class DiscordAdapter:
                 await self._autocomplete(interaction)
             elif interaction.type is discord.InteractionType.application_command:
                 await self._command(interaction)
-            elif interaction.type is discord.InteractionType.component and not _ours(interaction):
-                # OrbitDesk's own ids go to ActionItem; anything else is not a button we made.
-                await self._refuse_action(interaction, "not an OrbitDesk id")
         except Exception:
             log.exception("Discord interaction %s failed", interaction.id)
         finally:
@@ -595,13 +596,16 @@ class DiscordAdapter:
     # A press runs the command line its custom_id holds (bot.actions) through Core.dispatch,
     # like a typed command; the answer replaces the message the button is on.
 
-    async def on_action(self, interaction: discord.Interaction) -> None:
-        """A button or select of ours was used (called by ActionItem)."""
+    async def on_action(self, interaction: discord.Interaction, *, ours: bool = True) -> None:
+        """A button or select was used (called by ActionItem, or ForeignItem when not ours)."""
         task = asyncio.current_task()
         if task is not None:
             self._inflight.add(task)
         try:
-            await self._action(interaction)
+            if ours:
+                await self._action(interaction)
+            else:
+                await self._refuse_action(interaction, "not an OrbitDesk id")
         except Exception:
             log.exception("Discord action %s failed", interaction.id)
         finally:
@@ -783,9 +787,40 @@ def action_item(adapter: DiscordAdapter) -> type[discord.ui.DynamicItem[Any]]:
     return ActionItem
 
 
-def _ours(interaction: discord.Interaction) -> bool:
-    data: Any = interaction.data or {}
-    return ID_PATTERN.fullmatch(str(data.get("custom_id", ""))) is not None
+def foreign_item(adapter: DiscordAdapter) -> type[discord.ui.DynamicItem[Any]]:
+    """Every other component id (not OrbitDesk's shape): a short private refusal."""
+
+    class ForeignItem(discord.ui.DynamicItem[Any], template=FOREIGN_ID_PATTERN):
+        @classmethod
+        async def from_custom_id(
+            cls,
+            interaction: discord.Interaction,
+            item: discord.ui.Item[Any],
+            match: re.Match[str],
+            /,
+        ) -> ForeignItem:
+            return cls(item)
+
+        async def callback(self, interaction: discord.Interaction) -> None:
+            await adapter.on_action(interaction, ours=False)
+
+    return ForeignItem
+
+
+class CommandEntry(app_commands.CommandTree[discord.Client]):
+    """discord.py's way in for application commands and autocomplete, handed to the adapter.
+
+    OrbitDesk syncs its own command schema (discord_schema), so this tree holds no commands:
+    its global check answers the interaction and says there is nothing left for the tree.
+    """
+
+    def __init__(self, client: discord.Client, adapter: DiscordAdapter) -> None:
+        super().__init__(client)
+        self.adapter = adapter
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        await self.adapter.on_interaction(interaction)
+        return False
 
 
 # Finished views by their component JSON: the same buttons (a quote's Refresh) come back on

@@ -98,12 +98,16 @@ class _Shard:
         self.shard: tuple[int, int] = (0, 1)
         self.session_id: str | None = None
 
-    async def send(self, op: int, data: Any, event: str | None = None) -> None:
+    async def send(self, op: int, data: Any, event: str | None = None) -> float:
+        """Send one frame; returns when it was handed to the socket (after encoding it)."""
         frame: dict[str, Any] = {"op": op, "d": data, "s": None, "t": event}
         if op == 0:
             self.seq += 1
             frame["s"] = self.seq
-        await self.ws.send_str(json.dumps(frame))
+        text = json.dumps(frame)
+        emitted = time.perf_counter()
+        await self.ws.send_str(text)
+        return emitted
 
 
 class FakeDiscord:
@@ -113,6 +117,9 @@ class FakeDiscord:
         self.guild_ids = guild_ids
         self.recommended_shards = shards
         self.sent: list[Sent] = []
+        # When each interaction's frame left (token -> perf_counter), encoded: where the bot's
+        # latency starts, as a Sent's `at` is where it ends (this fake's own work is not the bot's).
+        self.emitted: dict[str, float] = {}
         self.command_syncs: list[tuple[int | None, list[dict[str, Any]]]] = []
         self.identifies: list[dict[str, Any]] = []
         self.resumes: list[dict[str, Any]] = []
@@ -358,8 +365,9 @@ class FakeDiscord:
         With two clients logged in (a benchmark), `session` (from `sessions`) picks one.
         """
         shard = await self._shard_for(int(payload.get("guild_id") or 0), session)
-        await shard.send(0, dict(payload), "INTERACTION_CREATE")
-        return str(payload["token"])
+        token = str(payload["token"])
+        self.emitted[token] = await shard.send(0, dict(payload), "INTERACTION_CREATE")
+        return token
 
     async def message_create(
         self, content: str, *, mention_bot: bool = True, direct: bool = False
