@@ -17,6 +17,7 @@ words the command was given, and checks that the parser reads it back the same.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import shlex
@@ -56,6 +57,7 @@ class ParsedId:
     menu: bool = False
 
 
+@functools.lru_cache(maxsize=2048)  # the same buttons come back on every answer
 def encode(command: str) -> str:
     """The action id for a command line; ActionIdError when it would be too long."""
     command = " ".join(command.split())

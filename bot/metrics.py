@@ -125,6 +125,9 @@ class Metrics:
         redis: RedisEngine | None = None,
     ) -> None:
         self.registry = CollectorRegistry()
+        # Children by label values (bounded: commands x platforms x outcomes x sources).
+        self._counted: dict[tuple[str, str, str, str], Counter] = {}
+        self._timed: dict[str, Histogram] = {}
         self.commands = Counter(
             "orbitdesk_commands",
             "Commands answered, by command, platform, outcome and source (typed or action)",
@@ -154,8 +157,15 @@ class Metrics:
         self, invocation: Invocation, spec: CommandSpec | None, response: Response, seconds: float
     ) -> None:
         name = spec.name if spec else "unknown"
-        self.commands.labels(name, invocation.platform, response.kind, invocation.source).inc()
-        self.latency.labels(name).observe(seconds)
+        key = (name, invocation.platform, response.kind, invocation.source)
+        counted = self._counted.get(key)
+        if counted is None:  # `labels()` checks and locks on every call: look a child up once
+            counted = self._counted[key] = self.commands.labels(*key)
+        counted.inc()
+        timed = self._timed.get(name)
+        if timed is None:
+            timed = self._timed[name] = self.latency.labels(name)
+        timed.observe(seconds)
 
     def post_result(self, platform: str, result: str) -> None:
         """Count one scheduled post: result is "sent" or "failed"."""

@@ -14,6 +14,8 @@ _ZWSP = "\u200b"
 
 def has_control_chars(text: str) -> bool:
     """True when text holds control or format characters other than space, tab and newline."""
+    if text.isprintable():  # every C* category is unprintable: nothing to look for
+        return False
     return any(
         unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch not in "\t\n\r" for ch in text
     )

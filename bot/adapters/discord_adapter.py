@@ -28,8 +28,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +47,7 @@ from bot.adapters.discord_render import (
     DEFAULT_FILE_LIMIT,
     SELECT,
     DiscordMessage,
+    embed_size,
     render,
 )
 from bot.adapters.discord_schema import (
@@ -452,14 +452,27 @@ class DiscordAdapter:
         return read_call(self.app.services.registry, data)
 
     def _invocation(self, interaction: discord.Interaction, call: Call) -> Invocation:
-        return replace(self._who(interaction), path=call.spec.path, options=call.options)
+        return self._who(interaction, path=call.spec.path, options=call.options)
 
-    def _who(self, interaction: discord.Interaction) -> Invocation:
-        """Who pressed or typed, and where: an Invocation without a command yet."""
+    def _who(
+        self,
+        interaction: discord.Interaction,
+        *,
+        text: str = "",
+        path: tuple[str, ...] = (),
+        options: Mapping[str, Any] | None = None,
+        source: str = "typed",
+    ) -> Invocation:
+        """Who pressed or typed, and where, with what they ran (a command line, or a path and
+        its options)."""
         user = interaction.user
         channel = interaction.channel
         channel_id = str(interaction.channel_id or "")
         return Invocation(
+            text=text,
+            path=path,
+            options={} if options is None else options,
+            source=source,
             platform="discord",
             user=User(
                 id=str(user.id),
@@ -638,7 +651,7 @@ class DiscordAdapter:
         except ActionIdError as exc:
             await self._refuse_action(interaction, str(exc))
             return
-        invocation = replace(self._who(interaction), text=parsed.command, source="action")
+        invocation = self._who(interaction, text=parsed.command, source="action")
         # As for commands: answer at once when ready within ack_grace (UPDATE_MESSAGE),
         # otherwise acknowledge (DEFERRED_UPDATE_MESSAGE) and edit the message afterwards.
         loop = asyncio.get_running_loop()
@@ -894,6 +907,27 @@ def _stopped(view: discord.ui.View) -> discord.ui.View:
     return view
 
 
+class RenderedEmbed(discord.Embed):
+    """An embed discord_render already wrote as Discord's JSON, sent as it is.
+
+    discord.py only asks an embed it sends for `to_dict()`; building its attributes from
+    the JSON only for them to be written back as the same JSON is work for nothing.
+    """
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__()
+        self._rendered = data
+
+    def to_dict(self) -> Any:
+        return self._rendered
+
+    def __len__(self) -> int:
+        return embed_size(self._rendered)
+
+    def __bool__(self) -> bool:
+        return bool(self._rendered)
+
+
 def _message_kwargs(message: DiscordMessage) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     view = _view(message.components)
@@ -902,7 +936,7 @@ def _message_kwargs(message: DiscordMessage) -> dict[str, Any]:
     if message.content:
         kwargs["content"] = message.content
     if message.embeds:
-        kwargs["embeds"] = [discord.Embed.from_dict(e) for e in message.embeds]
+        kwargs["embeds"] = [RenderedEmbed(e) for e in message.embeds]
     if message.files:
         kwargs["files"] = [
             discord.File(
