@@ -124,8 +124,28 @@ def embed_size(embed: dict[str, Any]) -> int:
     return size
 
 
-def card_embeds(card: Card, files: Sequence[DiscordFile] = ()) -> list[dict[str, Any]]:
+# Embeds by the card they render: commands hand out the same Card object while the data
+# behind it is cached (quote_card is memoised on the Quote), so a burst of /quote SPCX and its
+# Refresh presses lay the card out once. Keyed by identity, the card kept so its id is not
+# reused; the dicts are never changed once made. Bounded: emptied when full.
+_EMBEDS: dict[int, tuple[Card, tuple[str, ...], tuple[dict[str, Any], ...]]] = {}
+_EMBEDS_KEPT = 512
+
+
+def card_embeds(card: Card, files: Sequence[DiscordFile] = ()) -> tuple[dict[str, Any], ...]:
     """One card as one embed, or several when it holds more than one embed may."""
+    names = tuple(f.filename for f in files) if card.image else ()
+    held = _EMBEDS.get(id(card))
+    if held is not None and held[0] is card and held[1] == names:
+        return held[2]
+    embeds = tuple(_card_embeds(card, files))
+    if len(_EMBEDS) >= _EMBEDS_KEPT:
+        _EMBEDS.clear()
+    _EMBEDS[id(card)] = (card, names, embeds)
+    return embeds
+
+
+def _card_embeds(card: Card, files: Sequence[DiscordFile]) -> list[dict[str, Any]]:
     colour = COLOURS.get(card.tone, COLOURS[Tone.NEUTRAL])
     first: dict[str, Any] = {"type": "rich", "color": colour}
     if card.title:
