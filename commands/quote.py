@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from typing import Annotated, Any
 
 from bot.context import Context
@@ -95,4 +96,9 @@ def refresh(ctx: Context) -> tuple[ActionRow, ...]:
         line = ctx.again()
     except ValueError:
         return action_rows(ActionRow((ANOTHER,)))
+    return _refresh_rows(line)
+
+
+@lru_cache(maxsize=1024)  # every quote of SPCX, and every press of its Refresh, has the same
+def _refresh_rows(line: str) -> tuple[ActionRow, ...]:
     return action_rows(ActionRow((Button("Refresh", line, ButtonStyle.PRIMARY), ANOTHER)))

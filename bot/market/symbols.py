@@ -136,6 +136,8 @@ class SymbolResolver:
         self, words: Sequence[str], start: int, search: SymbolSearch
     ) -> tuple[Resolution, int] | None:
         """A company name of 2 or more words starting at `start`, found by Yahoo search."""
+        if start + 1 >= len(words):
+            return None  # one word left: no name of two
         run = 0
         while start + run < len(words) and run < MAX_NAME_WORDS and _name_word(words[start + run]):
             run += 1
