@@ -840,6 +840,7 @@ class CommandEntry(app_commands.CommandTree[discord.Client]):
 # every answer, and building a View costs more than the answer's embed. A finished view is
 # only read when sent (discord.py stores unfinished views alone), so one can serve many.
 _VIEWS: dict[str, discord.ui.View] = {}
+_VIEWS_BY_ROWS: dict[int, tuple[Sequence[dict[str, Any]], discord.ui.View]] = {}
 _VIEWS_KEPT = 256
 
 
@@ -847,13 +848,19 @@ def _view(rows: Sequence[dict[str, Any]]) -> discord.ui.View | None:
     """Component JSON (discord_render) as the View discord.py sends; never registered."""
     if not rows:
         return None
-    key = json.dumps(rows, sort_keys=True)
+    held = _VIEWS_BY_ROWS.get(id(rows))  # the very rows discord_render handed out before
+    if held is not None and held[0] is rows:
+        return held[1]
+    key = json.dumps(rows)  # discord_render writes each kind of component's keys in one order
     view = _VIEWS.get(key)
     if view is None:
         view = _build_view(rows)
         if len(_VIEWS) >= _VIEWS_KEPT:
             _VIEWS.clear()
         _VIEWS[key] = view
+    if len(_VIEWS_BY_ROWS) >= _VIEWS_KEPT:
+        _VIEWS_BY_ROWS.clear()
+    _VIEWS_BY_ROWS[id(rows)] = (rows, view)
     return view
 
 

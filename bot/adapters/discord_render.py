@@ -216,7 +216,7 @@ def render(response: Response, *, file_limit: int = DEFAULT_FILE_LIMIT) -> list[
     batches: list[list[dict[str, Any]]] = []
     batch_size = 0
     for embed in embeds:
-        size = embed_size(embed)
+        size = embed_size(embed) if len(embeds) > 1 else 0  # one embed: a batch of its own
         if not batches or len(batches[-1]) >= MAX_EMBEDS or batch_size + size > MAX_EMBED_TOTAL:
             batches.append([embed])
             batch_size = size
@@ -236,7 +236,7 @@ def render(response: Response, *, file_limit: int = DEFAULT_FILE_LIMIT) -> list[
                 embeds=tuple(batches[index]) if index < len(batches) else (),
                 files=tuple(files[index * MAX_FILES : (index + 1) * MAX_FILES]),
                 # On the first message: the one a pressed button replaces.
-                components=tuple(components(response.actions)) if index == 0 else (),
+                components=_components(response.actions) if index == 0 else (),
             )
         )
     return messages
@@ -253,6 +253,24 @@ MAX_OPTION_LABEL = 100
 MAX_PLACEHOLDER = 150
 BUTTON_STYLES = {ButtonStyle.PRIMARY: 1, ButtonStyle.SECONDARY: 2, ButtonStyle.DANGER: 4}
 BUTTON, SELECT, ROW = 2, 3, 1
+
+
+# Component JSON by the rows it lays out: commands hand out the same rows for the same line
+# (a quote's Refresh), so the JSON is written once. Identity-keyed like _EMBEDS; never changed.
+_COMPONENTS: dict[int, tuple[Sequence[ActionRow], tuple[dict[str, Any], ...]]] = {}
+
+
+def _components(rows: Sequence[ActionRow]) -> tuple[dict[str, Any], ...]:
+    if not rows:
+        return ()
+    held = _COMPONENTS.get(id(rows))
+    if held is not None and held[0] is rows:
+        return held[1]
+    laid = tuple(components(rows))
+    if len(_COMPONENTS) >= _EMBEDS_KEPT:
+        _COMPONENTS.clear()
+    _COMPONENTS[id(rows)] = (rows, laid)
+    return laid
 
 
 def components(rows: Sequence[ActionRow]) -> list[dict[str, Any]]:

@@ -222,7 +222,7 @@ def read_call(registry: Registry, data: Mapping[str, Any]) -> Call | None:
     spec = _find(registry, path)
     if spec is None:
         return None
-    by_option = {option_name(p.name): p.name for p in spec.params}
+    by_option = _option_names(spec)
     values: dict[str, Any] = {}
     focused: str | None = None
     for option in options:
@@ -233,6 +233,17 @@ def read_call(registry: Registry, data: Mapping[str, Any]) -> Call | None:
         if option.get("focused"):
             focused = name
     return Call(spec=spec, options=values, focused=focused)
+
+
+# Discord option name -> parameter name, per command (the spec kept so its id is not reused).
+_OPTION_NAMES: dict[int, tuple[CommandSpec, dict[str, str]]] = {}
+
+
+def _option_names(spec: CommandSpec) -> dict[str, str]:
+    held = _OPTION_NAMES.get(id(spec))
+    if held is None or held[0] is not spec:
+        held = _OPTION_NAMES[id(spec)] = (spec, {option_name(p.name): p.name for p in spec.params})
+    return held[1]
 
 
 def _find(registry: Registry, path: Sequence[str]) -> CommandSpec | None:
