@@ -26,7 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
+import discord  # noqa: E402
+from discord import app_commands  # noqa: E402
 from report import Target, report  # noqa: E402
 
 from bot.adapters.discord_adapter import DiscordAdapter  # noqa: E402
@@ -45,7 +47,7 @@ from bot.app import App  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.http_server import HttpServer  # noqa: E402
-from tests.fakes.discord_server import FakeDiscord  # noqa: E402
+from tests.fakes.discord_server import FakeDiscord, Sent  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
 from tests.fakes.yahoo_server import FakeYahoo  # noqa: E402
 from tests.slack_support import (  # noqa: E402
@@ -63,6 +65,7 @@ TARGET = 1.2
 BLOCK = 1  # strictly alternating: both sides see the same machine state
 WARMUP = 30
 REFRESH = "od1|quote SPCX"
+BARE_REFRESH = "bare|refresh"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -78,23 +81,83 @@ def summary(values: list[float]) -> dict[str, float]:
     }
 
 
-async def alternate(
-    n: int, typed: Callable[[], Awaitable[float]], action: Callable[[], Awaitable[float]]
-) -> tuple[list[float], list[float]]:
+async def alternate(n: int, *sides: Callable[[], Awaitable[float]]) -> list[list[float]]:
+    """n round trips of each side, taken in turn (BLOCK at a time)."""
     for _ in range(WARMUP):
-        await typed()
-        await action()
-    a: list[float] = []
-    b: list[float] = []
-    while len(a) < n:
-        for _ in range(min(BLOCK, n - len(a))):
-            a.append(await typed())
-        for _ in range(min(BLOCK, n - len(b))):
-            b.append(await action())
-    return a, b
+        for side in sides:
+            await side()
+    samples: list[list[float]] = [[] for _ in sides]
+    while len(samples[0]) < n:
+        for out, side in zip(samples, sides, strict=True):
+            for _ in range(min(BLOCK, n - len(out))):
+                out.append(await side())
+    return samples
 
 
-async def discord_side(n: int, yahoo: FakeYahoo, tmp: Path) -> tuple[list[float], list[float]]:
+class BareTree(app_commands.CommandTree[discord.Client]):
+    """The reference bot's way in for slash commands (as OrbitDesk's CommandEntry): answers a
+    constant with one button on it."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        await interaction.response.send_message("pong", view=bare_view())
+        return False
+
+
+class BarePress(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"bare\|refresh"):
+    """The reference bot's button, routed as OrbitDesk's are (DynamicItem): replaces the
+    message with a constant."""
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
+    ) -> BarePress:
+        return cls(item)  # type: ignore[arg-type]
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.edit_message(content="pong", view=bare_view())
+
+
+def bare_view() -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(label="Refresh", custom_id=BARE_REFRESH))
+    view.stop()
+    return view
+
+
+async def bare_client() -> tuple[discord.Client, asyncio.Task[None]]:
+    """discord.py alone, with a DynamicItem: what a press costs beside a typed command
+    before any OrbitDesk code runs (a reference, not a target)."""
+    client = discord.Client(intents=discord.Intents.none(), guild_ready_timeout=0.05)
+    ready = asyncio.Event()
+    client.event(_setter(ready))
+    BareTree(client)
+    client.add_dynamic_items(BarePress)
+    task = asyncio.create_task(client.start("bench-token"))
+    await asyncio.wait_for(ready.wait(), 10)
+    return client, task
+
+
+def _setter(ready: asyncio.Event) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def on_ready() -> None:
+        ready.set()
+
+    return on_ready
+
+
+async def settled() -> None:
+    """Let the reference bot finish its handler (the answer's response parsed) before the
+    next round trip, as `adapter.drain()` does for OrbitDesk."""
+    current = asyncio.current_task()
+    while busy := [
+        t
+        for t in asyncio.all_tasks()
+        if t is not current and t.get_name().startswith(("CommandTree-invoker", "discord-ui-"))
+    ]:
+        await asyncio.wait(busy)
+
+
+async def discord_side(n: int, yahoo: FakeYahoo, tmp: Path) -> list[list[float]]:
+    """Typed and pressed round trips of OrbitDesk, then of the discord.py reference bot."""
     fake = await FakeDiscord().start()
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -108,37 +171,50 @@ async def discord_side(n: int, yahoo: FakeYahoo, tmp: Path) -> tuple[list[float]
     await app.start()
     adapter = DiscordAdapter(app, guild_ready_timeout=0.05)
     await adapter.start()
+    bare, bare_task = await bare_client()
+    ours, reference = fake.sessions
     options = [{"name": "symbols", "type": 3, "value": "SPCX"}]
 
-    async def until_final(payload: dict[str, Any]) -> float:
-        token = await fake.interact(payload)
+    async def until_final(
+        payload: dict[str, Any], session: str, settle: Callable[[], Awaitable[None]]
+    ) -> float:
+        token = await fake.interact(payload, session=session)
         replies = await fake.replies(token)
-        await adapter.drain()
+        await settle()
+        fake.sent.clear()  # each wait scans what was sent: keep every side's scans the same
         return next(s for s in replies if s.final).at - fake.emitted.pop(token)
 
-    first_token = await fake.interact(fake.interaction("quote", options))
-    answer = next(s for s in await fake.replies(first_token) if s.final)
+    async def first(session: str) -> Sent:
+        token = await fake.interact(fake.interaction("quote", options), session=session)
+        return next(s for s in await fake.replies(token) if s.final)
+
+    answer, bare_answer = await first(ours), await first(reference)
     assert REFRESH in answer.custom_ids, answer.custom_ids
+    assert BARE_REFRESH in bare_answer.custom_ids, bare_answer.custom_ids
 
     async def typed() -> float:
-        took = await until_final(fake.interaction("quote", options))
-        fake.sent.clear()  # each wait scans what was sent: keep both sides' scans the same
-        return took
+        return await until_final(fake.interaction("quote", options), ours, adapter.drain)
 
     async def action() -> float:
-        took = await until_final(fake.press(answer, REFRESH))
-        fake.sent.clear()
-        return took
+        return await until_final(fake.press(answer, REFRESH), ours, adapter.drain)
+
+    async def bare_typed() -> float:
+        return await until_final(fake.interaction("quote", options), reference, settled)
+
+    async def bare_action() -> float:
+        return await until_final(fake.press(bare_answer, BARE_REFRESH), reference, settled)
 
     try:
-        return await alternate(n, typed, action)
+        return await alternate(n, typed, action, bare_typed, bare_action)
     finally:
         await adapter.stop()
+        await bare.close()
+        await bare_task
         await app.close()
         await fake.close()
 
 
-async def slack_side(n: int, yahoo: FakeYahoo, tmp: Path) -> tuple[list[float], list[float]]:
+async def slack_side(n: int, yahoo: FakeYahoo, tmp: Path) -> list[list[float]]:
     async with FakeSlack() as slack:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
@@ -201,20 +277,45 @@ async def main(n: int) -> dict[str, Any]:
     result: dict[str, Any] = {"benchmark": "action_roundtrip", "n": n, "target_ratio_p50": TARGET}
     with FakeYahoo(now=NOW) as yahoo, tempfile.TemporaryDirectory() as tmp:
         for platform, side in (("discord", discord_side), ("slack", slack_side)):
-            typed, action = await side(n, yahoo, Path(tmp))
+            typed, action, *reference = await side(n, yahoo, Path(tmp))
             result[platform] = {"typed": summary(typed), "action": summary(action)}
             ratio = result[platform]["action"]["p50_ms"] / result[platform]["typed"]["p50_ms"]
             result[platform]["ratio_p50"] = round(ratio, 3)
+            if reference:
+                bare_typed, bare_action = (summary(r) for r in reference)
+                result[platform]["bare_typed"] = bare_typed
+                result[platform]["bare_action"] = bare_action
+                result[platform]["bare_ratio_p50"] = round(
+                    bare_action["p50_ms"] / bare_typed["p50_ms"], 3
+                )
+                result[platform]["press_extra_ms"] = {
+                    "orbitdesk": round(
+                        result[platform]["action"]["p50_ms"] - result[platform]["typed"]["p50_ms"],
+                        3,
+                    ),
+                    "bare_discord_py": round(bare_action["p50_ms"] - bare_typed["p50_ms"], 3),
+                }
     result["meets_target"] = all(result[p]["ratio_p50"] <= TARGET for p in ("discord", "slack"))
     print(f"Button press vs typed /quote SPCX, {n} each per platform (warm cache, loopback fakes)")
     print(f"{'platform':<10}{'side':<22}{'p50 ms':>9}{'p99 ms':>9}{'mean ms':>9}")
+    rows = (
+        ("typed", "typed /quote SPCX"),
+        ("action", "Refresh pressed"),
+        ("bare_typed", "bare typed (ref.)"),
+        ("bare_action", "bare pressed (ref.)"),
+    )
     for platform in ("discord", "slack"):
-        for side, label in (("typed", "typed /quote SPCX"), ("action", "Refresh pressed")):
-            r = result[platform][side]
-            print(
-                f"{platform:<10}{label:<22}{r['p50_ms']:>9.3f}{r['p99_ms']:>9.3f}{r['mean_ms']:>9.3f}"
-            )
+        for key, label in rows:
+            if key in result[platform]:
+                r = result[platform][key]
+                print(
+                    f"{platform:<10}{label:<22}{r['p50_ms']:>9.3f}{r['p99_ms']:>9.3f}"
+                    f"{r['mean_ms']:>9.3f}"
+                )
         print(f"{platform:<10}{'action / typed p50':<22}{result[platform]['ratio_p50']:>8.2f}x")
+        if "bare_ratio_p50" in result[platform]:
+            bare = result[platform]["bare_ratio_p50"]
+            print(f"{platform:<10}{'bare action / typed':<22}{bare:>8.2f}x  (discord.py alone)")
     targets = [
         Target(
             f"{p}: button press p50 / typed p50",
