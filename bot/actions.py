@@ -140,7 +140,7 @@ def command_line(spec: CommandSpec, raw: Raw, changes: Mapping[str, object] | No
     spelling of it reads back the same (then the caller offers no action).
     """
     try:
-        key: Hashable = (_frozen(raw), _frozen(changes or {}))
+        key: Hashable = (_frozen(raw), _frozen(changes) if changes else ())
         hash(key)
     except TypeError:  # a value that cannot be a key: work it out every time
         return _command_line(spec, raw, changes)

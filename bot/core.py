@@ -38,6 +38,9 @@ MAX_CHOICES = 25  # Discord's limit, and more than any menu should show
 COMPLETE_DEADLINE = 2.0  # s; a suggestion list later than this is of no use (Discord: 3 s)
 
 
+_LINES_KEPT = 1024  # command lines remembered by Core._read
+
+
 @dataclass
 class Core:
     services: Services
@@ -46,6 +49,10 @@ class Core:
     accepting: bool = True
     _inflight: int = 0
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
+    # Command lines already read (text -> command and words per parameter): Slack, the
+    # console and every button press send lines, and the same ones come back (a quote's
+    # Refresh). Only lines that read without error; bounded, emptied when full.
+    _lines: dict[str, tuple[CommandSpec, dict[str, list[str]]]] = field(default_factory=dict)
 
     async def drain(self, timeout: float) -> bool:
         """Stop taking commands and wait up to `timeout` s for those under way; True if all ended."""
@@ -94,8 +101,7 @@ class Core:
         started = time.perf_counter()
         spec: CommandSpec | None = None
         try:
-            spec, words = self._lookup(invocation)
-            raw = self._collect(spec, invocation, words)
+            spec, raw = self._read(invocation)
             kwargs = self._convert(spec, raw)
             if spec.manage_channel and not await authorize(invocation, spec):
                 raise Forbidden(
@@ -203,6 +209,22 @@ class Core:
             if len(out) == limit:
                 break
         return out
+
+    def _read(self, invocation: Invocation) -> tuple[CommandSpec, dict[str, list[str]]]:
+        """The command asked for and the words given per parameter (see _lookup, _collect)."""
+        if invocation.path:
+            spec, words = self._lookup(invocation)
+            return spec, self._collect(spec, invocation, words)
+        held = self._lines.get(invocation.text)
+        if held is not None and self.registry.commands.get(held[0].path) is held[0]:
+            spec, raw = held
+        else:
+            spec, words = self._lookup(invocation)
+            raw = self._collect(spec, invocation, words)
+            if len(self._lines) >= _LINES_KEPT:
+                self._lines.clear()
+            self._lines[invocation.text] = (spec, raw)
+        return spec, {name: list(given) for name, given in raw.items()}  # the caller's own
 
     def _lookup(self, invocation: Invocation) -> tuple[CommandSpec, list[str]]:
         """The command asked for, and the words left for its parameters (text platforms)."""
