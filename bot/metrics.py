@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+from bisect import bisect_left
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from bot.context import Invocation
 from bot.edgar.watch import DealWatch
@@ -115,6 +118,46 @@ class _DealWatchCollector(Collector):
         yield posts
 
 
+class _CommandTally(Collector):
+    """Commands answered and how long they took, counted in plain dicts as they are answered
+    (on the event loop) and turned into Prometheus families at scrape time: the client's own
+    counters take a lock per increment, which cost more than the answer's bookkeeping."""
+
+    def __init__(self) -> None:
+        self.answered: dict[tuple[str, str, str, str], int] = {}
+        self.buckets: dict[str, list[int]] = {}  # per command: count per LATENCY_BUCKETS + +Inf
+        self.sums: dict[str, float] = {}
+
+    def count(self, key: tuple[str, str, str, str], seconds: float) -> None:
+        self.answered[key] = self.answered.get(key, 0) + 1
+        name = key[0]
+        counts = self.buckets.get(name)
+        if counts is None:
+            counts = self.buckets[name] = [0] * (len(LATENCY_BUCKETS) + 1)
+        counts[bisect_left(LATENCY_BUCKETS, seconds)] += 1  # the first bound >= seconds ("le")
+        self.sums[name] = self.sums.get(name, 0.0) + seconds
+
+    def collect(self) -> Iterator[CounterMetricFamily | HistogramMetricFamily]:
+        commands = CounterMetricFamily(
+            "orbitdesk_commands",
+            "Commands answered, by command, platform, outcome and source (typed or action)",
+            labels=["command", "platform", "outcome", "source"],
+        )
+        for key, count in sorted(self.answered.items()):
+            commands.add_metric(list(key), count)
+        yield commands
+        latency = HistogramMetricFamily(
+            "orbitdesk_command_seconds", "Time from dispatch to answer", labels=["command"]
+        )
+        bounds = [*(floatToGoString(b) for b in LATENCY_BUCKETS), "+Inf"]
+        for name, counts in sorted(self.buckets.items()):
+            cumulative = list(itertools.accumulate(counts))
+            latency.add_metric(
+                [name], list(zip(bounds, cumulative, strict=True)), sum_value=self.sums[name]
+            )
+        yield latency
+
+
 class Metrics:
     """One registry per app (no process globals), fed by Core's dispatch listener."""
 
@@ -125,22 +168,8 @@ class Metrics:
         redis: RedisEngine | None = None,
     ) -> None:
         self.registry = CollectorRegistry()
-        # Children by label values (bounded: commands x platforms x outcomes x sources).
-        self._counted: dict[tuple[str, str, str, str], Counter] = {}
-        self._timed: dict[str, Histogram] = {}
-        self.commands = Counter(
-            "orbitdesk_commands",
-            "Commands answered, by command, platform, outcome and source (typed or action)",
-            ["command", "platform", "outcome", "source"],
-            registry=self.registry,
-        )
-        self.latency = Histogram(
-            "orbitdesk_command_seconds",
-            "Time from dispatch to answer",
-            ["command"],
-            buckets=LATENCY_BUCKETS,
-            registry=self.registry,
-        )
+        self.commands = _CommandTally()
+        self.registry.register(self.commands)
         self.posts = Counter(
             "orbitdesk_scheduled_posts",
             "Scheduled posts and alerts, by platform and result",
@@ -157,15 +186,7 @@ class Metrics:
         self, invocation: Invocation, spec: CommandSpec | None, response: Response, seconds: float
     ) -> None:
         name = spec.name if spec else "unknown"
-        key = (name, invocation.platform, response.kind, invocation.source)
-        counted = self._counted.get(key)
-        if counted is None:  # `labels()` checks and locks on every call: look a child up once
-            counted = self._counted[key] = self.commands.labels(*key)
-        counted.inc()
-        timed = self._timed.get(name)
-        if timed is None:
-            timed = self._timed[name] = self.latency.labels(name)
-        timed.observe(seconds)
+        self.commands.count((name, invocation.platform, response.kind, invocation.source), seconds)
 
     def post_result(self, platform: str, result: str) -> None:
         """Count one scheduled post: result is "sent" or "failed"."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import aiohttp
+from prometheus_client import CollectorRegistry, generate_latest
 
 from bot.app import App
 from bot.http_server import HttpServer
+from bot.metrics import _CommandTally
 from tests.conftest import Chat
 
 
@@ -56,3 +58,18 @@ async def test_healthz_reports_each_check(app: App) -> None:
                 assert await resp.json() == {"status": "unavailable", "checks": {"discord": False}}
     finally:
         await server.stop()
+
+
+def test_latency_buckets_count_each_answer_under_every_bound_it_fits() -> None:
+    """Prometheus' `le`: an answer of exactly a bound's seconds counts in that bucket."""
+    tally = _CommandTally()
+    registry = CollectorRegistry()
+    registry.register(tally)
+    for seconds in (0.0004, 0.001, 0.001, 3.0, 60.0):
+        tally.count(("chart", "slack", "ok", "action"), seconds)
+    text = generate_latest(registry).decode()
+    assert 'command="chart",outcome="ok",platform="slack",source="action"} 5.0' in text
+    for bound, count in (("0.0005", 1), ("0.001", 3), ("2.5", 3), ("5.0", 4), ("+Inf", 5)):
+        assert f'orbitdesk_command_seconds_bucket{{command="chart",le="{bound}"}} {count}.0' in text
+    assert 'orbitdesk_command_seconds_count{command="chart"} 5.0' in text
+    assert 'orbitdesk_command_seconds_sum{command="chart"} 63.0024' in text
