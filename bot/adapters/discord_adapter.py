@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import json
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -43,9 +42,7 @@ from discord import app_commands
 from bot.actions import FOREIGN_ID_PATTERN, ID_PATTERN, ActionIdError, decode, refusal
 from bot.adapters.base import PostError, PostKey
 from bot.adapters.discord_render import (
-    BUTTON,
     DEFAULT_FILE_LIMIT,
-    SELECT,
     DiscordMessage,
     embed_size,
     render,
@@ -836,65 +833,40 @@ class CommandEntry(app_commands.CommandTree[discord.Client]):
         return False
 
 
-# Finished views by their component JSON: the same buttons (a quote's Refresh) come back on
-# every answer, and building a View costs more than the answer's embed. A finished view is
-# only read when sent (discord.py stores unfinished views alone), so one can serve many.
-_VIEWS: dict[str, discord.ui.View] = {}
-_VIEWS_BY_ROWS: dict[int, tuple[Sequence[dict[str, Any]], discord.ui.View]] = {}
+class RenderedView(discord.ui.View):
+    """Buttons and menus discord_render already wrote as Discord's component JSON, sent as
+    they are.
+
+    discord.py asks a view it sends for `to_components()` and whether it is finished. This
+    one is finished from the start, so discord.py never stores it: presses are routed by
+    ActionItem's template, and nothing per message stays in memory.
+    """
+
+    def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
+        super().__init__(timeout=None)
+        self._rows = list(rows)
+        self.stop()
+
+    def to_components(self) -> list[dict[str, Any]]:
+        return self._rows
+
+
+# The View of each component JSON discord_render handed out, by identity: a quote's Refresh
+# row is the same object on every answer, so its View is made once. Bounded.
+_VIEWS: dict[int, tuple[Sequence[dict[str, Any]], RenderedView]] = {}
 _VIEWS_KEPT = 256
 
 
-def _view(rows: Sequence[dict[str, Any]]) -> discord.ui.View | None:
-    """Component JSON (discord_render) as the View discord.py sends; never registered."""
-    if not rows:
-        return None
-    held = _VIEWS_BY_ROWS.get(id(rows))  # the very rows discord_render handed out before
+def _view(rows: Sequence[dict[str, Any]]) -> RenderedView:
+    """Component JSON (discord_render) as the View discord.py sends; never registered.
+    No rows: a view of none, which clears a replaced message's buttons."""
+    held = _VIEWS.get(id(rows))
     if held is not None and held[0] is rows:
         return held[1]
-    key = json.dumps(rows)  # discord_render writes each kind of component's keys in one order
-    view = _VIEWS.get(key)
-    if view is None:
-        view = _build_view(rows)
-        if len(_VIEWS) >= _VIEWS_KEPT:
-            _VIEWS.clear()
-        _VIEWS[key] = view
-    if len(_VIEWS_BY_ROWS) >= _VIEWS_KEPT:
-        _VIEWS_BY_ROWS.clear()
-    _VIEWS_BY_ROWS[id(rows)] = (rows, view)
-    return view
-
-
-def _build_view(rows: Sequence[dict[str, Any]]) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for index, row in enumerate(rows):
-        for item in row["components"]:
-            if item["type"] == BUTTON:
-                view.add_item(
-                    discord.ui.Button(
-                        style=discord.ButtonStyle(item["style"]),
-                        label=item["label"],
-                        custom_id=item["custom_id"],
-                        disabled=bool(item.get("disabled")),
-                        row=index,
-                    )
-                )
-            elif item["type"] == SELECT:
-                view.add_item(
-                    discord.ui.Select(
-                        custom_id=item["custom_id"],
-                        placeholder=item["placeholder"],
-                        options=[
-                            discord.SelectOption(
-                                label=o["label"], value=o["value"], default=bool(o.get("default"))
-                            )
-                            for o in item["options"]
-                        ],
-                        row=index,
-                    )
-                )
-    # A finished view is sent but not stored: presses are routed by ActionItem's template,
-    # so nothing per message stays in memory.
-    view.stop()
+    view = RenderedView(rows)
+    if len(_VIEWS) >= _VIEWS_KEPT:
+        _VIEWS.clear()
+    _VIEWS[id(rows)] = (rows, view)
     return view
 
 
@@ -905,13 +877,8 @@ def _replacement_kwargs(message: DiscordMessage) -> dict[str, Any]:
         "content": kwargs.get("content"),
         "embeds": kwargs.get("embeds", []),
         "attachments": kwargs.get("files", []),
-        "view": kwargs.get("view") or _stopped(discord.ui.View(timeout=None)),  # no buttons
+        "view": _view(message.components),  # none: the old buttons go
     }
-
-
-def _stopped(view: discord.ui.View) -> discord.ui.View:
-    view.stop()
-    return view
 
 
 class RenderedEmbed(discord.Embed):
@@ -937,9 +904,8 @@ class RenderedEmbed(discord.Embed):
 
 def _message_kwargs(message: DiscordMessage) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
-    view = _view(message.components)
-    if view is not None:
-        kwargs["view"] = view
+    if message.components:
+        kwargs["view"] = _view(message.components)
     if message.content:
         kwargs["content"] = message.content
     if message.embeds:

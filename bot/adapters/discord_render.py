@@ -310,15 +310,13 @@ def components(rows: Sequence[ActionRow]) -> list[dict[str, Any]]:
 
 
 def _button(button: Button) -> dict[str, Any]:
-    found: dict[str, Any] = {
+    return {
         "type": BUTTON,
         "style": BUTTON_STYLES[button.style],
         "label": trim(button.label, MAX_LABEL),
         "custom_id": button.id,
+        "disabled": button.current,  # the button showing the current state
     }
-    if button.current:
-        found["disabled"] = True
-    return found
 
 
 def _select(menu: Menu) -> dict[str, Any]:
