@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.completion import Choice, complete_choices
 from bot.context import Context, Invocation, Services
+from bot.deadlines import Deadlines
 from bot.errors import (
     Forbidden,
     NotFound,
@@ -53,6 +54,8 @@ class Core:
     # console and every button press send lines, and the same ones come back (a quote's
     # Refresh). Only lines that read without error; bounded, emptied when full.
     _lines: dict[str, tuple[CommandSpec, dict[str, list[str]]]] = field(default_factory=dict)
+    # Every command's deadline, served by one timer (see bot.deadlines).
+    _deadlines: Deadlines = field(default_factory=Deadlines)
 
     async def drain(self, timeout: float) -> bool:
         """Stop taking commands and wait up to `timeout` s for those under way; True if all ended."""
@@ -116,8 +119,15 @@ class Core:
                 arguments=raw,
                 authorize=authorize,
             )
-            async with asyncio.timeout(spec.deadline or self.deadline):
+            deadline = self._deadlines.start(spec.deadline or self.deadline)
+            try:
                 response = await spec.func(ctx, **kwargs)
+            except asyncio.CancelledError:
+                if self._deadlines.timed_out(deadline):
+                    raise TimeoutError from None
+                raise
+            finally:
+                self._deadlines.end(deadline)
             if not isinstance(response, Response):
                 raise TypeError(f"command {spec.name!r} returned {type(response).__name__}")
         except UsageError as exc:
