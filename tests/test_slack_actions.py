@@ -103,6 +103,19 @@ async def test_pressing_replaces_the_original_through_response_url(
     assert len(uploads) == 2
 
 
+async def test_presses_answer_over_one_kept_alive_connection(
+    adapter: SlackAdapter, slack: FakeSlack
+) -> None:
+    """Bolt's own respond opened a new connection (a TLS handshake, on Slack) per press."""
+    await ask(adapter, slack, "/quote", "SPCX")
+    for _ in range(3):
+        replaced = await press(adapter, slack, "od1|quote SPCX")
+        assert replaced["replace_original"] is True
+    peers = {c.peer for c in slack.calls if c.method == "response"}
+    assert len([c for c in slack.calls if c.method == "response"]) >= 3
+    assert len(peers) == 1, peers
+
+
 @pytest.mark.parametrize("action_id", ["od1|", "od9|quote SPCX", "od1|" + "quote SPCX " * 12])
 async def test_forged_or_oversized_ids_get_a_private_answer(
     adapter: SlackAdapter, slack: FakeSlack, action_id: str

@@ -54,6 +54,7 @@ from bot.adapters.slack_home import (
 from bot.adapters.slack_manifest import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, UMBRELLA
 from bot.adapters.slack_oauth import installation_store, oauth_problem, oauth_settings
 from bot.adapters.slack_render import render
+from bot.adapters.slack_respond import PooledRespond
 from bot.context import Channel, Invocation, User
 from bot.glance import CashtagDesk, Viewer, quote_link_symbol
 from bot.response import Attachment, Response
@@ -214,6 +215,7 @@ class SlackAdapter:
         # Commands and events already taken by this or another replica (trigger_id, event_id)
         self._seen = app.deliveries
         self.bolt.middleware(self._skip_repeated_events)
+        self.bolt.middleware(self._respond_on_our_session)
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -647,6 +649,17 @@ class SlackAdapter:
             return BoltResponse(status=200, body="")
         await next()
         return None
+
+    async def _respond_on_our_session(
+        self, context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+    ) -> None:
+        """A request with a response_url gets a `respond` that uses the adapter's kept-alive
+        session (Bolt's opens a new connection per call: see slack_respond)."""
+        if context.response_url and self._session is not None:
+            context["respond"] = PooledRespond(
+                response_url=context.response_url, session=self._session
+            )
+        await next()
 
     async def _answer(
         self,

@@ -47,6 +47,7 @@ class Call:
     path: str = ""
     at: float = field(default_factory=time.perf_counter)  # when it arrived (benchmarks)
     authorization: str = ""  # the Authorization header as sent
+    peer: str = ""  # the sender's address and port ("host:port"): which connection it used
 
     @property
     def token(self) -> str | None:
@@ -387,5 +388,6 @@ class FakeSlack:
 
     async def _response(self, request: web.Request) -> web.Response:
         params, body = await self._params(request)
-        await self._record(Call("response", params, body, request.path))
+        host, port = (request.transport.get_extra_info("peername") or ("", 0))[:2]
+        await self._record(Call("response", params, body, request.path, peer=f"{host}:{port}"))
         return web.Response(text="ok")
