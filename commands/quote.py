@@ -41,11 +41,20 @@ async def quote(ctx: Context, symbols: Symbols) -> Response:
     in the exchange's time zone; pre-market and after-hours prices show when there are any.
     """
     resolutions = await ctx.symbols.resolve(symbols, ctx.market)
-    wanted = list(dict.fromkeys(r.symbol for r in resolutions if r.symbol))
-    unmatched = [r.text for r in resolutions if r.symbol is None]
-    batch = await ctx.market.quotes(wanted) if wanted else None
+    # One pass over what was typed: the symbols to ask for (in order, once each), what each
+    # was typed as, what matched nothing, and which names were looked up.
+    typed: dict[str, str] = {}
+    unmatched: list[str] = []
+    resolved: dict[str, str] = {}
+    for r in resolutions:
+        if r.symbol is None:
+            unmatched.append(r.text)
+            continue
+        typed[r.symbol] = r.text  # the last spelling, should it come back missing
+        if r.via != "ticker":
+            resolved[r.text] = r.symbol
+    batch = await ctx.market.quotes(list(typed)) if typed else None
     quotes = list(batch.quotes.values()) if batch else []
-    typed = {r.symbol: r.text for r in resolutions if r.symbol}
     missing = [*unmatched, *(typed.get(s, s) for s in (batch.missing if batch else ()))]
     if not quotes:
         if batch and batch.failed:
@@ -57,8 +66,13 @@ async def quote(ctx: Context, symbols: Symbols) -> Response:
         )
     ctx.symbols.remember(q.symbol for q in quotes)
     failed = batch.failed if batch else {}
-    cards = [quote_card(q, failed.get(q.symbol)) for q in quotes]
-    lines = [quote_line(q) for q in quotes]
+    cards = []
+    lines = []
+    rows = []
+    for q in quotes:
+        cards.append(quote_card(q, failed.get(q.symbol)))
+        lines.append(quote_line(q))
+        rows.append(q.to_dict())
     notes = []
     if missing:
         note = f"No such symbol: {', '.join(safe_echo(m, 20) for m in missing)}."
@@ -73,15 +87,14 @@ async def quote(ctx: Context, symbols: Symbols) -> Response:
         )
     if notes:
         cards.append(Card(title="Not shown", description=" ".join(notes), tone=Tone.WARNING))
+        lines.extend(notes)
     data: dict[str, Any] = {
-        "quotes": [q.to_dict() for q in quotes],
+        "quotes": rows,
         "missing": missing,
         "failed": dict(failed),
-        "resolved": {r.text: r.symbol for r in resolutions if r.symbol and r.via != "ticker"},
+        "resolved": resolved,
     }
-    return Response(
-        text="\n".join([*lines, *notes]), cards=tuple(cards), data=data, actions=refresh(ctx)
-    )
+    return Response(text="\n".join(lines), cards=tuple(cards), data=data, actions=refresh(ctx))
 
 
 # Where the platform has a typeahead in messages (Slack): pick another symbol, its quote

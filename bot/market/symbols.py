@@ -174,6 +174,8 @@ class SymbolResolver:
 
     def remember(self, symbols: Iterable[str]) -> None:
         for symbol in symbols:
+            if self.recent and self.recent[0] == symbol:
+                continue  # asked again: already the most recent
             if symbol in self.recent:
                 self.recent.remove(symbol)
             self.recent.appendleft(symbol)
