@@ -5,17 +5,8 @@ in tens of microseconds spent a fair share of them on that. Here every open dead
 one timer, set for the earliest of them: a burst of commands with the same limit arms it once,
 and a command that ends in time only leaves the set. When a deadline passes, its task is
 cancelled, and `timed_out` tells that cancellation apart from any other (as asyncio.timeout
-does, by the task's cancel count), so the caller raises TimeoutError only for its own.
-
-    deadline = deadlines.start(3.0)
-    try:
-        await work()
-    except asyncio.CancelledError:
-        if deadlines.timed_out(deadline):
-            raise TimeoutError from None
-        raise
-    finally:
-        deadlines.end(deadline)
+does, by the task's cancel count), so the caller raises TimeoutError only for its own: see
+Core._dispatch for the use (start, await, timed_out in `except CancelledError`, end).
 """
 
 from __future__ import annotations

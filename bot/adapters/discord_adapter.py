@@ -316,10 +316,10 @@ class DiscordAdapter:
         client.event(self.on_ready)
         client.event(self.on_message)
         # Slash commands and autocomplete come in through discord.py's command tree, buttons
-        # and menus through its view store (ActionItem): each interaction is handled once,
+        # and menus through its view store (component_item): each interaction is handled once,
         # with no catch-all on_interaction event running beside it.
         CommandEntry(client, self)
-        client.add_dynamic_items(action_item(self), foreign_item(self))
+        client.add_dynamic_items(component_item(self, ours=True), component_item(self, ours=False))
         return client
 
     async def _setup_hook(self) -> None:
@@ -607,7 +607,7 @@ class DiscordAdapter:
     # like a typed command; the answer replaces the message the button is on.
 
     async def on_action(self, interaction: discord.Interaction, *, ours: bool = True) -> None:
-        """A button or select was used (called by ActionItem, or ForeignItem when not ours)."""
+        """A button or select was used (called by component_item's DynamicItem)."""
         task = asyncio.current_task()
         if task is not None:
             self._inflight.add(task)
@@ -773,14 +773,18 @@ class DiscordAdapter:
             ) from exc
 
 
-def action_item(adapter: DiscordAdapter) -> type[discord.ui.DynamicItem[Any]]:
-    """The persistent component for every OrbitDesk action id, bound to one adapter.
+def component_item(adapter: DiscordAdapter, *, ours: bool) -> type[discord.ui.DynamicItem[Any]]:
+    """The persistent component for component ids of one shape, bound to one adapter.
 
-    discord.py builds one from the pressed component (any message, any time: the id holds
-    all the state) and calls its callback; the adapter does the rest.
+    `ours`: every OrbitDesk action id (ID_PATTERN); discord.py builds one from the pressed
+    component (any message, any time: the id holds all the state) and calls its callback,
+    and the adapter does the rest. Otherwise every other id (another app's, or forged), which
+    gets a short private refusal.
     """
 
-    class ActionItem(discord.ui.DynamicItem[Any], template=ID_PATTERN):
+    class ComponentItem(
+        discord.ui.DynamicItem[Any], template=ID_PATTERN if ours else FOREIGN_ID_PATTERN
+    ):
         @classmethod
         async def from_custom_id(
             cls,
@@ -788,33 +792,13 @@ def action_item(adapter: DiscordAdapter) -> type[discord.ui.DynamicItem[Any]]:
             item: discord.ui.Item[Any],
             match: re.Match[str],
             /,
-        ) -> ActionItem:
+        ) -> ComponentItem:
             return cls(item)
 
         async def callback(self, interaction: discord.Interaction) -> None:
-            await adapter.on_action(interaction)
+            await adapter.on_action(interaction, ours=ours)
 
-    return ActionItem
-
-
-def foreign_item(adapter: DiscordAdapter) -> type[discord.ui.DynamicItem[Any]]:
-    """Every other component id (not OrbitDesk's shape): a short private refusal."""
-
-    class ForeignItem(discord.ui.DynamicItem[Any], template=FOREIGN_ID_PATTERN):
-        @classmethod
-        async def from_custom_id(
-            cls,
-            interaction: discord.Interaction,
-            item: discord.ui.Item[Any],
-            match: re.Match[str],
-            /,
-        ) -> ForeignItem:
-            return cls(item)
-
-        async def callback(self, interaction: discord.Interaction) -> None:
-            await adapter.on_action(interaction, ours=False)
-
-    return ForeignItem
+    return ComponentItem
 
 
 class CommandEntry(app_commands.CommandTree[discord.Client]):
@@ -839,7 +823,7 @@ class RenderedView(discord.ui.View):
 
     discord.py asks a view it sends for `to_components()` and whether it is finished. This
     one is finished from the start, so discord.py never stores it: presses are routed by
-    ActionItem's template, and nothing per message stays in memory.
+    component_item's template, and nothing per message stays in memory.
     """
 
     def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
