@@ -9,6 +9,10 @@
   ("OrbitDesk is thinking"), dispatched concurrently, and answered by a follow-up. When the
   command itself ends in an error (not found, upstream), the public "thinking" message is
   deleted and the error goes out as an ephemeral follow-up, so errors are never public.
+- Slash commands and autocomplete come in through a CommandTree that holds no commands of
+  its own (CommandEntry: its global check hands each to the adapter); buttons and menus
+  through DynamicItems matching OrbitDesk's id template (component_item): a press runs the
+  command line its id holds and its answer replaces the message (UPDATE_MESSAGE).
 - Options autocomplete with the core's suggestions (`Core.complete`: the parameter's source,
   e.g. symbols from aliases, recent quotes and Yahoo's search); at most 25, never an exception.
 - `allowed_mentions` is none on everything the bot sends.
