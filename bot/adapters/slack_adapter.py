@@ -736,16 +736,11 @@ class SlackAdapter:
         if trigger and not await self._seen.claim(f"slack:trigger:{trigger}"):
             log.warning("slack: action %s arrived again; not run twice", trigger)
             return
-        self._in_flight += 1
-        self._idle.clear()
-        try:
-            await self._action(body, action, respond, client)
-        except Exception:
-            log.exception("slack: action %r failed", str(action.get("action_id"))[:120])
-        finally:
-            self._in_flight -= 1
-            if self._in_flight == 0:
-                self._idle.set()
+        async with self._busy():
+            try:
+                await self._action(body, action, respond, client)
+            except Exception:
+                log.exception("slack: action %r failed", str(action.get("action_id"))[:120])
 
     async def _action(
         self,
