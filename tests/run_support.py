@@ -25,7 +25,7 @@ import random
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from bot.store.db import Database
 from bot.store.repo import Store
@@ -399,6 +400,14 @@ def data_requests(counts: dict[str, int]) -> dict[str, int]:
 # Discord bots on one database ------------------------------------------------------------
 
 PINNED = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)  # what the fake Yahoo's prices are "as of"
+
+
+@pytest.fixture
+def yahoo() -> Iterator[FakeYahoo]:
+    """A fake Yahoo pinned at `PINNED`, for bots on the real clock (a test module takes it with
+    `from tests.run_support import yahoo as yahoo`)."""
+    with FakeYahoo(now=PINNED) as fake:
+        yield fake
 
 
 class DiscordBots:

@@ -9,7 +9,7 @@ PostgreSQL, the fake Discord and Yahoo.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,16 +19,11 @@ from bot.store.db import Database
 from bot.store.repo import Store
 from tests.fakes.discord_server import GUILD_ID, FakeDiscord
 from tests.fakes.yahoo_server import FakeYahoo
-from tests.run_support import PINNED, add_slot, discord_bots, soon
+from tests.run_support import add_slot, discord_bots, soon
+from tests.run_support import yahoo as yahoo  # a fixture, shared
 
 GUILD_ON_1 = GUILD_ID + (1 << 22)  # the next guild id whose shard (of 2) is 1
 CHANNEL_0, CHANNEL_1 = 2_000_000_000_000_000_000, 2_000_000_000_000_000_001
-
-
-@pytest.fixture
-def yahoo() -> Iterator[FakeYahoo]:
-    with FakeYahoo(now=PINNED) as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ depends on the date.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,15 +23,10 @@ from bot.store.repo import Store
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.fakes.yahoo_server import FakeYahoo
-from tests.run_support import PINNED, add_slot, discord_bots, soon
+from tests.run_support import add_slot, discord_bots, soon
+from tests.run_support import yahoo as yahoo  # a fixture, shared
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def yahoo() -> Iterator[FakeYahoo]:
-    with FakeYahoo(now=PINNED) as fake:
-        yield fake
 
 
 @pytest.fixture
