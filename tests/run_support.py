@@ -2,13 +2,18 @@
 
 `start_bot()` starts one as users start it (`python -m bot run slack`), in its own process
 group, with only the ORBITDESK_* settings it is given (the caller's shell settings are
-dropped), its output in a log file; it returns once /healthz answers 200. `BotProcess.stop()`
-sends SIGTERM and, if the process is still there after the timeout, kills its whole group.
-`bots_running()` stops every process it started and, when the block fails, prints each log's
-tail, so a failing test shows what the bots said.
+dropped), its output in a log file; it returns once /healthz answers 200 (`launch_bot()`
+returns at once, for a test that watches the start itself). `BotProcess.stop()` sends SIGTERM
+and, if the process is still there after the timeout, kills its whole group.
+`bots_running()` stops (or kills) every process it started and, when the block fails, prints
+each log's tail, so a failing test shows what the bots said. `run_until_exit()` runs a
+command that ends by itself (`orbitdesk ask ...`, a start-up that fails) and returns its
+exit code and output.
 
 Also here: the burst of Slack commands the replica test and bench/replicas.py both send, and
-a Slack HTTP client for it (signed slash commands, waiting for their response_url answers).
+a Slack HTTP client for it (signed slash commands, waiting for their response_url answers);
+and Discord bots sharing one database with the scheduled slots they post (`discord_bots()`,
+`add_slot()`, `soon()`).
 """
 
 from __future__ import annotations
@@ -20,18 +25,23 @@ import random
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
+from bot.store.db import Database
+from bot.store.repo import Store
+from tests.fakes.discord_server import CHANNEL_ID, GUILD_ID, FakeDiscord
 from tests.fakes.slack_server import FakeSlack
 from tests.fakes.yahoo_server import FakeYahoo, unused_port
 from tests.fakes.yahoo_server import _endpoint as yahoo_endpoint
-from tests.slack_support import answer_of, slash_payload
+from tests.slack_support import BOT_TOKEN, SIGNING_SECRET, answer_of, slash_payload
 
 ROOT = Path(__file__).resolve().parents[1]
 # What Yahoo is asked for data; the cookie and crumb handshake is each process's own.
@@ -45,6 +55,43 @@ def bot_env(**settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORBITDESK_")}
     env |= {"no_proxy": LOOPBACK, "NO_PROXY": LOOPBACK, "PYTHONUNBUFFERED": "1"}
     return env | {f"ORBITDESK_{k.upper()}": v for k, v in settings.items()}
+
+
+def base_env(workdir: Path, yahoo_url: str, **settings: str) -> dict[str, str]:
+    """`bot_env` for a bot on the (fake) Yahoo at `yahoo_url`, its data in `workdir`/data
+    unless `settings` name another data_dir."""
+    return bot_env(**{"yahoo_base_url": yahoo_url, "data_dir": str(workdir / "data")} | settings)
+
+
+def discord_env(
+    workdir: Path, yahoo_url: str, discord: FakeDiscord, **settings: str
+) -> dict[str, str]:
+    """`base_env` for Discord on the fake `discord` (its API and gateway), with a fake token
+    (`settings` add to it)."""
+    return base_env(
+        workdir,
+        yahoo_url,
+        discord_token="fake-token",
+        discord_api_base=discord.api_base,
+        discord_gateway_url=discord.gateway_url,
+        **settings,
+    )
+
+
+def slack_http_env(
+    workdir: Path, yahoo_url: str, slack: FakeSlack, **settings: str
+) -> dict[str, str]:
+    """`base_env` for Slack in HTTP mode on the fake `slack`, with the test bot token and
+    signing secret (`settings` add to it)."""
+    return base_env(
+        workdir,
+        yahoo_url,
+        slack_mode="http",
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_base=slack.api_base,
+        **settings,
+    )
 
 
 @dataclass
@@ -91,6 +138,11 @@ class BotProcess:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
 
+    async def crash(self) -> int:
+        """kill -9 (the whole group, no shutdown), once it is gone; the exit code."""
+        self.kill()
+        return await self.process.wait()
+
 
 async def wait_healthy(port: int, process: asyncio.subprocess.Process, timeout: float) -> dict:
     """Poll /healthz until it answers 200; returns its body. Raises if the process exits or
@@ -109,18 +161,11 @@ async def wait_healthy(port: int, process: asyncio.subprocess.Process, timeout: 
             await asyncio.sleep(0.1)
 
 
-async def start_bot(
-    platform: str,
-    env: dict[str, str],
-    *,
-    name: str,
-    workdir: Path,
-    port: int | None = None,
-    ready_timeout: float = 90,
+async def launch_bot(
+    platform: str, env: dict[str, str], *, name: str, workdir: Path, port: int | None = None
 ) -> BotProcess:
-    """Start `orbitdesk run <platform>` with `env` (see `bot_env`); ORBITDESK_HTTP_HOST and
-    _PORT are set here. Returns once /healthz says ready; on failure the process group is
-    killed and the error carries the log's tail."""
+    """Start `orbitdesk run <platform>` with `env` (see `bot_env`) and return at once;
+    ORBITDESK_HTTP_HOST and _PORT are set here (`port`, or a free one)."""
     port = port or unused_port()
     workdir.mkdir(parents=True, exist_ok=True)
     log_path = workdir / f"{name}.log"
@@ -139,9 +184,24 @@ async def start_bot(
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,  # its own process group: killpg reaches all of it
         )
-    bot = BotProcess(name, port, process, log_path)
+    return BotProcess(name, port, process, log_path)
+
+
+async def start_bot(
+    platform: str,
+    env: dict[str, str],
+    *,
+    name: str,
+    workdir: Path,
+    port: int | None = None,
+    ready_timeout: float = 90,
+) -> BotProcess:
+    """`launch_bot`, then wait until /healthz says ready; on failure the process group is
+    killed and the error carries the log's tail."""
+    bot = await launch_bot(platform, env, name=name, workdir=workdir, port=port)
+    process = bot.process
     try:
-        bot.health = await wait_healthy(port, process, ready_timeout)
+        bot.health = await wait_healthy(bot.port, process, ready_timeout)
     except BaseException as exc:
         bot.kill()
         await process.wait()
@@ -159,8 +219,27 @@ class Bots:
         self.workdir = workdir
         self.all: list[BotProcess] = []
 
-    async def start(self, platform: str, env: dict[str, str], *, name: str) -> BotProcess:
-        bot = await start_bot(platform, env, name=name, workdir=self.workdir)
+    async def start(
+        self,
+        platform: str,
+        env: dict[str, str],
+        *,
+        name: str,
+        port: int | None = None,
+        ready_timeout: float = 90,
+    ) -> BotProcess:
+        """`start_bot`: returns once /healthz says ready."""
+        bot = await start_bot(
+            platform, env, name=name, workdir=self.workdir, port=port, ready_timeout=ready_timeout
+        )
+        self.all.append(bot)
+        return bot
+
+    async def launch(
+        self, platform: str, env: dict[str, str], *, name: str, port: int | None = None
+    ) -> BotProcess:
+        """`launch_bot`: returns at once, ready or not."""
+        bot = await launch_bot(platform, env, name=name, workdir=self.workdir, port=port)
         self.all.append(bot)
         return bot
 
@@ -183,14 +262,19 @@ class Bots:
         codes = await asyncio.gather(*(b.stop() for b in self.all))
         return {b.name: code for b, code in zip(self.all, codes, strict=True)}
 
+    async def crash_all(self) -> None:
+        """kill -9 every one still there (no shutdown)."""
+        await asyncio.gather(*(b.crash() for b in self.all if b.running))
+
     def logs(self, tail: int = 3000) -> str:
         return "\n".join(f"--- {b.name} (pid {b.pid})\n{b.log()[-tail:]}" for b in self.all)
 
 
 @asynccontextmanager
-async def bots_running(workdir: Path) -> AsyncIterator[Bots]:
-    """Every process started through the yielded `Bots` is stopped on the way out; when the
-    block raises, their logs' tails are printed first (pytest shows them with the failure)."""
+async def bots_running(workdir: Path, *, crash: bool = False) -> AsyncIterator[Bots]:
+    """Every process started through the yielded `Bots` is stopped on the way out (killed with
+    -9, with `crash`); when the block raises, their logs' tails are printed first (pytest shows
+    them with the failure)."""
     bots = Bots(workdir)
     try:
         yield bots
@@ -198,7 +282,31 @@ async def bots_running(workdir: Path) -> AsyncIterator[Bots]:
         print(bots.logs())
         raise
     finally:
-        await bots.stop_all()
+        await (bots.crash_all() if crash else bots.stop_all())
+
+
+async def run_until_exit(
+    args: list[str], env: dict[str, str], cwd: Path, timeout: float = 60
+) -> tuple[int, str, str]:
+    """`python -m bot <args>` to its end (killed after `timeout`): exit code, stdout, stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout=timeout)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
 
 
 # The burst ------------------------------------------------------------------------------
@@ -287,3 +395,96 @@ def asked_for(fake: FakeYahoo) -> Counter[tuple[str, str]]:
 def data_requests(counts: dict[str, int]) -> dict[str, int]:
     """The data requests among a fake Yahoo's counts (no cookie, crumb or other)."""
     return {e: counts[e] for e in DATA_ENDPOINTS if counts.get(e)}
+
+
+# Discord bots on one database ------------------------------------------------------------
+
+PINNED = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)  # what the fake Yahoo's prices are "as of"
+
+
+@pytest.fixture
+def yahoo() -> Iterator[FakeYahoo]:
+    """A fake Yahoo pinned at `PINNED`, for bots on the real clock (a test module takes it with
+    `from tests.run_support import yahoo as yahoo`)."""
+    with FakeYahoo(now=PINNED) as fake:
+        yield fake
+
+
+class DiscordBots:
+    """Starts and kills `orbitdesk run discord` processes sharing one database (`url`)."""
+
+    def __init__(self, bots: Bots, discord: FakeDiscord, yahoo: FakeYahoo, url: str) -> None:
+        self.bots = bots
+        self.discord = discord
+        self.yahoo = yahoo
+        self.url = url
+
+    async def start(self, **settings: str) -> BotProcess:
+        """One more bot (its data in `bot<n>`); returns once it identified to the gateway."""
+        name = f"bot{len(self.bots.all)}"
+        env = discord_env(
+            self.bots.workdir,
+            self.yahoo.base_url,
+            self.discord,
+            data_dir=str(self.bots.workdir / name),
+            database_url=self.url,
+            **settings,
+        )
+        identified = len(self.discord.identifies)
+        bot = await self.bots.launch("discord", env, name=name)
+        await self.discord.wait_for(lambda f: len(f.identifies) > identified, timeout=60)
+        return bot
+
+    async def kill(self, bot: BotProcess) -> None:
+        """kill -9, as a node dies: no shutdown."""
+        await bot.crash()
+
+
+@asynccontextmanager
+async def discord_bots(
+    workdir: Path, discord: FakeDiscord, yahoo: FakeYahoo, url: str
+) -> AsyncIterator[DiscordBots]:
+    """`bots_running` for Discord bots on `url`: all killed (-9) on the way out, their logs
+    printed when the block fails."""
+    async with bots_running(workdir, crash=True) as bots:
+        yield DiscordBots(bots, discord, yahoo, url)
+
+
+async def add_slot(
+    url: str,
+    due: datetime,
+    *,
+    platform: str = "discord",
+    guild: int | str = GUILD_ID,
+    channel: int | str = CHANNEL_ID,
+    symbols: str = "SPCX,AMZN",
+    created_by: str = "u1",
+) -> int:
+    """A schedule posting daily at `due`'s minute (UTC, no market calendar: any day), next due
+    at `due`, in a Discord channel unless told otherwise (`guild` is a Slack team's id there)."""
+    database = Database(url)
+    try:
+        row = await Store(database).add_schedule(
+            platform=platform,
+            channel_id=str(channel),
+            guild_id=str(guild),
+            created_by=created_by,
+            symbols=symbols,
+            at=due.strftime("%H:%M"),
+            days="daily",
+            tz="UTC",
+            calendar=None,
+            holidays=True,
+            paused=False,
+            next_due=due,
+            created_at=datetime.now(UTC),
+        )
+        return row.id
+    finally:
+        await database.dispose()
+
+
+def soon(seconds: float = 4) -> datetime:
+    """The first whole minute at least `seconds` from now (schedule times are minutes)."""
+    start = datetime.now(UTC) + timedelta(seconds=seconds)
+    return start.replace(second=0, microsecond=0) + timedelta(minutes=1)

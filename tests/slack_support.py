@@ -1,4 +1,8 @@
-"""Helpers for the Slack tests: apps wired to the fakes, signed requests, slash payloads."""
+"""Helpers for the Slack tests: apps wired to the fakes, signed requests, slash payloads.
+
+Also the fixtures several Slack test modules share, `slack` (a fake Slack) and `adapter` (the
+app in HTTP mode, running on it); a module takes them with
+`from tests.slack_support import adapter as adapter, slack as slack`."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+import pytest
 
 from bot.adapters.slack_adapter import SlackAdapter
 from bot.app import App
@@ -122,6 +127,31 @@ def port_of(adapter: SlackAdapter) -> int:
     port = _listeners[id(adapter)].bound_port
     assert port is not None
     return port
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    """A fake Slack (Web API, response_url and Socket Mode) on loopback."""
+    async with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def adapter(
+    tmp_path: Path, fake_yahoo: FakeYahoo, slack: FakeSlack
+) -> AsyncIterator[SlackAdapter]:
+    """The app in HTTP mode on the fakes, its adapter started and served (`port_of`)."""
+    async with running(slack_app(tmp_path, fake_yahoo, slack, slack_mode="http")) as started:
+        yield started
+
+
+async def ask(
+    adapter: SlackAdapter, slack: FakeSlack, command: str, text: str = "", **who: str
+) -> dict[str, Any]:
+    """Send `/command text` signed, expect 200, and return the answer (in the ack, or at
+    response_url); `who` overrides the sender (user_id, user_name, channel_id)."""
+    payload = slash_payload(slack, command, text, **who)
+    return await answer_of(slack, port_of(adapter), payload)
 
 
 def record_dispatches(core: Core) -> list[str]:

@@ -4,33 +4,17 @@ answered in the DM, both starting "Read as", against the fake Slack Web API."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from bot.adapters.slack_adapter import SlackAdapter
 from bot.adapters.slack_manifest import build_manifest
 from commands import build_registry
 from tests.fakes.slack_server import FakeSlack
-from tests.fakes.yahoo_server import FakeYahoo
-from tests.slack_support import port_of, running, sign, slack_app
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def adapter(
-    tmp_path: Path, fake_yahoo: FakeYahoo, slack: FakeSlack
-) -> AsyncIterator[SlackAdapter]:
-    async with running(slack_app(tmp_path, fake_yahoo, slack, slack_mode="http")) as started:
-        yield started
+from tests.slack_support import adapter as adapter  # a fixture, shared
+from tests.slack_support import port_of, sign
+from tests.slack_support import slack as slack  # a fixture, shared
 
 
 async def post_event(port: int, event: dict[str, Any], event_id: str) -> int:

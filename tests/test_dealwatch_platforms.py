@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -41,8 +40,9 @@ from tests.fakes.discord_server import (
 )
 from tests.fakes.edgar_server import FakeEdgar
 from tests.fakes.slack_server import FakeSlack, FakeUser
-from tests.fakes.yahoo_server import FakeYahoo, unused_port
+from tests.fakes.yahoo_server import FakeYahoo
 from tests.platform_support import running_discord_bot
+from tests.run_support import base_env, bots_running, discord_env
 from tests.slack_support import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -55,7 +55,6 @@ from tests.slack_support import (
 from tests.test_dealwatch import NOW, UA, close_the_deal, user_data
 from tests.test_dealwatch import edgar as edgar  # the fixture, shared
 from tests.test_discord_adapter import DiscordChat, fields_of, final
-from tests.test_run_process import base_env, wait_for_health
 
 FILING_URL = (
     "https://www.sec.gov/Archives/edgar/data/1000001/000000000126000200/"
@@ -260,51 +259,30 @@ async def test_orbitdesk_run_discord_checks_edgar_at_start_and_posts_the_change(
     user_data(tmp_path)
     close_the_deal(edgar)
     await subscribe_beforehand(tmp_path, fake_yahoo)
-    port = unused_port()
     discord = await FakeDiscord().start()
-    env = base_env(
-        tmp_path,
-        fake_yahoo.base_url,
-        discord_token="fake-token",
-        discord_api_base=discord.api_base,
-        discord_gateway_url=discord.gateway_url,
-        sec_user_agent=UA,
-        edgar_base_url=edgar.base_url,
-        http_host="127.0.0.1",
-        http_port=str(port),
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "discord",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    env = discord_env(
+        tmp_path, fake_yahoo.base_url, discord, sec_user_agent=UA, edgar_base_url=edgar.base_url
     )
     try:
-        health = await wait_for_health(port, process)
-        posts: list[Any] = []
-        for _ in range(600):
-            posts = [s for s in discord.sent if s.route == "channel"]
-            if posts or process.returncode is not None:
-                break
-            await asyncio.sleep(0.05)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
+        async with bots_running(tmp_path) as bots:
+            bot = await bots.start("discord", env, name="discord", ready_timeout=20)
+            posts: list[Any] = []
+            for _ in range(600):
+                posts = [s for s in discord.sent if s.route == "channel"]
+                if posts or not bot.running:
+                    break
+                await asyncio.sleep(0.05)
+            code = await bot.stop(timeout=20)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
         await discord.close()
+    output = bot.log()
+    health = bot.health
     assert health["status"] == "ok" and health["checks"]["database"] is True, health
     submissions = edgar.paths("/data.sec.gov/submissions/")
     assert "/data.sec.gov/submissions/CIK0001000001.json" in submissions, edgar.paths()
     assert "/data.sec.gov/submissions/CIK0001000002.json" in submissions
     assert {r.user_agent for r in edgar.requests} == {UA}
-    assert [p.embeds[0]["title"] for p in posts] == [TITLE], stderr.decode()
+    assert [p.embeds[0]["title"] for p in posts] == [TITLE], output
     assert posts[0].channel_id == str(CHANNEL_ID)
-    assert process.returncode == 0, stderr.decode()
-    assert "Traceback" not in stderr.decode()
+    assert code == 0, output
+    assert "Traceback" not in output

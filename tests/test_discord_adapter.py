@@ -7,9 +7,6 @@ over the gateway) and the test looks at what the bot sent back over REST.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -37,6 +34,7 @@ from tests.fakes.discord_server import (
     Sent,
 )
 from tests.fakes.yahoo_server import FakeYahoo
+from tests.run_support import bots_running, discord_env
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 256
 
@@ -527,38 +525,17 @@ async def test_sharded_client_answers_from_the_shard_owning_the_guild(
 async def test_orbitdesk_run_discord_stops_cleanly_on_sigterm(
     tmp_path: Path, fake_discord: FakeDiscord, fake_yahoo: FakeYahoo
 ) -> None:
-    env = {
-        **os.environ,
-        "ORBITDESK_DISCORD_TOKEN": "fake-token",
-        "ORBITDESK_DISCORD_API_BASE": fake_discord.api_base,
-        "ORBITDESK_DISCORD_GATEWAY_URL": fake_discord.gateway_url,
-        "ORBITDESK_YAHOO_BASE_URL": fake_yahoo.base_url,
-        "ORBITDESK_DATA_DIR": str(tmp_path / "data"),
-        "ORBITDESK_HTTP_PORT": "0",  # any health/metrics listener takes a free port
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "discord",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
+    env = discord_env(tmp_path, fake_yahoo.base_url, fake_discord)
+    async with bots_running(tmp_path) as bots:
+        bot = await bots.launch("discord", env, name="discord")
         await fake_discord.wait_for(lambda f: len(f.identifies) == 1, timeout=20)
         token = await fake_discord.interact(fake_discord.interaction("help"))
         assert final(await fake_discord.replies(token, timeout=10)).embeds
-        process.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.wait_for(process.communicate(), timeout=15)
-    finally:
-        if process.returncode is None:
-            process.kill()
-    assert process.returncode == 0, output.decode()
+        code = await bot.stop(timeout=15)
+    output = bot.log()
+    assert code == 0, output
     await fake_discord.wait_for(lambda f: f.closed_sockets == 1)
-    assert b"Traceback" not in output
+    assert "Traceback" not in output
 
 
 async def test_a_user_install_answers_in_group_dms_and_servers_without_the_bot(

@@ -9,8 +9,7 @@ PostgreSQL, the fake Discord and Yahoo.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,16 +19,11 @@ from bot.store.db import Database
 from bot.store.repo import Store
 from tests.fakes.discord_server import GUILD_ID, FakeDiscord
 from tests.fakes.yahoo_server import FakeYahoo
-from tests.test_post_faults import PINNED, bots_on, soon
+from tests.run_support import add_slot, discord_bots, soon
+from tests.run_support import yahoo as yahoo  # a fixture, shared
 
 GUILD_ON_1 = GUILD_ID + (1 << 22)  # the next guild id whose shard (of 2) is 1
 CHANNEL_0, CHANNEL_1 = 2_000_000_000_000_000_000, 2_000_000_000_000_000_001
-
-
-@pytest.fixture
-def yahoo() -> Iterator[FakeYahoo]:
-    with FakeYahoo(now=PINNED) as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -55,29 +49,6 @@ def test_shard_ids_parse_and_guilds_map_to_shards() -> None:
     assert (shard_of(GUILD_ID, 2), shard_of(GUILD_ON_1, 2)) == (0, 1)
 
 
-async def add_slot(url: str, guild: int, channel: int, due: datetime) -> int:
-    database = Database(url)
-    try:
-        row = await Store(database).add_schedule(
-            platform="discord",
-            channel_id=str(channel),
-            guild_id=str(guild),
-            created_by="u1",
-            symbols="SPCX",
-            at=due.strftime("%H:%M"),
-            days="daily",
-            tz="UTC",
-            calendar=None,
-            holidays=True,
-            paused=False,
-            next_due=due,
-            created_at=datetime.now(UTC),
-        )
-        return row.id
-    finally:
-        await database.dispose()
-
-
 async def claimers(url: str, schedule_id: int) -> list[tuple[str, str]]:
     database = Database(url)
     try:
@@ -90,13 +61,17 @@ async def claimers(url: str, schedule_id: int) -> list[tuple[str, str]]:
 async def test_each_guilds_slot_is_posted_once_by_the_process_holding_its_shard(
     tmp_path: Path, discord: FakeDiscord, yahoo: FakeYahoo, fresh_postgres_url: str
 ) -> None:
-    async with bots_on(tmp_path, discord, yahoo, fresh_postgres_url) as bots:
+    async with discord_bots(tmp_path, discord, yahoo, fresh_postgres_url) as bots:
         holds_0 = await bots.start(discord_shard_ids="0", discord_shard_count="2")
         holds_1 = await bots.start(discord_shard_ids="1", discord_shard_count="2")
         assert sorted(i["shard"][0] for i in discord.identifies) == [0, 1]
         due = soon()
-        on_0 = await add_slot(fresh_postgres_url, GUILD_ID, CHANNEL_0, due)
-        on_1 = await add_slot(fresh_postgres_url, GUILD_ON_1, CHANNEL_1, due)
+        on_0 = await add_slot(
+            fresh_postgres_url, due, guild=GUILD_ID, channel=CHANNEL_0, symbols="SPCX"
+        )
+        on_1 = await add_slot(
+            fresh_postgres_url, due, guild=GUILD_ON_1, channel=CHANNEL_1, symbols="SPCX"
+        )
         await discord.wait_for(lambda f: len(f.channel_posts()) >= 2, timeout=100)
         async with asyncio.timeout(20):
             while [

@@ -11,11 +11,7 @@ depends on the date.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,19 +20,13 @@ from sqlalchemy.engine import make_url
 
 from bot.store.db import Database
 from bot.store.repo import Store
-from tests.fakes.discord_server import CHANNEL_ID, GUILD_ID, FakeDiscord
+from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.fakes.yahoo_server import FakeYahoo
+from tests.run_support import add_slot, discord_bots, soon
+from tests.run_support import yahoo as yahoo  # a fixture, shared
 
 pytestmark = pytest.mark.postgres
-
-PINNED = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)  # what the fake Yahoo's prices are "as of"
-
-
-@pytest.fixture
-def yahoo() -> Iterator[FakeYahoo]:
-    with FakeYahoo(now=PINNED) as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -44,103 +34,6 @@ async def discord() -> AsyncIterator[FakeDiscord]:
     fake = await FakeDiscord().start()
     yield fake
     await fake.close()
-
-
-class Bots:
-    """Starts and kills `orbitdesk run discord` processes sharing one database."""
-
-    def __init__(self, tmp_path: Path, discord: FakeDiscord, yahoo: FakeYahoo, url: str) -> None:
-        self.tmp_path = tmp_path
-        self.discord = discord
-        self.yahoo = yahoo
-        self.url = url
-        self.processes: list[asyncio.subprocess.Process] = []
-
-    async def start(self, **settings: str) -> asyncio.subprocess.Process:
-        index = len(self.processes)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ORBITDESK_")} | {
-            "ORBITDESK_DISCORD_TOKEN": "fake-token",
-            "ORBITDESK_DISCORD_API_BASE": self.discord.api_base,
-            "ORBITDESK_DISCORD_GATEWAY_URL": self.discord.gateway_url,
-            "ORBITDESK_YAHOO_BASE_URL": self.yahoo.base_url,
-            "ORBITDESK_DATA_DIR": str(self.tmp_path / f"bot{index}"),
-            "ORBITDESK_DATABASE_URL": self.url,
-            "ORBITDESK_HTTP_PORT": "0",
-            "no_proxy": "127.0.0.1,localhost",
-            **{f"ORBITDESK_{k.upper()}": v for k, v in settings.items()},
-        }
-        identified = len(self.discord.identifies)
-        log = (self.tmp_path / f"bot{index}.log").open("w")  # shown when a test fails
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "discord",
-            env=env,
-            cwd=self.tmp_path,
-            stdout=log,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        log.close()
-        self.processes.append(process)
-        await self.discord.wait_for(lambda f: len(f.identifies) > identified, timeout=60)
-        return process
-
-    async def kill(self, process: asyncio.subprocess.Process) -> None:
-        process.send_signal(signal.SIGKILL)
-        await process.wait()
-
-    async def stop_all(self) -> None:
-        for process in self.processes:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-
-    def logs(self) -> str:
-        return "\n".join(
-            f"--- bot{i}.log\n" + (self.tmp_path / f"bot{i}.log").read_text()[-3000:]
-            for i in range(len(self.processes))
-        )
-
-
-@asynccontextmanager
-async def bots_on(
-    tmp_path: Path, discord: FakeDiscord, yahoo: FakeYahoo, url: str
-) -> AsyncIterator[Bots]:
-    bots = Bots(tmp_path, discord, yahoo, url)
-    try:
-        yield bots
-    except BaseException:
-        await bots.stop_all()
-        print(bots.logs())  # pytest shows it with the failure
-        raise
-    finally:
-        await bots.stop_all()
-
-
-async def add_slot(url: str, due: datetime) -> int:
-    """A Discord schedule posting daily at `due`'s minute (UTC, no market calendar: any day)."""
-    database = Database(url)
-    try:
-        row = await Store(database).add_schedule(
-            platform="discord",
-            channel_id=str(CHANNEL_ID),
-            guild_id=str(GUILD_ID),
-            created_by="u1",
-            symbols="SPCX,AMZN",
-            at=due.strftime("%H:%M"),
-            days="daily",
-            tz="UTC",
-            calendar=None,
-            holidays=True,
-            paused=False,
-            next_due=due,
-            created_at=datetime.now(UTC),
-        )
-        return row.id
-    finally:
-        await database.dispose()
 
 
 async def slot_status(url: str, schedule_id: int) -> list[str]:
@@ -157,16 +50,10 @@ async def until_posted(url: str, schedule_id: int, timeout: float) -> None:
             await asyncio.sleep(0.5)
 
 
-def soon(seconds: float = 4) -> datetime:
-    """The first whole minute at least `seconds` from now (schedule times are minutes)."""
-    start = datetime.now(UTC) + timedelta(seconds=seconds)
-    return start.replace(second=0, microsecond=0) + timedelta(minutes=1)
-
-
 async def test_killed_after_discord_received_the_post_it_shows_once(
     tmp_path: Path, discord: FakeDiscord, yahoo: FakeYahoo, fresh_postgres_url: str
 ) -> None:
-    async with bots_on(tmp_path, discord, yahoo, fresh_postgres_url) as bots:
+    async with discord_bots(tmp_path, discord, yahoo, fresh_postgres_url) as bots:
         poster = await bots.start(schedule_lease_seconds="6")
         sid = await add_slot(fresh_postgres_url, soon())
         discord.hold_posts = True  # Discord takes the message but the bot never hears back
@@ -201,7 +88,7 @@ async def test_database_lost_right_after_posting_shows_once(
         outage.append(asyncio.ensure_future(back_later()))
 
     try:
-        async with bots_on(tmp_path, discord, yahoo, through_proxy) as bots:
+        async with discord_bots(tmp_path, discord, yahoo, through_proxy) as bots:
             await bots.start(schedule_lease_seconds="6")
             sid = await add_slot(fresh_postgres_url, soon())
             discord.on_channel_post = lose_the_database
@@ -220,7 +107,7 @@ async def test_claimer_killed_mid_fetch_is_covered_within_90_seconds(
     tmp_path: Path, discord: FakeDiscord, yahoo: FakeYahoo, fresh_postgres_url: str
 ) -> None:
     yahoo.fail("all", "hang")
-    async with bots_on(tmp_path, discord, yahoo, fresh_postgres_url) as bots:
+    async with discord_bots(tmp_path, discord, yahoo, fresh_postgres_url) as bots:
         claimer = await bots.start()  # the default lease
         due = soon()
         sid = await add_slot(fresh_postgres_url, due)
@@ -244,7 +131,7 @@ async def test_an_empty_yahoo_answer_at_the_due_time_still_posts(
     tmp_path: Path, discord: FakeDiscord, yahoo: FakeYahoo, fresh_postgres_url: str
 ) -> None:
     yahoo.fail("quote", "empty")
-    async with bots_on(tmp_path, discord, yahoo, fresh_postgres_url) as bots:
+    async with discord_bots(tmp_path, discord, yahoo, fresh_postgres_url) as bots:
         await bots.start()
         sid = await add_slot(fresh_postgres_url, soon())
         await discord.wait_for(lambda f: len(f.channel_posts()) == 1, timeout=100)

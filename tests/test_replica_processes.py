@@ -48,6 +48,7 @@ from tests.run_support import (
     SYMBOLS,
     BotProcess,
     Bots,
+    add_slot,
     ask,
     asked_for,
     bot_env,
@@ -108,31 +109,13 @@ def solo_yahoo() -> Iterator[FakeYahoo]:
         yield fake
 
 
-async def add_slot(database_url: str, team: str, channel: str) -> int:
+async def add_due_slot(database_url: str, team: str, channel: str) -> int:
     """A daily UTC schedule whose slot is the current minute (already due: every replica's
     next tick finds it, within the grace window), for `team`'s `channel`."""
-    now = datetime.now(UTC)
-    slot = now.replace(second=0, microsecond=0)
-    database = Database(database_url)
-    try:
-        row = await Store(database).add_schedule(
-            platform="slack",
-            channel_id=channel,
-            guild_id=team,
-            created_by="U0ADA",
-            symbols="SPCX,AMZN",
-            at=slot.strftime("%H:%M"),
-            days="daily",
-            tz="UTC",
-            calendar=None,
-            holidays=True,
-            paused=False,
-            next_due=slot,
-            created_at=now,
-        )
-        return row.id
-    finally:
-        await database.dispose()
+    slot = datetime.now(UTC).replace(second=0, microsecond=0)
+    return await add_slot(
+        database_url, slot, platform="slack", guild=team, channel=channel, created_by="U0ADA"
+    )
 
 
 async def deliveries(database_url: str, schedule_id: int) -> list[tuple[str, str]]:
@@ -187,7 +170,7 @@ async def cluster(
                 *replicas, alone = await bots.start_many("slack", envs)
                 # The workspace the tests talk from, installed the way an admin installs it.
                 assert await install(replicas[0].port, slack, "code-test", TEAM, TEAM_TOKEN) == 200
-                schedule_id = await add_slot(database_url, TEAM, SLOT_CHANNEL)
+                schedule_id = await add_due_slot(database_url, TEAM, SLOT_CHANNEL)
                 yield Cluster(
                     replicas=replicas,
                     solo=alone,

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
 import socket
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -26,6 +23,7 @@ from sqlalchemy.engine import make_url
 from tests.fakes.slack_server import FakeSlack
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.fakes.yahoo_server import FakeYahoo, unused_port
+from tests.run_support import base_env, bots_running, run_until_exit, slack_http_env
 from tests.slack_support import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -37,112 +35,37 @@ from tests.slack_support import (
     slash_payload,
 )
 
-
-def base_env(tmp_path: Path, yahoo_url: str, **settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORBITDESK_")}
-    env |= {
-        "ORBITDESK_YAHOO_BASE_URL": yahoo_url,
-        "ORBITDESK_DATA_DIR": str(tmp_path / "data"),
-        "no_proxy": "127.0.0.1,localhost",
-        "NO_PROXY": "127.0.0.1,localhost",
-    }
-    return env | {f"ORBITDESK_{k.upper()}": v for k, v in settings.items()}
-
-
-async def wait_for_health(port: int, process: asyncio.subprocess.Process) -> dict:
-    """Poll /healthz until it answers 200; fails early if the process dies."""
-    async with aiohttp.ClientSession() as session:
-        for _ in range(400):
-            if process.returncode is not None:
-                _, err = await process.communicate()
-                pytest.fail(f"orbitdesk run exited {process.returncode}: {err.decode()}")
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                    if resp.status == 200:
-                        return await resp.json()
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    pytest.fail("orbitdesk run never became healthy")
+READY = 20  # seconds for a started `orbitdesk run` to answer /healthz with 200
 
 
 async def test_orbitdesk_run_slack_in_http_mode_answers_beside_healthz(
     tmp_path: Path, fake_yahoo: FakeYahoo
 ) -> None:
-    port = unused_port()
-    async with FakeSlack() as slack:
-        env = base_env(
-            tmp_path,
-            fake_yahoo.base_url,
-            slack_mode="http",
-            slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=SIGNING_SECRET,
-            slack_api_base=slack.api_base,
-            http_host="127.0.0.1",
-            http_port=str(port),
+    async with FakeSlack() as slack, bots_running(tmp_path) as bots:
+        env = slack_http_env(tmp_path, fake_yahoo.base_url, slack)
+        bot = await bots.start("slack", env, name="slack", ready_timeout=READY)
+        port = bot.port
+        payload = slash_payload(slack, "/quote", "SPCX")
+        answer = await answer_of(slack, port, payload, timeout=10)
+        # From the cache now: the answer is the HTTP response itself, nothing follows.
+        cached = slash_payload(slack, "/quote", "SPCX")
+        body = urlencode(cached).encode()
+        inline = await post_signed(port, body, sign(body))
+        forged = slash_payload(slack, "/quote", "AMZN")
+        assert (
+            await post_form(port, forged, headers=lambda body: {"X-Slack-Signature": "v0=0"}) == 401
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "slack",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        try:
-            health = await wait_for_health(port, process)
-            payload = slash_payload(slack, "/quote", "SPCX")
-            answer = await answer_of(slack, port, payload, timeout=10)
-            # From the cache now: the answer is the HTTP response itself, nothing follows.
-            cached = slash_payload(slack, "/quote", "SPCX")
-            body = urlencode(cached).encode()
-            inline = await post_signed(port, body, sign(body))
-            forged = slash_payload(slack, "/quote", "AMZN")
-            assert (
-                await post_form(port, forged, headers=lambda body: {"X-Slack-Signature": "v0=0"})
-                == 401
-            )
-            process.send_signal(signal.SIGTERM)
-            _, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-    assert health == {"status": "ok", "checks": {"slack": True, "database": True}}
+        code = await bot.stop(timeout=15)
+    output = bot.log()
+    assert bot.health == {"status": "ok", "checks": {"slack": True, "database": True}}
     assert answer["text"].startswith("SPCX  153.20 USD")
     status, cached_answer = inline
     assert status == 200 and isinstance(cached_answer, dict), inline
     assert cached_answer["text"].startswith("SPCX  153.20 USD")
     assert slack.answers(response_token(cached)) == []
     assert slack.answers(response_token(forged)) == []
-    assert process.returncode == 0, stderr.decode()
-    assert "Traceback" not in stderr.decode()
-
-
-async def run_until_exit(
-    args: list[str], env: dict[str, str], cwd: Path, timeout: float = 60
-) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), timeout=timeout)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    assert code == 0, output
+    assert "Traceback" not in output
 
 
 def one_clear_line(stderr: str) -> str:
@@ -250,34 +173,26 @@ async def test_run_without_its_database_answers_quotes_and_waits_for_it(
     target = make_url(fresh_postgres_url)
     proxy = await TcpProxy(target.host or "127.0.0.1", target.port or 5432).start()
     await proxy.cut()  # the database is down when the bot starts
-    port = unused_port()
-    async with FakeSlack() as slack:
-        env = base_env(
-            tmp_path,
-            fake_yahoo.base_url,
-            slack_mode="http",
-            slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=SIGNING_SECRET,
-            slack_api_base=slack.api_base,
-            http_host="127.0.0.1",
-            http_port=str(port),
-            database_url=target.set(port=proxy.port).render_as_string(hide_password=False),
-            log_format="json",
-        )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "slack", cwd=tmp_path, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+    try:
+        async with FakeSlack() as slack, bots_running(tmp_path) as bots:
+            env = slack_http_env(
+                tmp_path,
+                fake_yahoo.base_url,
+                slack,
+                database_url=target.set(port=proxy.port).render_as_string(hide_password=False),
+                log_format="json",
+            )
+            bot = await bots.launch("slack", env, name="slack")  # it cannot be ready yet
+            port = bot.port
 
-        async def ask(text: str) -> str:
-            command, _, rest = text.partition(" ")
-            payload = slash_payload(slack, f"/{command}", rest)
-            return str((await answer_of(slack, port, payload, timeout=15))["text"])
+            async def ask(text: str) -> str:
+                command, _, rest = text.partition(" ")
+                payload = slash_payload(slack, f"/{command}", rest)
+                return str((await answer_of(slack, port, payload, timeout=15))["text"])
 
-        try:
             async with asyncio.timeout(60):
                 while (status := await health(port))[0] == 0:
-                    assert process.returncode is None, "orbitdesk run died without its database"
+                    assert bot.running, "orbitdesk run died without its database"
                     await asyncio.sleep(0.1)
             assert status == (
                 503,
@@ -291,15 +206,11 @@ async def test_run_without_its_database_answers_quotes_and_waits_for_it(
                 while (await health(port))[0] != 200:
                     await asyncio.sleep(0.2)
             assert "No schedules" in await ask("schedule list")
-            process.send_signal(signal.SIGTERM)
-            _, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-            await proxy.close()
-    assert process.returncode == 0
-    lines = [line for line in stderr.decode().splitlines() if line.strip()]
+            code = await bot.stop(timeout=15)
+    finally:
+        await proxy.close()
+    assert code == 0
+    lines = [line for line in bot.log().splitlines() if line.strip()]
     assert all(line.startswith("{") for line in lines), lines[:3]  # JSON logs, no traceback
     messages = [json.loads(line)["message"] for line in lines]
     assert any("database: cannot bring the schema up to date" in m for m in messages)

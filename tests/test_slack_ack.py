@@ -27,15 +27,10 @@ from tests.slack_support import (
     slack_app,
     slash_payload,
 )
+from tests.slack_support import slack as slack  # a fixture, shared
 
 GRACE = 0.1  # the default ORBITDESK_SLACK_ACK_GRACE
 MARGIN = 0.9  # what a busy test machine may add; Slack's own limit is 3 s
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -4,46 +4,23 @@ replace the message through response_url (replace_original), errors come private
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.adapters.slack_adapter import SlackAdapter
 from tests.fakes.slack_server import FakeSlack, FakeUser
-from tests.fakes.yahoo_server import FakeYahoo
 from tests.slack_support import (
     action_payload,
-    answer_of,
+    ask,
     port_of,
     post_action,
     post_interactive,
     record_dispatches,
-    running,
-    slack_app,
-    slash_payload,
     suggestion_payload,
 )
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def adapter(
-    tmp_path: Path, fake_yahoo: FakeYahoo, slack: FakeSlack
-) -> AsyncIterator[SlackAdapter]:
-    async with running(slack_app(tmp_path, fake_yahoo, slack, slack_mode="http")) as started:
-        yield started
-
-
-async def ask(adapter: SlackAdapter, slack: FakeSlack, command: str, text: str) -> dict[str, Any]:
-    payload = slash_payload(slack, command, text)
-    return await answer_of(slack, port_of(adapter), payload)
+from tests.slack_support import adapter as adapter  # a fixture, shared
+from tests.slack_support import slack as slack  # a fixture, shared
 
 
 async def press(

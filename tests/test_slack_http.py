@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlencode
@@ -20,8 +19,10 @@ from bot.response import Card, Field, Response
 from tests.fakes.slack_server import FakeSlack, FakeUser
 from tests.fakes.yahoo_server import FakeYahoo
 from tests.probe_commands import PNG
+from tests.slack_support import adapter as adapter  # a fixture, shared
 from tests.slack_support import (
     answer_of,
+    ask,
     port_of,
     post_form,
     post_signed,
@@ -32,27 +33,7 @@ from tests.slack_support import (
     slack_app,
     slash_payload,
 )
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def adapter(
-    tmp_path: Path, fake_yahoo: FakeYahoo, slack: FakeSlack
-) -> AsyncIterator[SlackAdapter]:
-    async with running(slack_app(tmp_path, fake_yahoo, slack, slack_mode="http")) as started:
-        yield started
-
-
-async def ask(adapter: SlackAdapter, slack: FakeSlack, command: str, text: str = "", **who: str):
-    """Send `/command text` signed, expect 200, and return the answer (in the ack, or at
-    response_url)."""
-    payload = slash_payload(slack, command, text, **who)
-    return await answer_of(slack, port_of(adapter), payload)
+from tests.slack_support import slack as slack  # a fixture, shared
 
 
 def headers_of(answer: dict) -> list[str]:

@@ -29,12 +29,7 @@ from tests.slack_support import (
     slash_payload,
     suggestion_payload,
 )
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
+from tests.slack_support import slack as slack  # a fixture, shared
 
 
 @pytest.fixture

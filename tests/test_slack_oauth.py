@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
-import sys
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -34,6 +32,7 @@ from tests import probe_commands
 from tests.conftest import PINNED_NOW, make_settings, pinned_clock
 from tests.fakes.slack_server import FakeSlack, FakeUser
 from tests.fakes.yahoo_server import FakeYahoo
+from tests.run_support import base_env, bots_running, run_until_exit
 from tests.slack_support import (
     SIGNING_SECRET,
     answer_of,
@@ -374,9 +373,6 @@ async def test_orbitdesk_run_slack_installs_a_workspace_and_answers_with_its_tok
     tmp_path: Path, fake_yahoo: FakeYahoo, slack: FakeSlack
 ) -> None:
     """The real process: install through its listener, then a command from that workspace."""
-    from tests.test_run_process import base_env, run_until_exit, unused_port, wait_for_health
-
-    port = unused_port()
     env = base_env(
         tmp_path,
         fake_yahoo.base_url,
@@ -387,33 +383,24 @@ async def test_orbitdesk_run_slack_installs_a_workspace_and_answers_with_its_tok
         slack_state_secret=STATE_SECRET,
         slack_api_base=slack.api_base,
         slack_admins="U0ADA",
-        http_host="127.0.0.1",
-        http_port=str(port),
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "slack", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        health = await wait_for_health(port, process)
+    async with bots_running(tmp_path) as bots:
+        bot = await bots.start("slack", env, name="slack", ready_timeout=20)
+        port = bot.port
         assert await install(port, slack, "code-new", TEAM, TEAM_TOKEN) == 200
         for _ in range(2):
             payload = slash_payload(slack, "/quote", "SPCX") | {"team_id": TEAM}
             answer = await answer_of(slack, port, payload, timeout=10)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=15)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    assert health == {"status": "ok", "checks": {"slack": True, "database": True}}
+        code = await bot.stop(timeout=15)
+    output = bot.log()
+    assert bot.health == {"status": "ok", "checks": {"slack": True, "database": True}}
     assert [c.params["code"] for c in slack.calls_to("oauth.v2.access")] == ["code-new"]
     # auth.test with that workspace's token: once by the install, once for the first command
     # (then cached: not one Slack call per command).
     assert [c.token for c in slack.calls_to("auth.test")] == [TEAM_TOKEN, TEAM_TOKEN]
     assert answer["text"].startswith("SPCX  153.20 USD")
-    assert process.returncode == 0, stderr.decode()
-    assert TEAM_TOKEN not in stderr.decode() and slack.client_secret not in stderr.decode()
+    assert code == 0, output
+    assert TEAM_TOKEN not in output and slack.client_secret not in output
 
     # Socket Mode with the OAuth settings is refused with one clear line.
     code, _, err = await run_until_exit(

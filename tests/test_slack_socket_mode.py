@@ -4,16 +4,13 @@ acks it and answers at the response_url; `orbitdesk run slack` stops cleanly on 
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import sys
 from pathlib import Path
 from typing import Any
 
 from bot.clock import ManualClock
 from tests.fakes.slack_server import FakeSlack
 from tests.fakes.yahoo_server import FakeYahoo
+from tests.run_support import base_env, bots_running
 from tests.slack_support import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -108,41 +105,24 @@ async def test_orbitdesk_run_slack_answers_and_exits_cleanly_on_sigterm(
     tmp_path: Path, fake_yahoo: FakeYahoo
 ) -> None:
     async with FakeSlack() as slack:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("ORBITDESK_")},
-            "ORBITDESK_SLACK_BOT_TOKEN": BOT_TOKEN,
-            "ORBITDESK_SLACK_APP_TOKEN": APP_TOKEN,
-            "ORBITDESK_SLACK_API_BASE": slack.api_base,
-            "ORBITDESK_YAHOO_BASE_URL": fake_yahoo.base_url,
-            "ORBITDESK_DATA_DIR": str(tmp_path / "data"),
-            "no_proxy": "127.0.0.1,localhost",
-            "NO_PROXY": "127.0.0.1,localhost",
-        }
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "slack",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+        env = base_env(
+            tmp_path,
+            fake_yahoo.base_url,
+            slack_bot_token=BOT_TOKEN,
+            slack_app_token=APP_TOKEN,
+            slack_api_base=slack.api_base,
         )
-        try:
+        async with bots_running(tmp_path) as bots:
+            bot = await bots.launch("slack", env, name="slack")
             await slack.wait_for("ws", 1, timeout=20)
             payload = slash_payload(slack, "/quote", "SPCX")
             slack.deliver(envelope("env-run", payload))
             answer = await socket_answer(slack, "env-run", payload, timeout=10)
-            proc.send_signal(signal.SIGTERM)
-            _, stderr = await asyncio.wait_for(proc.communicate(), timeout=15)
-        finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
+            code = await bot.stop(timeout=15)
         await slack.wait_for("ws", 2)
+    output = bot.log()
     assert answer["text"].startswith("SPCX  153.20 USD")
-    assert proc.returncode == 0, stderr.decode()
-    assert "Traceback" not in stderr.decode()
-    assert BOT_TOKEN not in stderr.decode()
+    assert code == 0, output
+    assert "Traceback" not in output
+    assert BOT_TOKEN not in output
     assert [c.params["event"] for c in slack.calls_to("ws")] == ["connected", "closed"]

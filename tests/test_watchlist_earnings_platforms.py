@@ -28,6 +28,7 @@ from tests.slack_support import (
     running,
     slash_payload,
 )
+from tests.slack_support import slack as slack  # a fixture, shared
 from tests.test_discord_adapter import DiscordChat, final
 
 WEDNESDAY_10AM = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # 10:00 EST
@@ -98,12 +99,6 @@ async def test_discord_earnings(discord: DiscordChat) -> None:
 
 
 # ---------------------------------------------------------------------- Slack
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack() as fake:
-        yield fake
 
 
 @pytest.fixture
