@@ -50,9 +50,14 @@ LOOPBACK = "127.0.0.1,localhost"
 
 
 def bot_env(**settings: str) -> dict[str, str]:
-    """The environment of a bot process: this one's minus every ORBITDESK_* variable, plus
-    `settings` as ORBITDESK_<NAME> (slack_mode="http" -> ORBITDESK_SLACK_MODE=http)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORBITDESK_")}
+    """The environment of a bot process: this one's minus every ORBITDESK_* variable but the
+    session's shared exchange-calendar cache (tests/conftest.py), plus `settings` as
+    ORBITDESK_<NAME> (slack_mode="http" -> ORBITDESK_SLACK_MODE=http)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("ORBITDESK_") or k == "ORBITDESK_CALENDAR_CACHE_DIR"
+    }
     env |= {"no_proxy": LOOPBACK, "NO_PROXY": LOOPBACK, "PYTHONUNBUFFERED": "1"}
     return env | {f"ORBITDESK_{k.upper()}": v for k, v in settings.items()}
 
