@@ -59,13 +59,15 @@ class RedisEngine:
         self.fallbacks = 0  # calls answered without Redis
         self.outages = 0
         self._down_until = 0.0
+        self._down_since = 0.0  # when the current outage was noticed
 
     def key(self, name: str) -> str:
         return self.prefix + name
 
     async def run(self, op: Callable[[Redis], Awaitable[T]], fallback: T) -> T:
         """`op(client)`'s answer, or `fallback` while Redis is out of reach (never raises)."""
-        if not self.up and time.monotonic() < self._down_until:
+        started = time.monotonic()
+        if not self.up and started < self._down_until:
             self.fallbacks += 1
             return fallback
         try:
@@ -73,9 +75,11 @@ class RedisEngine:
                 result = await op(self.client)
         except Exception as exc:  # connection refused, reset, timeout, Redis errors alike
             self.fallbacks += 1
-            self._down_until = time.monotonic() + RETRY_AFTER
+            now = time.monotonic()
+            self._down_until = now + RETRY_AFTER
             if self.up:
                 self.up = False
+                self._down_since = now
                 self.outages += 1
                 log.warning(
                     "Redis at %s is out of reach (%s: %s); sharing with other replicas paused, "
@@ -85,7 +89,9 @@ class RedisEngine:
                     str(exc)[:160] or "no detail",
                 )
             return fallback
-        if not self.up:
+        # Only a call begun after the outage was noticed says Redis is back: one already on
+        # the wire may still bring its answer home after another call found Redis gone.
+        if not self.up and started >= self._down_since:
             self.up = True
             log.info(
                 "Redis at %s reachable again; replicas share market data again", redact(self.url)
