@@ -25,6 +25,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.errors import UsageError
+from bot.identity_memo import IdentityMemo
 from bot.params import collect_text, tokenize
 from bot.registry import CommandSpec
 from bot.text import has_control_chars
@@ -128,7 +129,7 @@ def refusal() -> str:
 # Lines already worked out, per command: a Refresh button on every quote asks for the same
 # few lines over and over, and checking one by parsing it back costs more than the answer's
 # own rendering. Bounded: a command's table is emptied when it fills.
-_LINES: dict[int, tuple[CommandSpec, dict[Hashable, str | ValueError]]] = {}
+_LINES: IdentityMemo[CommandSpec, dict[Hashable, str | ValueError]] = IdentityMemo(4096)
 _LINES_PER_COMMAND = 512
 
 
@@ -144,10 +145,7 @@ def command_line(spec: CommandSpec, raw: Raw, changes: Mapping[str, object] | No
         hash(key)
     except TypeError:  # a value that cannot be a key: work it out every time
         return _command_line(spec, raw, changes)
-    held = _LINES.get(id(spec))
-    if held is None or held[0] is not spec:
-        held = _LINES[id(spec)] = (spec, {})
-    lines = held[1]
+    lines = _LINES.get(spec, lambda _: {})
     line = lines.get(key)
     if line is None:
         try:

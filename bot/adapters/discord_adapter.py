@@ -59,6 +59,7 @@ from bot.adapters.discord_schema import (
 )
 from bot.context import Channel, Invocation, User
 from bot.glance import CashtagDesk
+from bot.identity_memo import IdentityMemo
 from bot.response import Response
 from bot.router import ask
 from bot.startup import StartupError, is_connection_error, one_line, unreachable
@@ -839,23 +840,15 @@ class RenderedView(discord.ui.View):
         return self._rows
 
 
-# The View of each component JSON discord_render handed out, by identity: a quote's Refresh
-# row is the same object on every answer, so its View is made once. Bounded.
-_VIEWS: dict[int, tuple[Sequence[dict[str, Any]], RenderedView]] = {}
-_VIEWS_KEPT = 256
+# The View of each component JSON discord_render handed out (bot.identity_memo): a quote's
+# Refresh row is the same object on every answer, so its View is made once.
+_VIEWS: IdentityMemo[Sequence[dict[str, Any]], RenderedView] = IdentityMemo(256)
 
 
 def _view(rows: Sequence[dict[str, Any]]) -> RenderedView:
     """Component JSON (discord_render) as the View discord.py sends; never registered.
     No rows: a view of none, which clears a replaced message's buttons."""
-    held = _VIEWS.get(id(rows))
-    if held is not None and held[0] is rows:
-        return held[1]
-    view = RenderedView(rows)
-    if len(_VIEWS) >= _VIEWS_KEPT:
-        _VIEWS.clear()
-    _VIEWS[id(rows)] = (rows, view)
-    return view
+    return _VIEWS.get(rows, RenderedView)
 
 
 def _replacement_kwargs(message: DiscordMessage) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.actions import unique
+from bot.identity_memo import IdentityMemo
 from bot.response import (
     ActionRow,
     Attachment,
@@ -124,25 +125,17 @@ def embed_size(embed: dict[str, Any]) -> int:
     return size
 
 
-# Embeds by the card they render: commands hand out the same Card object while the data
-# behind it is cached (quote_card is memoised on the Quote), so a burst of /quote SPCX and its
-# Refresh presses lay the card out once. Keyed by identity, the card kept so its id is not
-# reused; the dicts are never changed once made. Bounded: emptied when full.
-_EMBEDS: dict[int, tuple[Card, tuple[str, ...], tuple[dict[str, Any], ...]]] = {}
-_EMBEDS_KEPT = 512
+# Embeds by the card they render (bot.identity_memo): a burst of /quote SPCX and its Refresh
+# presses get the same Card object, laid out once. Cards with an image are laid out each time
+# (their embed names the attached file, and a chart is drawn anew anyway).
+_EMBEDS: IdentityMemo[Card, tuple[dict[str, Any], ...]] = IdentityMemo()
 
 
 def card_embeds(card: Card, files: Sequence[DiscordFile] = ()) -> tuple[dict[str, Any], ...]:
     """One card as one embed, or several when it holds more than one embed may."""
-    names = tuple(f.filename for f in files) if card.image else ()
-    held = _EMBEDS.get(id(card))
-    if held is not None and held[0] is card and held[1] == names:
-        return held[2]
-    embeds = tuple(_card_embeds(card, files))
-    if len(_EMBEDS) >= _EMBEDS_KEPT:
-        _EMBEDS.clear()
-    _EMBEDS[id(card)] = (card, names, embeds)
-    return embeds
+    if card.image:
+        return tuple(_card_embeds(card, files))
+    return _EMBEDS.get(card, lambda c: tuple(_card_embeds(c, ())))
 
 
 def _card_embeds(card: Card, files: Sequence[DiscordFile]) -> list[dict[str, Any]]:
@@ -255,22 +248,13 @@ BUTTON_STYLES = {ButtonStyle.PRIMARY: 1, ButtonStyle.SECONDARY: 2, ButtonStyle.D
 BUTTON, SELECT, ROW = 2, 3, 1
 
 
-# Component JSON by the rows it lays out: commands hand out the same rows for the same line
-# (a quote's Refresh), so the JSON is written once. Identity-keyed like _EMBEDS; never changed.
-_COMPONENTS: dict[int, tuple[Sequence[ActionRow], tuple[dict[str, Any], ...]]] = {}
+# Component JSON by the rows it lays out (bot.identity_memo): commands hand out the same rows
+# for the same line (a quote's Refresh), so the JSON is written once.
+_COMPONENTS: IdentityMemo[Sequence[ActionRow], tuple[dict[str, Any], ...]] = IdentityMemo()
 
 
 def _components(rows: Sequence[ActionRow]) -> tuple[dict[str, Any], ...]:
-    if not rows:
-        return ()
-    held = _COMPONENTS.get(id(rows))
-    if held is not None and held[0] is rows:
-        return held[1]
-    laid = tuple(components(rows))
-    if len(_COMPONENTS) >= _EMBEDS_KEPT:
-        _COMPONENTS.clear()
-    _COMPONENTS[id(rows)] = (rows, laid)
-    return laid
+    return _COMPONENTS.get(rows, lambda r: tuple(components(r))) if rows else ()
 
 
 def components(rows: Sequence[ActionRow]) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.identity_memo import IdentityMemo
 from bot.registry import CommandSpec, ParamKind, ParamSpec, Registry
 from bot.text import MAX_INPUT_CHARS
 
@@ -235,15 +236,12 @@ def read_call(registry: Registry, data: Mapping[str, Any]) -> Call | None:
     return Call(spec=spec, options=values, focused=focused)
 
 
-# Discord option name -> parameter name, per command (the spec kept so its id is not reused).
-_OPTION_NAMES: dict[int, tuple[CommandSpec, dict[str, str]]] = {}
+# Discord option name -> parameter name, per command (bot.identity_memo).
+_OPTION_NAMES: IdentityMemo[CommandSpec, dict[str, str]] = IdentityMemo(4096)
 
 
 def _option_names(spec: CommandSpec) -> dict[str, str]:
-    held = _OPTION_NAMES.get(id(spec))
-    if held is None or held[0] is not spec:
-        held = _OPTION_NAMES[id(spec)] = (spec, {option_name(p.name): p.name for p in spec.params})
-    return held[1]
+    return _OPTION_NAMES.get(spec, lambda s: {option_name(p.name): p.name for p in s.params})
 
 
 def _find(registry: Registry, path: Sequence[str]) -> CommandSpec | None:
